@@ -1,0 +1,1 @@
+"""dangjian: records and compliance for Party organisations in government organs."""

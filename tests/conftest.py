@@ -1,0 +1,26 @@
+import os
+
+import pytest
+from django.db import connection
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"dangjian database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']})"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    terminalreporter.write_line(f"dangjian tests ran on database: {connection.vendor}")
+
+
+@pytest.fixture
+def system_actor():
+    from dangjian.core.actor import Actor
+
+    return Actor.system("test")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
