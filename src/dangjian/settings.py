@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dangjian.policy",
     "dangjian.interchange",
     "dangjian.web",
+    "dangjian.spreadsheets",
     "dangjian.api",
 ]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SpreadsheetsConfig(AppConfig):
+    name = "dangjian.spreadsheets"
+    verbose_name = "Excel 导入导出"
