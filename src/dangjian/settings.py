@@ -107,7 +107,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = REPO_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("DANGJIAN_STATIC_ROOT", REPO_DIR / "var" / "static"))
+# WhiteNoise scans STATIC_ROOT at start-up; with finders on, an empty one is enough.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = Path(os.environ.get("DANGJIAN_NODE_MODULES", REPO_DIR / "node_modules"))
 # Front-end libraries come from npm packages installed at set-up, never a CDN.
 STATICFILES_DIRS = [

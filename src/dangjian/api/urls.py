@@ -1,4 +1,26 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from dangjian.api import views
 
 app_name = "api"
-urlpatterns: list[URLPattern | URLResolver] = []
+
+router = SimpleRouter()
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("positions", views.PositionViewSet, basename="position")
+router.register("terms", views.TermViewSet, basename="term")
+router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("trainings", views.TrainingViewSet, basename="training")
+router.register("filings", views.FilingViewSet, basename="filing")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/auth/token/", views.TokenView.as_view(), name="token"),
+    path("v1/findings/", views.FindingsView.as_view(), name="findings"),
+    path("v1/checks/", views.CheckRunView.as_view(), name="checks"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", views.DocsView.as_view(), name="docs"),
+    path("docs/assets/<str:name>", views.docs_asset, name="docs-asset"),
+]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from dangjian.core.admin_mixins import AuditedModelAdmin
 from dangjian.core.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(AuditedModelAdmin):
     list_display = ["at", "actor_label", "source", "action", "object_type", "object_id", "ip"]
     list_filter = ["source", "action", "object_type"]
     search_fields = ["actor_label", "object_id"]

@@ -1,9 +1,13 @@
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from dangjian.core.actor import Actor
 from dangjian.core.models import AuditEntry
+
+# Sent after every audited write, inside its transaction (policy bumps its data version).
+record_written = Signal()
 
 
 def audit_record(
@@ -18,7 +22,7 @@ def audit_record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the write's transaction")
     user = actor.user if actor.user is not None and actor.user.is_authenticated else None
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         actor=user,  # type: ignore[misc]
         actor_label=actor.label,
         action=action,
@@ -28,3 +32,5 @@ def audit_record(
         ip=actor.ip,
         changes=changes or {},
     )
+    record_written.send(sender=AuditEntry, entry=entry)
+    return entry

@@ -1,3 +1,5 @@
+from datetime import date as date_type
+
 from django.db import models
 from django.db.models import Q
 
@@ -81,3 +83,138 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         subject = self.subject_org or self.subject_person
         return f"{subject} {self.year} {self.get_kind_display()} {self.grade}"
+
+
+class RectificationStatus(models.TextChoices):
+    FOUND = "found", "待交办"
+    ASSIGNED = "assigned", "待核实"
+    VERIFIED = "verified", "整改中"
+    RECTIFIED = "rectified", "待回访"
+    REVISITED = "revisited", "待销号"
+    CLOSED = "closed", "已销号"
+
+
+# The loop's steps in order: (step, date field, status once done).
+RECTIFICATION_STEPS: tuple[tuple[str, str, str], ...] = (
+    ("assign", "assigned_on", RectificationStatus.ASSIGNED),
+    ("verify", "verified_on", RectificationStatus.VERIFIED),
+    ("rectify", "rectified_on", RectificationStatus.RECTIFIED),
+    ("revisit", "revisit_on", RectificationStatus.REVISITED),
+    ("close", "closed_on", RectificationStatus.CLOSED),
+)
+STEP_LABELS = {
+    "assign": "交办",
+    "verify": "核实",
+    "rectify": "整改完成",
+    "revisit": "回访反馈",
+    "close": "销号",
+}
+
+
+def _after(later: str, earlier: str) -> Q:
+    """`later` is empty, or set on or after a set `earlier` (steps never go backwards)."""
+    return Q(**{f"{later}__isnull": True}) | (
+        Q(**{f"{earlier}__isnull": False}) & Q(**{f"{later}__gte": models.F(earlier)})
+    )
+
+
+class Rectification(models.Model):
+    """One organisational problem followed through 发现问题 → 交办核实 → 问责整改 → 回访反馈.
+
+    Holds dates only; the status is derived from which dates are set. The problem is
+    described at the level of the organisation's duties, never a person's opinions.
+    """
+
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="rectifications",
+        verbose_name="整改组织",
+    )
+    title = models.CharField("问题", max_length=200)
+    source_rule = models.CharField("来源规则", max_length=120, blank=True)
+    source_period = models.CharField("来源期间", max_length=40, blank=True)
+    source_subject = models.CharField("来源对象", max_length=200, blank=True)
+    source_activity = models.ForeignKey(
+        "records.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rectifications",
+        verbose_name="来源检查活动",
+    )
+    found_on = models.DateField("发现日期")
+    assigned_on = models.DateField("交办日期", null=True, blank=True)
+    verified_on = models.DateField("核实日期", null=True, blank=True)
+    due_on = models.DateField("整改期限", null=True, blank=True)
+    rectified_on = models.DateField("整改完成日期", null=True, blank=True)
+    accountability = models.BooleanField("已问责", default=False)
+    accountability_on = models.DateField("问责日期", null=True, blank=True)
+    revisit_on = models.DateField("回访反馈日期", null=True, blank=True)
+    closed_on = models.DateField("销号日期", null=True, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "dj_rectification"
+        verbose_name = "问题整改"
+        verbose_name_plural = "问题整改"
+        ordering = ["-found_on", "-pk"]
+        indexes = [models.Index(fields=["org", "closed_on"], name="rect_org_closed")]
+        constraints = [
+            models.CheckConstraint(
+                condition=_after("assigned_on", "found_on"), name="rect_assigned_after_found"
+            ),
+            models.CheckConstraint(
+                condition=_after("verified_on", "assigned_on"), name="rect_verified_after_assigned"
+            ),
+            models.CheckConstraint(
+                condition=_after("rectified_on", "verified_on"),
+                name="rect_rectified_after_verified",
+            ),
+            models.CheckConstraint(
+                condition=_after("revisit_on", "rectified_on"), name="rect_revisit_after_rectified"
+            ),
+            models.CheckConstraint(
+                condition=_after("closed_on", "revisit_on"), name="rect_closed_after_revisit"
+            ),
+            models.CheckConstraint(
+                condition=_after("due_on", "found_on"), name="rect_due_after_found"
+            ),
+            models.CheckConstraint(
+                condition=Q(accountability_on__isnull=True) | Q(accountability=True),
+                name="rect_accountability_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.found_on} {self.title}"
+
+    @property
+    def status(self) -> str:
+        current: str = RectificationStatus.FOUND.value
+        for _step, field, done in RECTIFICATION_STEPS:
+            if getattr(self, field) is None:
+                break
+            current = done
+        return str(current)
+
+    @property
+    def status_label(self) -> str:
+        return RectificationStatus(self.status).label
+
+    @property
+    def next_step(self) -> str | None:
+        for step, field, _done in RECTIFICATION_STEPS:
+            if getattr(self, field) is None:
+                return step
+        return None
+
+    @property
+    def last_date(self) -> date_type:
+        last = self.found_on
+        for _step, field, _done in RECTIFICATION_STEPS:
+            value = getattr(self, field)
+            if value is None:
+                break
+            last = value
+        return last

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from dangjian.core.admin_mixins import AuditedModelAdmin
 from dangjian.records.models import Activity, Attendance, Filing, Training
 
 
@@ -10,7 +11,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(AuditedModelAdmin):
     list_display = ["date", "kind", "title", "org", "hours"]
     list_filter = ["kind"]
     search_fields = ["title", "ext_id", "org__name"]
@@ -21,7 +22,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Training)
-class TrainingAdmin(admin.ModelAdmin):
+class TrainingAdmin(AuditedModelAdmin):
     list_display = ["date", "person", "kind", "hours", "title"]
     list_filter = ["kind"]
     search_fields = ["person__name", "title", "ext_id"]
@@ -30,7 +31,7 @@ class TrainingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Filing)
-class FilingAdmin(admin.ModelAdmin):
+class FilingAdmin(AuditedModelAdmin):
     list_display = ["date", "org", "kind", "period"]
     list_filter = ["kind"]
     raw_id_fields = ["org", "by"]

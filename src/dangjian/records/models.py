@@ -1,5 +1,6 @@
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -202,3 +203,60 @@ class Filing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.get_kind_display()} {self.period}"
+
+
+class ActivityMinutes(models.Model):
+    """The written minutes of a meeting (会议记录), kept apart from the dataset fields."""
+
+    activity = models.OneToOneField(
+        Activity, on_delete=models.CASCADE, related_name="minutes", verbose_name="活动"
+    )
+    text = models.TextField("会议记录", blank=True, default="")
+
+    class Meta:
+        db_table = "dj_activity_minutes"
+        verbose_name = "会议记录"
+        verbose_name_plural = "会议记录"
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} 会议记录"
+
+
+def attachment_upload_to(instance: "Attachment", filename: str) -> str:
+    # Stored under a random name: the user's file name is kept in `name` only.
+    import uuid
+
+    ext = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+        instance.content_type, ""
+    )
+    return f"attachments/{instance.activity_id}/{uuid.uuid4().hex}{ext}"
+
+
+class Attachment(models.Model):
+    """A scan of the minutes or sign-in sheet (PDF, JPEG or PNG)."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="attachments", verbose_name="活动"
+    )
+    file = models.FileField("文件", upload_to=attachment_upload_to, max_length=300)
+    name = models.CharField("文件名", max_length=255)
+    content_type = models.CharField("类型", max_length=64)
+    size = models.PositiveIntegerField("大小（字节）")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="上传人",
+    )
+
+    class Meta:
+        db_table = "dj_attachment"
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["activity_id", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

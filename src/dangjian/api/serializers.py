@@ -1,0 +1,341 @@
+"""Records in the `dangjian/1` shape: ids are external ids, references are ids too."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Model, QuerySet, TextChoices
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dangjian.access.selectors import orgs_visible, people_visible
+from dangjian.orgs.models import Organization, OrgType, Position, PositionRole, Term
+from dangjian.people.models import Employment, PartyWorker, Person, PersonStatus
+from dangjian.records.models import (
+    Activity,
+    ActivityKind,
+    Filing,
+    FilingKind,
+    Training,
+    TrainingKind,
+)
+
+
+def _ref(**kwargs: Any) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="ext_id", read_only=True, **kwargs)
+
+
+def _number(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, **kwargs
+    )
+
+
+def _enum_schema(choices: type[TextChoices]) -> dict[str, Any]:
+    """The enum written inline (wrapped in allOf).
+
+    Activities, trainings and filings each have a different "kind" list; left to
+    itself the schema generator would name three enum components after "kind".
+    """
+    return {
+        "allOf": [{"type": "string", "enum": list(choices.values)}],
+        "description": "；".join(f"{c.value} {c.label}" for c in choices),
+    }
+
+
+class _KindField(serializers.ChoiceField):
+    kinds: type[TextChoices]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=self.kinds.choices, **kwargs)
+
+
+@extend_schema_field(_enum_schema(ActivityKind))
+class ActivityKindField(_KindField):
+    kinds = ActivityKind
+
+
+@extend_schema_field(_enum_schema(TrainingKind))
+class TrainingKindField(_KindField):
+    kinds = TrainingKind
+
+
+@extend_schema_field(_enum_schema(FilingKind))
+class FilingKindField(_KindField):
+    kinds = FilingKind
+
+
+# ---------------------------------------------------------------- reads
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="ext_id", read_only=True, help_text="编号")
+    type = serializers.ChoiceField(choices=OrgType.choices, read_only=True)
+    parent = _ref(allow_null=True, help_text="上级党组织编号")  # type: ignore[assignment]
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "type", "parent", "staff_count", "established", "dissolved"]
+        read_only_fields = fields
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="ext_id", read_only=True)
+    org = _ref(help_text="所在党组织编号")
+    status = serializers.ChoiceField(choices=PersonStatus.choices, read_only=True)
+    party_worker = serializers.ChoiceField(
+        choices=PartyWorker.choices, allow_null=True, read_only=True
+    )
+    employment = serializers.ChoiceField(choices=Employment.choices, read_only=True)
+    monthly_income = _number(read_only=True, allow_null=True)
+    hosted_by = _ref(allow_null=True, help_text="流入地党组织编号")
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "name",
+            "org",
+            "status",
+            "applied_on",
+            "activist_on",
+            "candidate_on",
+            "joined_on",
+            "full_on",
+            "birth_date",
+            "leading_cadre",
+            "party_worker",
+            "employment",
+            "monthly_income",
+            "probation_extended_to",
+            "mobile",
+            "hosted_by",
+            "left_on",
+        ]
+        read_only_fields = fields
+
+
+class PositionSerializer(serializers.ModelSerializer):
+    person = _ref()
+    org = _ref()
+    role = serializers.ChoiceField(choices=PositionRole.choices, read_only=True)
+
+    class Meta:
+        model = Position
+        fields = ["person", "org", "role", "start", "end"]
+        read_only_fields = fields
+
+
+class TermSerializer(serializers.ModelSerializer):
+    org = _ref()
+    next_election = serializers.SerializerMethodField(help_text="下次换届应在此日期")
+
+    class Meta:
+        model = Term
+        fields = ["org", "elected_on", "years", "next_election"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_next_election(self, term: Term) -> str:
+        try:
+            due = term.elected_on.replace(year=term.elected_on.year + term.years)
+        except ValueError:  # elected on 29 February
+            due = datetime.date(term.elected_on.year + term.years, 3, 1)
+        return due.isoformat()
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="ext_id", read_only=True)
+    org = _ref()
+    kind = ActivityKindField(read_only=True)
+    hours = _number(read_only=True, allow_null=True)
+    speaker = _ref(allow_null=True)
+    attendees = serializers.SerializerMethodField(help_text="参加人员编号（仅列出有权查看的人员）")
+    subject = serializers.SerializerMethodField(help_text="对象组织或人员编号")
+
+    class Meta:
+        model = Activity
+        fields = ["id", "org", "kind", "date", "title", "hours", "speaker", "attendees", "subject"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_attendees(self, activity: Activity) -> list[str]:
+        rows = getattr(activity, "visible_attendance", None)
+        if rows is None:  # not from the scoped selector: show nothing rather than everyone
+            return []
+        return sorted(a.person.ext_id for a in rows)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_subject(self, activity: Activity) -> str | None:
+        if activity.subject_org_id is not None:
+            return activity.subject_org.ext_id  # type: ignore[union-attr]
+        if activity.subject_person_id is not None:
+            return activity.subject_person.ext_id  # type: ignore[union-attr]
+        return None
+
+
+class TrainingSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="ext_id", read_only=True)
+    person = _ref()
+    hours = _number(read_only=True)
+    kind = TrainingKindField(read_only=True)
+
+    class Meta:
+        model = Training
+        fields = ["id", "person", "date", "hours", "kind", "title"]
+        read_only_fields = fields
+
+
+class FilingSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="ext_id", read_only=True)
+    org = _ref()
+    kind = FilingKindField(read_only=True)
+    by = _ref(allow_null=True)
+
+    class Meta:
+        model = Filing
+        fields = ["id", "org", "kind", "date", "period", "by"]
+        read_only_fields = fields
+
+
+# ---------------------------------------------------------------- writes
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ScopedRef(serializers.SlugRelatedField):
+    """A reference by external id, resolved only among what the caller may see."""
+
+    default_error_messages = {
+        "does_not_exist": "编号为 {value} 的{noun}不存在或无权访问",
+        "invalid": "应为编号（字符串）",
+    }
+
+    def __init__(self, *, scope: Callable[[Any], QuerySet[Any]], noun: str, **kwargs: Any):
+        self.scope = scope
+        self.noun = noun
+        kwargs.setdefault("slug_field", "ext_id")
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scope(self.context["request"].user)
+
+    def to_internal_value(self, data: Any) -> Model:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return self.get_queryset().get(ext_id=data)  # type: ignore[no-any-return]
+        except (TypeError, ValueError, self.get_queryset().model.DoesNotExist):
+            self.fail("does_not_exist", value=data, noun=self.noun)
+            raise  # unreachable: fail() raises
+
+
+def _hours(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        min_value=0,
+        coerce_to_string=False,
+        error_messages={"min_value": "学时不能为负数"},
+        **kwargs,
+    )
+
+
+def _orgs(user: Any) -> QuerySet[Organization]:
+    return orgs_visible(user)
+
+
+def _people(user: Any) -> QuerySet[Person]:
+    return people_visible(user)
+
+
+class ActivityWriteSerializer(serializers.Serializer):
+    """An activity as a client sends it; references are external ids."""
+
+    id = serializers.CharField(max_length=64, required=False, help_text="编号；省略时自动分配")
+    org = ScopedRef(scope=_orgs, noun="党组织", help_text="组织单位编号")
+    kind = ActivityKindField()
+    date = serializers.DateField()
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    hours = _hours(required=False, allow_null=True)
+    speaker = ScopedRef(scope=_people, noun="党员", required=False, allow_null=True)
+    attendees = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, help_text="参加人员编号"
+    )
+    subject = serializers.CharField(
+        max_length=64, required=False, allow_null=True, help_text="对象组织或人员编号"
+    )
+
+    def validate_attendees(self, value: list[str]) -> list[Person]:
+        """All attendees in one query; unknown ids are named together."""
+        wanted = list(dict.fromkeys(value))
+        found = {
+            p.ext_id: p for p in _people(self.context["request"].user).filter(ext_id__in=wanted)
+        }
+        missing = [v for v in wanted if v not in found]
+        if missing:
+            raise serializers.ValidationError(
+                f"以下参加人员编号不存在或无权访问：{'、'.join(missing)}"
+            )
+        return [found[v] for v in wanted]
+
+    def validate_subject(self, value: str | None) -> Organization | Person | None:
+        if value is None:
+            return None
+        user = self.context["request"].user
+        org = _orgs(user).filter(ext_id=value).first()
+        if org is not None:
+            return org
+        person = _people(user).filter(ext_id=value).first()
+        if person is not None:
+            return person
+        raise serializers.ValidationError(f"编号为 {value} 的党组织或人员不存在或无权访问")
+
+
+class TrainingWriteSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=64, required=False, help_text="编号；省略时自动分配")
+    person = ScopedRef(scope=_people, noun="党员", help_text="党员编号")
+    date = serializers.DateField()
+    hours = _hours()
+    kind = TrainingKindField()
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class FilingWriteSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=64, required=False, help_text="编号；省略时自动分配")
+    org = ScopedRef(scope=_orgs, noun="党组织", help_text="报送组织编号")
+    kind = FilingKindField()
+    date = serializers.DateField()
+    period = serializers.RegexField(
+        r"^\d{4}(-H[12]|-Q[1-4]|-(0[1-9]|1[0-2]))?$",
+        max_length=16,
+        error_messages={"invalid": "期间格式应为 2022、2022-H1、2022-Q3 或 2022-05"},
+    )
+    by = ScopedRef(scope=_people, noun="党员", required=False, allow_null=True)
+
+
+# ---------------------------------------------------------------- findings and checks
+
+
+class FindingsQuerySerializer(serializers.Serializer):
+    org = serializers.CharField(help_text="党组织编号（含下级组织）")
+    year = serializers.IntegerField(min_value=1900, max_value=2200)
+    as_of = serializers.DateField(required=False, help_text="截止日期，默认为年末")
+
+
+class CheckRunSerializer(serializers.Serializer):
+    org = serializers.CharField(help_text="党组织编号（含下级组织）")
+    policy = serializers.CharField(required=False, help_text="规定（policy pack），默认为工委所选")
+    year = serializers.IntegerField(min_value=1900, max_value=2200)
+    as_of = serializers.DateField(required=False, help_text="截止日期，默认为年末")
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

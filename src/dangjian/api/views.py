@@ -1,0 +1,610 @@
+"""HTTP API v1: thin views over the scoped selectors and the record services."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularSwaggerView
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from dangjian.access.selectors import can_administer, is_admin, person_of
+from dangjian.api import selectors
+from dangjian.api.serializers import (
+    ActivitySerializer,
+    ActivityWriteSerializer,
+    CheckRunSerializer,
+    FilingSerializer,
+    FilingWriteSerializer,
+    FindingsQuerySerializer,
+    OrganizationSerializer,
+    PersonSerializer,
+    PositionSerializer,
+    TermSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    TrainingSerializer,
+    TrainingWriteSerializer,
+)
+from dangjian.core.actor import Actor
+from dangjian.core.middleware import client_ip
+from dangjian.orgs.models import Organization
+from dangjian.people.models import Person
+from dangjian.policy.engine import EngineError, evaluate
+from dangjian.policy.packs import PackError, list_packs
+from dangjian.policy.selectors import findings_for_org, pack_for_org
+from dangjian.records import services as record_services
+from dangjian.records.models import Activity, Filing, Training
+
+
+def api_actor(request: Request) -> Actor:
+    """Who is writing: the DRF-authenticated user (token auth happens inside DRF)."""
+    return Actor(user=request.user, source="api", ip=client_ip(request._request))
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _service_errors(exc: DjangoValidationError) -> dict[str, Any]:
+    if hasattr(exc, "error_dict"):
+        return {field or "non_field_errors": msgs for field, msgs in exc.message_dict.items()}
+    return {"non_field_errors": exc.messages}
+
+
+def call_service(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run a write service; its validation and permission errors become 400 and 403."""
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError(_service_errors(exc)) from exc
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(str(exc) or None) from exc
+
+
+# ---------------------------------------------------------------- token
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (created once, then reused)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes: list[Any] = []
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer},
+        summary="获取访问令牌",
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+# ---------------------------------------------------------------- filters
+
+_YEAR = OpenApiParameter("year", OpenApiTypes.INT, description="年度")
+_UNDER = OpenApiParameter("under", OpenApiTypes.STR, description="党组织编号：含其全部下级组织")
+_ORG = OpenApiParameter("org", OpenApiTypes.STR, description="党组织编号（仅本组织）")
+
+
+def _param(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+def _year(request: Request) -> int | None:
+    value = _param(request, "year")
+    if value is None:
+        return None
+    if not value.isdigit() or not 1900 <= int(value) <= 2200:
+        raise exceptions.ValidationError({"year": ["年度应为四位数字"]})
+    return int(value)
+
+
+def _visible_org(request: Request, ext_id: str, field: str) -> Organization:
+    org = selectors.api_organizations(request.user).filter(ext_id=ext_id).first()
+    if org is None:
+        raise exceptions.ValidationError({field: [f"编号为 {ext_id} 的党组织不存在或无权访问"]})
+    return org
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Objects are found only through the scoped selector: others are 404."""
+
+    lookup_field = "ext_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[^/]+"
+    pagination_class = Pagination
+    selector: Callable[[Any], QuerySet[Any]]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return type(self).selector(self.request.user)
+
+
+# ---------------------------------------------------------------- reads
+
+
+@extend_schema(tags=["organizations"])
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """党组织。`under` 返回某组织及其全部下级组织。"""
+
+    serializer_class = OrganizationSerializer
+    selector = staticmethod(selectors.api_organizations)
+
+    @extend_schema(parameters=[_UNDER, OpenApiParameter("type", OpenApiTypes.STR)])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Organization]:
+        qs = super().get_queryset()
+        if self.action == "list":
+            under = _param(self.request, "under")
+            if under:
+                qs = qs.filter(path__startswith=_visible_org(self.request, under, "under").path)
+            if kind := _param(self.request, "type"):
+                qs = qs.filter(type=kind)
+        return qs
+
+
+@extend_schema(tags=["people"])
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """党员及入党积极分子等。"""
+
+    serializer_class = PersonSerializer
+    selector = staticmethod(selectors.api_people)
+
+    @extend_schema(parameters=[_ORG, _UNDER, OpenApiParameter("status", OpenApiTypes.STR)])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Person]:
+        qs = super().get_queryset()
+        if self.action == "list":
+            qs = _org_filters(self.request, qs, "org")
+            if value := _param(self.request, "status"):
+                qs = qs.filter(status=value)
+        return qs
+
+
+def _org_filters(request: Request, qs: QuerySet[Any], org_field: str) -> QuerySet[Any]:
+    if org := _param(request, "org"):
+        qs = qs.filter(**{org_field: _visible_org(request, org, "org")})
+    if under := _param(request, "under"):
+        path = _visible_org(request, under, "under").path
+        qs = qs.filter(**{f"{org_field}__path__startswith": path})
+    return qs
+
+
+@extend_schema(tags=["positions"])
+class PositionViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """职务（任职记录）。"""
+
+    serializer_class = PositionSerializer
+    selector = staticmethod(selectors.api_positions)
+
+    @extend_schema(
+        parameters=[
+            _ORG,
+            _UNDER,
+            OpenApiParameter("person", OpenApiTypes.STR, description="党员编号"),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = _org_filters(self.request, super().get_queryset(), "org")
+        if person := _param(self.request, "person"):
+            qs = qs.filter(person__ext_id=person)
+        return qs
+
+
+@extend_schema(tags=["terms"])
+class TermViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """任期（届次）与下次换届日期。"""
+
+    serializer_class = TermSerializer
+    selector = staticmethod(selectors.api_terms)
+
+    @extend_schema(parameters=[_ORG, _UNDER])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return _org_filters(self.request, super().get_queryset(), "org")
+
+
+# ---------------------------------------------------------------- records (read and write)
+
+
+class WritableRecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """Reads through the scoped selector; writes through the record services.
+
+    Writing needs an administrator's grant (a member gets 403); the target
+    organisation must be one the caller administers (403 otherwise, from the service).
+    """
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    write_serializer_class: type[BaseSerializer[Any]]
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        if self.action in ("create", "update", "partial_update"):
+            return self.write_serializer_class
+        return self.serializer_class  # type: ignore[return-value]
+
+    def _ensure_writer(self) -> None:
+        if not is_admin(self.request.user):
+            raise exceptions.PermissionDenied("只有党组织管理员可以录入记录")
+
+    def _reload(self, pk: int) -> Any:
+        return self.get_queryset().get(pk=pk)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._ensure_writer()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        ext_id = data.pop("id", None)
+        if ext_id is not None and self.get_queryset().model.objects.filter(ext_id=ext_id).exists():
+            raise exceptions.ValidationError({"id": [f"编号 {ext_id} 已存在"]})
+        obj = self.perform_write(None, data, ext_id)
+        body = self.serializer_class(self._reload(obj.pk), context=self.get_serializer_context())  # type: ignore[misc]
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()  # 404 outside the caller's scope
+        self._ensure_writer()
+        serializer = self.get_serializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        new_id = data.pop("id", None)
+        if new_id is not None and new_id != instance.ext_id:
+            raise exceptions.ValidationError({"id": ["编号不能修改"]})
+        obj = self.perform_write(instance, data, None)
+        body = self.serializer_class(self._reload(obj.pk), context=self.get_serializer_context())  # type: ignore[misc]
+        return Response(body.data)
+
+    def perform_write(self, instance: Any, data: dict[str, Any], ext_id: str | None) -> Any:
+        raise NotImplementedError
+
+
+def _split_subject(data: dict[str, Any]) -> None:
+    """`subject` is an organisation or a person: the services take them apart."""
+    if "subject" in data:
+        subject = data.pop("subject")
+        data["subject_org"] = subject if isinstance(subject, Organization) else None
+        data["subject_person"] = subject if isinstance(subject, Person) else None
+
+
+_RECORD_FILTERS = [
+    _ORG,
+    _UNDER,
+    _YEAR,
+    OpenApiParameter("kind", OpenApiTypes.STR, description="类型"),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="起始日期（含）"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="截止日期（含）"),
+]
+
+
+def _date_filters(request: Request, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if year := _year(request):
+        qs = qs.filter(date__year=year)
+    for name, lookup in (("date_from", "date__gte"), ("date_to", "date__lte")):
+        if value := _param(request, name):
+            try:
+                qs = qs.filter(**{lookup: datetime.date.fromisoformat(value)})
+            except ValueError as exc:
+                raise exceptions.ValidationError({name: ["日期格式应为 YYYY-MM-DD"]}) from exc
+    if kind := _param(request, "kind"):
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+@extend_schema(tags=["activities"])
+class ActivityViewSet(WritableRecordViewSet):
+    """组织生活与活动（三会一课、主题党日等），含参加人员编号。"""
+
+    serializer_class = ActivitySerializer
+    write_serializer_class = ActivityWriteSerializer
+    selector = staticmethod(selectors.api_activities)
+
+    @extend_schema(parameters=_RECORD_FILTERS)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ActivityWriteSerializer, responses={201: ActivitySerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=ActivityWriteSerializer, responses={200: ActivitySerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=ActivityWriteSerializer, responses={200: ActivitySerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Activity]:
+        qs = super().get_queryset()
+        if self.action == "list":
+            qs = _date_filters(self.request, _org_filters(self.request, qs, "org"))
+        return qs
+
+    def perform_write(
+        self, instance: Activity | None, data: dict[str, Any], ext_id: str | None
+    ) -> Activity:
+        _split_subject(data)
+        actor = api_actor(self.request)
+        if instance is None:
+            return call_service(record_services.activity_record, ext_id=ext_id, actor=actor, **data)  # type: ignore[no-any-return]
+        if "org" in data and data.pop("org") != instance.org:
+            raise exceptions.ValidationError({"org": ["活动的组织单位不能修改"]})
+        return call_service(  # type: ignore[no-any-return]
+            record_services.activity_update, activity=instance, actor=actor, **data
+        )
+
+
+@extend_schema(tags=["trainings"])
+class TrainingViewSet(WritableRecordViewSet):
+    """学习培训学时。"""
+
+    serializer_class = TrainingSerializer
+    write_serializer_class = TrainingWriteSerializer
+    selector = staticmethod(selectors.api_trainings)
+
+    @extend_schema(
+        parameters=[
+            *_RECORD_FILTERS,
+            OpenApiParameter("person", OpenApiTypes.STR, description="党员编号"),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=TrainingWriteSerializer, responses={201: TrainingSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=TrainingWriteSerializer, responses={200: TrainingSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=TrainingWriteSerializer, responses={200: TrainingSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Training]:
+        qs = super().get_queryset()
+        if self.action == "list":
+            qs = _date_filters(self.request, _org_filters(self.request, qs, "person__org"))
+            if person := _param(self.request, "person"):
+                qs = qs.filter(person__ext_id=person)
+        return qs
+
+    def perform_write(
+        self, instance: Training | None, data: dict[str, Any], ext_id: str | None
+    ) -> Training:
+        actor = api_actor(self.request)
+        if instance is None:
+            return call_service(record_services.training_record, ext_id=ext_id, actor=actor, **data)  # type: ignore[no-any-return]
+        if "person" in data and data.pop("person") != instance.person:
+            raise exceptions.ValidationError({"person": ["培训记录的党员不能修改"]})
+        return call_service(  # type: ignore[no-any-return]
+            record_services.training_update, training=instance, actor=actor, **data
+        )
+
+
+@extend_schema(tags=["filings"])
+class FilingViewSet(WritableRecordViewSet):
+    """报告、清单、述职的报送记录（只记录报送事实，不含内容）。"""
+
+    serializer_class = FilingSerializer
+    write_serializer_class = FilingWriteSerializer
+    selector = staticmethod(selectors.api_filings)
+
+    @extend_schema(
+        parameters=[
+            *_RECORD_FILTERS,
+            OpenApiParameter("period", OpenApiTypes.STR, description="所属期间"),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=FilingWriteSerializer, responses={201: FilingSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=FilingWriteSerializer, responses={200: FilingSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=FilingWriteSerializer, responses={200: FilingSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Filing]:
+        qs = super().get_queryset()
+        if self.action == "list":
+            qs = _date_filters(self.request, _org_filters(self.request, qs, "org"))
+            if period := _param(self.request, "period"):
+                qs = qs.filter(period=period)
+        return qs
+
+    def perform_write(
+        self, instance: Filing | None, data: dict[str, Any], ext_id: str | None
+    ) -> Filing:
+        actor = api_actor(self.request)
+        if instance is None:
+            return call_service(record_services.filing_record, ext_id=ext_id, actor=actor, **data)  # type: ignore[no-any-return]
+        if "org" in data and data.pop("org") != instance.org:
+            raise exceptions.ValidationError({"org": ["报送组织不能修改"]})
+        return call_service(  # type: ignore[no-any-return]
+            record_services.filing_update, filing=instance, actor=actor, **data
+        )
+
+
+# ---------------------------------------------------------------- docs page, served offline
+
+# Swagger UI files shipped inside the drf-spectacular-sidecar package; served by the app.
+_DOCS_ASSETS = {
+    "swagger-ui.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-standalone-preset.js": "text/javascript",
+    "favicon-32x32.png": "image/png",
+}
+
+
+def docs_asset(request: HttpRequest, name: str) -> FileResponse:
+    import drf_spectacular_sidecar
+
+    if name not in _DOCS_ASSETS:
+        raise Http404(name)
+    from pathlib import Path
+
+    base = Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
+    response = FileResponse(
+        open(base / "swagger-ui-dist" / name, "rb"),  # noqa: SIM115 - FileResponse closes it
+        content_type=_DOCS_ASSETS[name],
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI with its scripts from this server, never a CDN."""
+
+    url_name = "api:schema"
+    title = "机关党建 HTTP API"
+
+    @staticmethod
+    def _swagger_ui_resource(filename: str) -> str:
+        from django.urls import reverse
+
+        return reverse("api:docs-asset", args=[filename])
+
+    @staticmethod
+    def _swagger_ui_favicon() -> str:
+        from django.urls import reverse
+
+        return reverse("api:docs-asset", args=["favicon-32x32.png"])
+
+
+# ---------------------------------------------------------------- findings and check runs
+
+
+def _report_for_caller(report: dict[str, Any], org: Organization, user: Any) -> dict[str, Any]:
+    """An administrator gets the whole report; a member only the findings about themselves."""
+    if can_administer(user, org):
+        return report
+    person = person_of(user)
+    own = person.ext_id if person is not None else None
+    findings = [
+        f
+        for f in report["findings"]
+        if f["subject"].get("type") == "person" and f["subject"].get("id") == own
+    ]
+    summary = dict(report["summary"])
+    summary["violations"] = sum(1 for f in findings if f["severity"] == "violation")
+    summary["warnings"] = sum(1 for f in findings if f["severity"] == "warning")
+    summary["subjects"] = 1 if own else 0
+    return {**report, "findings": findings, "summary": summary}
+
+
+_REPORT_SCHEMA = {
+    "type": "object",
+    "description": "dangjian-findings/1 报告",
+    "properties": {
+        "format": {"type": "string", "enum": ["dangjian-findings/1"]},
+        "policy": {"type": "string"},
+        "year": {"type": "integer"},
+        "as_of": {"type": "string", "format": "date"},
+        "findings": {"type": "array", "items": {"type": "object"}},
+        "summary": {"type": "object"},
+    },
+}
+
+
+class FindingsView(APIView):
+    """问题与预警：某党组织（含下级组织）在某年度、截至某日的检查结果。
+
+    管理员看到全部结果；党员只看到关于本人的结果。规定包为该组织所属工委所选。
+    """
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("org", OpenApiTypes.STR, required=True, description="党组织编号"),
+            OpenApiParameter("year", OpenApiTypes.INT, required=True, description="年度"),
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="截止日期，默认为年末"),
+        ],
+        responses={200: _REPORT_SCHEMA},
+        tags=["findings"],
+    )
+    def get(self, request: Request) -> Response:
+        query = FindingsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        org = _visible_org(request, query.validated_data["org"], "org")
+        report = findings_for_org(
+            org=org, year=query.validated_data["year"], as_of=query.validated_data.get("as_of")
+        )
+        return Response(_report_for_caller(report.as_dict(), org, request.user))
+
+
+class CheckRunView(APIView):
+    """运行一次检查：对某党组织（含下级组织）按指定规定包和年度评估，返回报告。仅限管理员。"""
+
+    @extend_schema(
+        request=CheckRunSerializer,
+        responses={200: _REPORT_SCHEMA},
+        summary="运行检查",
+        tags=["checks"],
+    )
+    def post(self, request: Request) -> Response:
+        body = CheckRunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        org = _visible_org(request, data["org"], "org")
+        if not can_administer(request.user, org):
+            raise exceptions.PermissionDenied("只有该党组织的管理员可以运行检查")
+        pack_id = data.get("policy") or pack_for_org(org)
+        if pack_id not in list_packs():
+            raise exceptions.ValidationError(
+                {"policy": [f"未知的规定包 {pack_id}，可用：{'、'.join(list_packs())}"]}
+            )
+        try:
+            report = evaluate(
+                pack=pack_id, year=data["year"], as_of=data.get("as_of"), org_ext_id=org.ext_id
+            )
+        except (EngineError, PackError) as exc:
+            raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
+        return Response(report.as_dict())

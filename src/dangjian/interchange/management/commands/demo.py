@@ -1,0 +1,71 @@
+"""`dangjian demo`: load demo data once, then make sure the demo logins exist.
+
+Idempotent: data is generated and imported only into a database without
+organisations; accounts are created only when missing.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from dangjian.access.services import DEMO_PASSWORD, DemoDataMissing, demo_accounts_ensure
+from dangjian.core.actor import Actor
+from dangjian.interchange.errors import DatasetError
+from dangjian.interchange.generator import generate_dataset
+from dangjian.interchange.importer import dataset_import
+from dangjian.orgs.models import Organization, OrgType
+
+URL = "http://127.0.0.1:8000/"
+
+
+class Command(BaseCommand):
+    help = "载入演示数据（仅当数据库为空时）并确保演示账号存在"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--departments", type=int, default=30, help="演示部门数")
+        parser.add_argument("--members", type=int, default=3000, help="演示人员数")
+        parser.add_argument("--seed", type=int, default=1, help="随机种子")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = Actor.system("cli")
+        if not Organization.objects.exists():
+            today = date.today()
+            self.stdout.write(
+                f"数据库为空，正在生成并导入演示数据（{options['departments']} 个部门，"
+                f"{options['members']} 人，{today.year} 年截至 {today}）……"
+            )
+            data = generate_dataset(
+                orgs=options["departments"] * 8,
+                members=options["members"],
+                departments=options["departments"],
+                year=today.year,
+                as_of=today,
+                seed=options["seed"],
+            )
+            try:
+                summary = dataset_import(data, actor=actor)
+            except DatasetError as exc:
+                raise CommandError(f"演示数据导入失败：\n{exc.render()}") from exc
+            for line in summary.lines():
+                self.stdout.write(f"  {line}")
+        else:
+            self.stdout.write("数据库已有数据，跳过演示数据导入。")
+        root = (
+            Organization.objects.filter(type=OrgType.WORK_COMMITTEE, parent__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if root is None:
+            raise CommandError("没有找到机关工委（work_committee）根组织，无法创建演示账号")
+        try:
+            accounts = demo_accounts_ensure(root=root, actor=actor)
+        except DemoDataMissing as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write("")
+        self.stdout.write(f"演示系统地址：{URL}")
+        self.stdout.write(f"演示账号（统一密码 {DEMO_PASSWORD}）：")
+        for acc in accounts:
+            state = "新建" if acc.created else "已存在"
+            line = f"  {acc.username:<9} {acc.label}｜角色：{acc.role}｜组织：{acc.org_name}"
+            self.stdout.write(f"{line}（{state}）")

@@ -1,0 +1,292 @@
+"""What a rule kind gets to evaluate a rule: the year, as_of, the subtree, and
+SQL helpers over the fact tables, in the dialect SQLite, PostgreSQL and DuckDB share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import connections
+
+from dangjian.policy.periods import Period, check_day, judge, periods_of_year
+
+MEMBER_STATUSES = ("full", "probationary")
+
+# Membership spans: (person_id, org_id, start_d, end_d), end exclusive, NULL = open.
+# With transfers, a person belongs to `to` from the transfer's date, and to the
+# first transfer's `from` before it; without, to their own org throughout.
+_TRANSFER_SPANS = """
+  SELECT t.person_id AS person_id, t.to_org_id AS org_id, t.date AS start_d,
+         LEAD(t.date) OVER (PARTITION BY t.person_id ORDER BY t.date) AS end_d
+  FROM dj_transfer t
+  UNION ALL
+  SELECT t.person_id, t.from_org_id, NULL, t.date
+  FROM dj_transfer t
+  WHERE NOT EXISTS (SELECT 1 FROM dj_transfer t2
+                    WHERE t2.person_id = t.person_id AND t2.date < t.date)"""
+SPANS_CTE = (
+    "spans AS ("
+    + _TRANSFER_SPANS
+    + """
+  UNION ALL
+  SELECT p.id, p.org_id, NULL, NULL
+  FROM dj_person p
+  WHERE NOT EXISTS (SELECT 1 FROM dj_transfer t3 WHERE t3.person_id = p.id)
+)"""
+)
+# The same, for people with transfers only (the few whose org changes over time).
+TRANSFER_SPANS_CTE = "tspans AS (" + _TRANSFER_SPANS + ")"
+
+
+def org_on(p: str, day: str) -> tuple[str, int]:
+    """SQL expression: the org person `p` belonged to on `day`, and how many times `day` occurs.
+
+    Without transfers (most people), the person's own org, after one index probe; with
+    transfers, the `to` of the latest transfer on or before the day, else the first
+    transfer's `from`. Cheaper than joining the `spans` CTE when every person is read.
+    """
+    sql = (
+        f"CASE WHEN NOT EXISTS (SELECT 1 FROM dj_transfer tx WHERE tx.person_id = {p}.id)"
+        f" THEN {p}.org_id"
+        f" WHEN EXISTS (SELECT 1 FROM dj_transfer tx WHERE tx.person_id = {p}.id"
+        f" AND tx.date <= {day})"
+        f" THEN (SELECT tx.to_org_id FROM dj_transfer tx WHERE tx.person_id = {p}.id"
+        f" AND tx.date <= {day} ORDER BY tx.date DESC LIMIT 1)"
+        f" ELSE (SELECT tx.from_org_id FROM dj_transfer tx WHERE tx.person_id = {p}.id"
+        " ORDER BY tx.date LIMIT 1) END"
+    )
+    return sql, 2
+
+
+def covers(span: str, day: str) -> str:
+    """SQL: membership span `span` holds on the day expression `day`."""
+    return (
+        f"{span}.org_id IS NOT NULL AND ({span}.start_d IS NULL OR {span}.start_d <= {day})"
+        f" AND ({span}.end_d IS NULL OR {span}.end_d > {day})"
+    )
+
+
+def member_on(p: str, day: str) -> str:
+    """SQL: person `p` is a member (full or probationary, joined, not left) on `day`."""
+    return (
+        f"{p}.status IN ('full', 'probationary') AND ({p}"
+        f".joined_on IS NULL OR {p}.joined_on <= {day})"
+        f" AND ({p}.left_on IS NULL OR {p}.left_on > {day})"
+    )
+
+
+def full_member_on(p: str, day: str) -> str:
+    return (
+        f"{p}.status = 'full' AND ({p}.full_on IS NULL OR {p}.full_on <= {day})"
+        f" AND ({p}.left_on IS NULL OR {p}.left_on > {day})"
+    )
+
+
+def in_list(values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`IN (...)` placeholders for a non-empty list."""
+    if not values:
+        return "(NULL)", []
+    return "(" + ", ".join(["%s"] * len(values)) + ")", list(values)
+
+
+def to_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def a_date(value: Any) -> date:
+    """A date from a column that is never NULL (SQLite gives text, PostgreSQL dates)."""
+    d = to_date(value)
+    if d is None:
+        raise ValueError("unexpected NULL date")
+    return d
+
+
+def to_num(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, Decimal):
+        return float(value)
+    return float(value)
+
+
+def num_out(value: float) -> int | float:
+    """A figure for the report: an int when whole, else rounded to 2 decimals."""
+    value = round(float(value), 2)
+    return int(value) if value == int(value) else value
+
+
+def split_ids(value: Any) -> list[str]:
+    if not value:
+        return []
+    return sorted(set(str(value).split(",")))
+
+
+@dataclass
+class OrgInfo:
+    pk: int
+    ext_id: str
+    name: str
+    type: str
+    parent_id: int | None
+    path: str
+    established: date | None
+    dissolved: date | None
+    staff_count: int | None
+
+    def exists_on(self, day: date) -> bool:
+        return (self.established is None or self.established <= day) and (
+            self.dissolved is None or self.dissolved > day
+        )
+
+    def exists_during(self, start: date, end: date) -> bool:
+        return (self.established is None or self.established <= end) and (
+            self.dissolved is None or self.dissolved > start
+        )
+
+
+@dataclass
+class PersonInfo:
+    pk: int
+    ext_id: str
+    name: str
+
+
+@dataclass
+class Context:
+    year: int
+    as_of: date
+    using: str
+    root_path: str | None  # restrict to this subtree ("/1/7/")
+    orgs: dict[int, OrgInfo] = field(default_factory=dict)
+    # (type, pk) of every subject a rule was evaluated for: the report's summary.subjects
+    evaluated: set[tuple[str, int]] = field(default_factory=set)
+    _people: dict[int, PersonInfo] | None = None
+
+    @property
+    def vendor(self) -> str:
+        return connections[self.using].vendor
+
+    @property
+    def check_day(self) -> date:
+        return check_day(self.year, self.as_of)
+
+    @property
+    def year_start(self) -> date:
+        return date(self.year, 1, 1)
+
+    @property
+    def year_end(self) -> date:
+        return date(self.year, 12, 31)
+
+    def judge(
+        self, start: date, due: date, actual: float, required: float, reminder_days: int
+    ) -> str | None:
+        return judge(
+            start=start,
+            due=due,
+            actual=actual,
+            required=required,
+            as_of=self.as_of,
+            reminder_days=reminder_days,
+        )
+
+    def agg_ids(self, expr: str) -> str:
+        """Comma-joined ids of a group (the one spelling SQLite and PostgreSQL differ on)."""
+        if self.vendor == "postgresql":
+            return f"STRING_AGG({expr}, ',')"
+        return f"GROUP_CONCAT({expr}, ',')"
+
+    def path_like(self, alias: str) -> tuple[str, list[Any]]:
+        """SQL restricting organisation `alias` to the checked subtree."""
+        if not self.root_path:
+            return "1 = 1", []
+        return f"{alias}.path LIKE %s", [self.root_path + "%"]
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with connections[self.using].cursor() as cur:
+            cur.execute(sql, list(params))
+            return list(cur.fetchall()) if cur.description is not None else []
+
+    def periods(self, period: str) -> list[Period]:
+        """The year's periods that have begun on as_of."""
+        return [p for p in periods_of_year(self.year, period) if p.start <= self.as_of]
+
+    def periods_cte(
+        self, periods: Sequence[Period], *, extra: Sequence[Sequence[Any]] | None = None
+    ) -> tuple[str, list[Any]]:
+        """`periods(pkey, start_d, end_d, check_d[, x1...])` as a VALUES list.
+
+        check_d is the day membership is read on: the period's end, or as_of if earlier.
+        """
+        rows = []
+        params: list[Any] = []
+        for i, p in enumerate(periods):
+            cols = [p.key, p.start, p.end, min(p.end, self.as_of)]
+            if extra is not None:
+                cols.extend(extra[i])
+            rows.append("(" + ", ".join(["%s"] * len(cols)) + ")")
+            params.extend(self.param(c) for c in cols)
+        names = "pkey, start_d, end_d, check_d"
+        if extra is not None and extra:
+            names += "".join(f", x{i + 1}" for i in range(len(extra[0])))
+        return f"periods({names}) AS (VALUES {', '.join(rows)})", params
+
+    def param(self, value: Any) -> Any:
+        """Dates go to SQLite as ISO text (how Django stores them), to PostgreSQL as dates."""
+        if isinstance(value, date) and self.vendor == "sqlite":
+            return value.isoformat()
+        return value
+
+    def orgs_of_types(self, types: Sequence[str]) -> list[OrgInfo]:
+        wanted = set(types)
+        return [o for o in self.orgs.values() if o.type in wanted]
+
+    @property
+    def people(self) -> dict[int, PersonInfo]:
+        if self._people is None:
+            rows = self.query("SELECT id, ext_id, name FROM dj_person")
+            self._people = {r[0]: PersonInfo(r[0], r[1], r[2]) for r in rows}
+        return self._people
+
+    def load_orgs(self) -> None:
+        where, params = self.path_like("o")
+        rows = self.query(
+            "SELECT o.id, o.ext_id, o.name, o.type, o.parent_id, o.path, o.established,"
+            f" o.dissolved, o.staff_count FROM dj_organization o WHERE {where}",
+            params,
+        )
+        self.orgs = {
+            r[0]: OrgInfo(r[0], r[1], r[2], r[3], r[4], r[5], to_date(r[6]), to_date(r[7]), r[8])
+            for r in rows
+        }
+
+    def org_ref(self, pk: int | None) -> dict[str, str]:
+        o = self.orgs.get(pk) if pk is not None else None
+        return {"id": o.ext_id, "name": o.name} if o else {}
+
+    def org_subject(self, pk: int) -> dict[str, str]:
+        o = self.orgs[pk]
+        return {"type": "organization", "id": o.ext_id, "name": o.name}
+
+    def person_subject(self, pk: int) -> dict[str, str]:
+        p = self.people[pk]
+        return {"type": "person", "id": p.ext_id, "name": p.name}
+
+    def descendants(self, pk: int) -> list[OrgInfo]:
+        path = self.orgs[pk].path
+        return [o for o in self.orgs.values() if o.path.startswith(path) and o.pk != pk]
+
+    def subtree_totals(
+        self, per_org: Mapping[int, float], roots: Sequence[OrgInfo]
+    ) -> dict[int, float]:
+        """Sum a per-organisation figure over each root's subtree (in Python, from one query)."""
+        by_path = {self.orgs[pk].path: v for pk, v in per_org.items() if pk in self.orgs}
+        out: dict[int, float] = {}
+        for root in roots:
+            out[root.pk] = sum(v for path, v in by_path.items() if path.startswith(root.path))
+        return out

@@ -1,0 +1,236 @@
+"""Rule kinds: a registry that kind modules add themselves to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from dangjian.policy.context import Context, in_list, member_on, org_on
+from dangjian.policy.findings import Finding
+
+REGISTRY: dict[str, Kind] = {}
+
+PERSON_SELECTORS = (
+    "members",
+    "full_members",
+    "leading_cadres",
+    "leadership_team",
+    "secretaries",
+    "party_workers",
+    "full_time_party_workers",
+    "applicants",
+    "activists",
+    "candidates",
+    "probationary",
+)
+
+ORG_TYPES = (
+    "work_committee",
+    "party_group",
+    "organ_committee",
+    "general_branch",
+    "branch",
+    "party_cell",
+    "discipline_committee",
+)
+
+ACTIVITY_KINDS = (
+    "branch_assembly",
+    "committee_meeting",
+    "cell_meeting",
+    "party_lesson",
+    "theme_day",
+    "org_life_meeting",
+    "democratic_life_meeting",
+    "member_review",
+    "talk",
+    "study_session",
+    "central_group_study",
+    "report_hearing",
+    "party_work_meeting",
+    "ideology_meeting",
+    "member_congress",
+    "inspection",
+    "warning_education",
+    "field_research",
+)
+TRAINING_KINDS = ("general", "secretary_induction", "party_worker", "party_school")
+FILING_KINDS = (
+    "duty_report",
+    "responsibility_list",
+    "political_ecology_report",
+    "thought_report",
+    "work_report",
+)
+ROLES = ("secretary", "deputy_secretary", "committee_member", "discipline_member", "cell_leader")
+GRADES = ("excellent", "good", "fair", "poor")
+ASSESSMENT_KINDS = ("party_building", "performance", "star_rating")
+
+# Schema fragments for kinds' params.
+S_ACTIVITY_KINDS = {"type": "array", "items": {"enum": list(ACTIVITY_KINDS)}, "minItems": 1}
+S_TRAINING_KINDS = {"type": "array", "items": {"enum": list(TRAINING_KINDS)}, "minItems": 1}
+S_ORG_TYPES = {"type": "array", "items": {"enum": list(ORG_TYPES)}, "minItems": 1}
+S_ROLES = {"type": "array", "items": {"enum": list(ROLES)}, "minItems": 1}
+S_GRADES = {"type": "array", "items": {"enum": [*GRADES, "1", "2", "3", "4", "5"]}, "minItems": 1}
+S_COUNT = {"type": "integer", "minimum": 1}
+S_NUMBER = {"type": "number", "exclusiveMinimum": 0}
+
+
+@dataclass
+class Rule:
+    pack: str  # the pack that defines it
+    id: str
+    kind: str
+    title: str
+    citation: dict[str, str]
+    applies_to: dict[str, Any]
+    params: dict[str, Any]
+    period: str = "year"
+    reminder_days: int = 0
+    note: str = ""
+    replaces: list[str] = field(default_factory=list)
+
+    @property
+    def qualified_id(self) -> str:
+        return f"{self.pack}/{self.id}"
+
+    @property
+    def org_types(self) -> list[str]:
+        return list(self.applies_to.get("orgs") or [])
+
+    @property
+    def people(self) -> str | None:
+        return self.applies_to.get("people")
+
+    def source(self) -> dict[str, str]:
+        return {
+            "document": self.citation["document"],
+            "clause": self.citation.get("clause", ""),
+            "quote": self.citation["quote"],
+        }
+
+    def finding(
+        self,
+        *,
+        subject: dict[str, str],
+        period: str,
+        severity: str,
+        required: Any,
+        actual: Any,
+        due: Any,
+        evidence: Iterable[str],
+        message: str,
+        org: dict[str, str] | None = None,
+    ) -> Finding:
+        return Finding(
+            rule=self.qualified_id,
+            source=self.source(),
+            subject=subject,
+            period=period,
+            severity=severity,
+            required=required,
+            actual=actual,
+            due=due.isoformat() if hasattr(due, "isoformat") else due,
+            evidence=sorted(set(evidence)),
+            message=message,
+            org=org or {},
+        )
+
+
+class Kind:
+    """One kind of rule. Subclasses set the class attributes and implement evaluate()."""
+
+    name: ClassVar[str]
+    subject: ClassVar[str] = "org"  # "org" or "person": what applies_to must name
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object"}
+    periods: ClassVar[tuple[str, ...]] = ("month", "quarter", "half", "year")
+    # The params that say what is counted: part of the obligation key (see docs/policy-packs.md).
+    key_params: ClassVar[tuple[str, ...]] = ()
+
+    def measure_key(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        out = []
+        for k in self.key_params:
+            v = params.get(k)
+            out.append(tuple(sorted(v)) if isinstance(v, list) else v)
+        return tuple(out)
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def subjects_seen(self) -> int:
+        return 0
+
+
+def register(cls: type[Kind]) -> type[Kind]:
+    if cls.name in REGISTRY:
+        raise ValueError(f"rule kind {cls.name!r} registered twice")
+    REGISTRY[cls.name] = cls()
+    return cls
+
+
+def people_cte(ctx: Context, rule: Rule) -> tuple[str, list[Any]]:
+    """`subj(pkey, person_id, org_id)`: the rule's people per period, in the org they
+    belonged to on the period's check day (transfers honoured). Needs the `periods` CTE."""
+    selector = rule.people or "members"
+    types = rule.org_types
+    inner: list[str] = []
+    params: list[Any] = []
+    if selector == "full_members":
+        inner.append("p.status = 'full'")
+    elif selector == "leading_cadres":
+        inner.append("p.leading_cadre = %s")
+        params.append(True)
+    elif selector in ("party_workers", "full_time_party_workers"):
+        kinds = (
+            ["full_time"] if selector == "full_time_party_workers" else ["full_time", "part_time"]
+        )
+        sql, ps = in_list(kinds)
+        inner.append(f"p.party_worker IN {sql}")
+        params.extend(ps)
+    outer_types = bool(types)
+    if selector in ("leadership_team", "secretaries"):
+        outer_types = False
+        pos = [
+            "ps.person_id = p.id",
+            "ps.start <= pr.check_d",
+            '(ps."end" IS NULL OR ps."end" >= pr.start_d)',
+        ]
+        if selector == "secretaries":
+            pos.append("ps.role = 'secretary'")
+        if types:
+            sql, ps_ = in_list(types)
+            pos.append(f"po.type IN {sql}")
+            params.extend(ps_)
+        inner.append(
+            "EXISTS (SELECT 1 FROM dj_position ps JOIN dj_organization po ON po.id = ps.org_id"
+            f" WHERE {' AND '.join(pos)})"
+        )
+    org_sql, n_day = org_on("p", "pr.check_d")
+    where, wparams = ctx.path_like("o")
+    outer = [where]
+    if outer_types:
+        sql, ps_ = in_list(types)
+        outer.append(f"o.type IN {sql}")
+        wparams = [*wparams, *ps_]
+    inner_sql = " AND ".join([member_on("p", "pr.check_d"), *inner])
+    cte = (
+        "subj(pkey, person_id, org_id) AS (SELECT x.pkey, x.person_id, x.org_id FROM"
+        f" (SELECT pr.pkey AS pkey, p.id AS person_id, {org_sql} AS org_id"
+        f" FROM periods pr JOIN dj_person p ON {inner_sql}) x"
+        f" JOIN dj_organization o ON o.id = x.org_id WHERE {' AND '.join(outer)})"
+    )
+    assert n_day == 2  # the day is a column reference here: no parameters to repeat
+    return cte, [*params, *wparams]
+
+
+def person_label(selector: str | None) -> str:
+    return {
+        "members": "党员",
+        "full_members": "正式党员",
+        "leading_cadres": "党员领导干部",
+        "leadership_team": "领导班子成员",
+        "secretaries": "党组织书记",
+        "party_workers": "党务干部",
+        "full_time_party_workers": "专职党务干部",
+    }.get(selector or "members", "党员")

@@ -1,0 +1,180 @@
+"""Dues: arrears (consecutive unpaid months) and the rate paid against income."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from dangjian.policy.context import SPANS_CTE, Context, in_list, num_out, to_date, to_num
+from dangjian.policy.findings import Finding
+from dangjian.policy.kinds.base import S_COUNT, Kind, Rule, people_cte, register
+from dangjian.policy.periods import add_months, month_end
+
+
+def last_ended_month(day: date) -> date:
+    """First day of the last month that has ended on `day`."""
+    first = date(day.year, day.month, 1)
+    return first if day == month_end(day) else add_months(first, -1)
+
+
+def month_count(a: date, b: date) -> int:
+    """Months from month `a` to month `b`, both counted."""
+    return (b.year - a.year) * 12 + b.month - a.month + 1
+
+
+@register
+class DuesArrears(Kind):
+    name = "dues_arrears"
+    subject = "person"
+    periods = ("year",)
+    params_schema = {
+        "type": "object",
+        "properties": {"violation_months": S_COUNT, "warning_months": S_COUNT},
+        "required": ["violation_months", "warning_months"],
+        "additionalProperties": False,
+    }
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        periods = ctx.periods("year")
+        if not periods:
+            return
+        day = ctx.check_day
+        pcte, pparams = ctx.periods_cte(periods)
+        scte, sparams = people_cte(ctx, rule)
+        rows = ctx.query(
+            f"WITH {pcte}, {SPANS_CTE}, {scte}"
+            " SELECT subj.person_id, subj.org_id, p.joined_on, d.last_month"
+            " FROM subj JOIN dj_person p ON p.id = subj.person_id"
+            " LEFT JOIN (SELECT d0.person_id, MAX(d0.month) AS last_month FROM dj_due d0"
+            " WHERE d0.paid_on <= %s GROUP BY d0.person_id) d ON d.person_id = subj.person_id",
+            [*pparams, *sparams, ctx.param(day)],
+        )
+        last = last_ended_month(day)
+        p = rule.params
+        for person_id, org_id, joined, paid in rows:
+            ctx.evaluated.add(("person", person_id))
+            joined, paid = to_date(joined), to_date(paid)
+            if paid is not None:
+                start = add_months(date(paid.year, paid.month, 1), 1)
+            elif joined is not None:
+                start = date(joined.year, joined.month, 1)
+            else:
+                start = ctx.year_start
+            run = month_count(start, last) if start <= last else 0
+            if run >= p["violation_months"]:
+                severity = "violation"
+            elif run >= p["warning_months"]:
+                severity = "warning"
+            else:
+                continue
+            person = ctx.people[person_id]
+            evidence = [f"{person.ext_id}/{paid.strftime('%Y-%m')}"] if paid else [person.ext_id]
+            yield rule.finding(
+                subject=ctx.person_subject(person_id),
+                period=f"{start.isoformat()}/{month_end(last).isoformat()}",
+                severity=severity,
+                required=p["violation_months"],
+                actual=run,
+                due=add_months(start, p["violation_months"])
+                if severity == "warning"
+                else month_end(last),
+                evidence=evidence,
+                message=(
+                    f"{person.name} 已连续 {run} 个月未交纳党费"
+                    f"（自 {start.strftime('%Y年%m月')} 起）"
+                ),
+                org=ctx.org_ref(org_id),
+            )
+
+
+BRACKET = {
+    "type": "array",
+    "items": {
+        "type": "array",
+        "prefixItems": [
+            {"type": ["number", "null"]},
+            {"type": "number", "minimum": 0, "maximum": 1},
+        ],
+        "minItems": 2,
+        "maxItems": 2,
+    },
+    "minItems": 1,
+}
+
+
+@register
+class DuesRate(Kind):
+    name = "dues_rate"
+    subject = "person"
+    periods = ("year",)
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "brackets": {"type": "object", "additionalProperties": BRACKET},
+            "fixed": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}},
+        },
+        "required": ["brackets"],
+        "additionalProperties": False,
+    }
+
+    @staticmethod
+    def monthly(params: dict, employment: str, income: float | None) -> float | None:
+        if employment in (params.get("fixed") or {}):
+            return float(params["fixed"][employment])
+        brackets = (params.get("brackets") or {}).get(employment)
+        if not brackets or income is None:
+            return None
+        for upper, rate in brackets:
+            if upper is None or income <= upper:
+                return round(income * rate, 2)
+        return None
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        periods = ctx.periods("year")
+        if not periods:
+            return
+        per = periods[0]
+        pcte, pparams = ctx.periods_cte(periods)
+        scte, sparams = people_cte(ctx, rule)
+        fixed_sql, fparams = in_list(sorted(rule.params.get("fixed") or {}))
+        rows = ctx.query(
+            f"WITH {pcte}, {SPANS_CTE}, {scte}"
+            " SELECT subj.person_id, subj.org_id, p.employment, p.monthly_income, d.n, d.paid"
+            " FROM subj JOIN dj_person p ON p.id = subj.person_id"
+            " JOIN (SELECT d0.person_id, COUNT(*) AS n, SUM(d0.amount) AS paid FROM dj_due d0"
+            " WHERE d0.month >= %s AND d0.month <= %s AND d0.paid_on <= %s"
+            " GROUP BY d0.person_id) d ON d.person_id = subj.person_id"
+            f" WHERE p.monthly_income IS NOT NULL OR p.employment IN {fixed_sql}",
+            [
+                *pparams,
+                *sparams,
+                ctx.param(per.start),
+                ctx.param(per.end),
+                ctx.param(ctx.as_of),
+                *fparams,
+            ],
+        )
+        for person_id, org_id, employment, income, months, paid in rows:
+            ctx.evaluated.add(("person", person_id))
+            rate = self.monthly(rule.params, employment, None if income is None else to_num(income))
+            if rate is None:
+                continue
+            expected = round(rate * months, 2)
+            actual = round(to_num(paid), 2)
+            if actual + 0.005 >= expected:
+                continue
+            person = ctx.people[person_id]
+            yield rule.finding(
+                subject=ctx.person_subject(person_id),
+                period=per.key,
+                severity="violation" if per.end <= ctx.as_of else "warning",
+                required=num_out(expected),
+                actual=num_out(actual),
+                due=per.end,
+                evidence=[f"{person.ext_id}/{per.key}"],
+                message=(
+                    f"{person.name} {per.label}已交 {months} 个月党费共"
+                    f" {num_out(actual)} 元，按规定应交 {num_out(expected)} 元"
+                ),
+                org=ctx.org_ref(org_id),
+            )

@@ -1,0 +1,188 @@
+"""person_quota: selected people reach at least N of a measure per period."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from dangjian.policy.context import SPANS_CTE, Context, covers, in_list, num_out, split_ids, to_num
+from dangjian.policy.findings import Finding
+from dangjian.policy.kinds.base import (
+    S_ACTIVITY_KINDS,
+    S_NUMBER,
+    S_TRAINING_KINDS,
+    TRAINING_KINDS,
+    Kind,
+    Rule,
+    people_cte,
+    register,
+)
+from dangjian.policy.kinds.frequency import KIND_LABELS
+from dangjian.records.models import TrainingKind
+
+TRAINING_LABELS = dict(TrainingKind.choices)
+
+MEASURES = ("training_hours", "training_count", "lessons_given", "attended", "participated")
+
+
+def facts_sql(rule: Rule) -> tuple[str, list[Any]]:
+    """`(person_id, ext_id, date, value, org_id)` rows the measure adds up."""
+    p = rule.params
+    m = p["measure"]
+    if m in ("training_hours", "training_count"):
+        sql, ps = in_list(p.get("training_kinds") or list(TRAINING_KINDS))
+        value = "t.hours" if m == "training_hours" else "1"
+        return (
+            f"SELECT t.person_id, t.ext_id, t.date, {value} AS val, NULL AS org_id"
+            f" FROM dj_training t WHERE t.kind IN {sql}",
+            ps,
+        )
+    sql, ps = in_list(p["activity_kinds"])
+    attended = (
+        "SELECT at.person_id AS person_id, a.ext_id, a."
+        "date, 1 AS val, a.org_id FROM dj_attendance at"
+        f" JOIN dj_activity a ON a.id = at.activity_id WHERE a.kind IN {sql}"
+    )
+    spoke = (
+        "SELECT a.speaker_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id FROM dj_activity a"
+        f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {sql}"
+    )
+    about = (
+        "SELECT a.subject_person_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id"
+        " FROM dj_activity a"
+        f" WHERE a.subject_person_id IS NOT NULL AND a.kind IN {sql}"
+    )
+    if m == "attended":
+        return attended, ps
+    if m == "lessons_given":
+        return spoke, ps
+    # participated: one activity counts once per person even if they spoke and attended
+    return (
+        "SELECT person_id, ext_id, MIN(date) AS date, 1 AS val, MIN(org_id) AS org_id FROM ("
+        f"{attended} UNION ALL {spoke} UNION ALL {about}) u GROUP BY person_id, ext_id",
+        ps * 3,
+    )
+
+
+@register
+class PersonQuota(Kind):
+    name = "person_quota"
+    subject = "person"
+    key_params = ("measure", "training_kinds", "activity_kinds")
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "measure": {"enum": list(MEASURES)},
+            "training_kinds": S_TRAINING_KINDS,
+            "activity_kinds": S_ACTIVITY_KINDS,
+            "own_org": {"type": "boolean"},
+            "min": S_NUMBER,
+            "window_years": {"type": "integer", "minimum": 1, "maximum": 10},
+        },
+        "required": ["measure", "min"],
+        "additionalProperties": False,
+        "allOf": [
+            {
+                "if": {
+                    "properties": {
+                        "measure": {"enum": ["lessons_given", "attended", "participated"]}
+                    }
+                },
+                "then": {"required": ["activity_kinds"]},
+            }
+        ],
+    }
+
+    def measure_key(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        m = params.get("measure")
+        if m in ("training_hours", "training_count"):
+            kinds = tuple(sorted(params.get("training_kinds") or TRAINING_KINDS))
+        else:
+            kinds = tuple(sorted(params.get("activity_kinds") or ()))
+        return (m, kinds, bool(params.get("own_org")))
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        p = rule.params
+        periods = ctx.periods(rule.period)
+        if not periods:
+            return
+        window = int(p.get("window_years") or 1)
+        starts = [[date(per.start.year - window + 1, per.start.month, 1)] for per in periods]
+        pcte, pparams = ctx.periods_cte(periods, extra=starts)
+        scte, sparams = people_cte(ctx, rule)
+        fsql, fparams = facts_sql(rule)
+        own = p.get("own_org") and not p["measure"].startswith("training")
+
+        def facts_cte(name: str) -> str:
+            if not own:
+                return f"{name} AS ({fsql})"
+            # Only activities held by the org the person belonged to on that day: a join
+            # (not a correlated EXISTS) so every database can hash or index it.
+            return (
+                f"{name}0 AS ({fsql}), {name} AS (SELECT f0.* FROM {name}0 f0 JOIN spans s2"
+                " ON s2.person_id = f0.person_id AND s2.org_id = f0.org_id"
+                f" AND {covers('s2', 'f0.date')})"
+            )
+
+        # Sum the facts per person and period in one sequential pass, keep the subjects
+        # short of the minimum (pace can only flag those), and only then collect the
+        # evidence ids of those few (a semi-join, then one join by person and period).
+        # The facts are spelled twice (facts, facts2) so each use is planned on its own.
+        rows = ctx.query(
+            f"WITH {pcte}, {SPANS_CTE}, {scte}, {facts_cte('facts')}, {facts_cte('facts2')},"
+            " totals AS (SELECT f.person_id, pr.pkey, SUM(f.val) AS total FROM facts f"
+            " JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
+            " GROUP BY f.person_id, pr.pkey),"
+            " short AS (SELECT subj.person_id, subj.pkey, subj.org_id,"
+            " COALESCE(tt.total, 0) AS total FROM subj LEFT JOIN totals tt"
+            " ON tt.person_id = subj.person_id AND tt.pkey = subj.pkey"
+            " WHERE COALESCE(tt.total, 0) < %s),"
+            f" ev AS (SELECT f2.person_id, pr.pkey, {ctx.agg_ids('f2.ext_id')} AS ids"
+            " FROM facts2 f2 JOIN periods pr ON f2.date >= pr.x1 AND f2.date <= pr.end_d"
+            " WHERE f2.person_id IN (SELECT person_id FROM short)"
+            " GROUP BY f2.person_id, pr.pkey)"
+            " SELECT sh.person_id, sh.pkey, sh.org_id, sh.total, ev.ids FROM short sh"
+            " LEFT JOIN ev ON ev.person_id = sh.person_id AND ev.pkey = sh.pkey",
+            [*pparams, *sparams, *fparams, *fparams, p["min"]],
+        )
+        by_key = {per.key: per for per in periods}
+        need = p["min"]
+        label = self.what(rule)
+        unit = "学时" if p["measure"] == "training_hours" else "次"
+        span = f"近{window}年" if window > 1 else ""
+        for person_id, pkey, org_id, total, ids in rows:
+            per = by_key[pkey]
+            actual = to_num(total)
+            sev = ctx.judge(per.start, per.end, actual, need, rule.reminder_days)
+            if sev is None:
+                continue
+            name = ctx.people[person_id].name
+            yield rule.finding(
+                subject=ctx.person_subject(person_id),
+                period=per.key,
+                severity=sev,
+                required=num_out(need),
+                actual=num_out(actual),
+                due=per.end,
+                evidence=split_ids(ids),
+                message=(
+                    f"{name} {per.label}{span}{label} {num_out(actual)}"
+                    f" {unit}，少于 {num_out(need)} {unit}"
+                ),
+                org=ctx.org_ref(org_id),
+            )
+
+    @staticmethod
+    def what(rule: Rule) -> str:
+        p = rule.params
+        m = p["measure"]
+        if m == "training_hours":
+            kinds = p.get("training_kinds") or list(TRAINING_KINDS)
+            return "集中学习培训" if len(kinds) > 1 else TRAINING_LABELS[kinds[0]]
+        if m == "training_count":
+            kinds = p.get("training_kinds") or list(TRAINING_KINDS)
+            return "、".join(TRAINING_LABELS[k] for k in kinds)
+        kinds = "、".join(KIND_LABELS.get(k, k) for k in p["activity_kinds"])
+        verb = {"lessons_given": "讲", "attended": "参加", "participated": "参加"}[m]
+        return f"{verb}{kinds}"

@@ -1,0 +1,75 @@
+"""term_due: the next election falls due when a term ends (换届)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dangjian.policy.context import Context, in_list, to_date
+from dangjian.policy.findings import Finding
+from dangjian.policy.kinds.base import ORG_TYPES, Kind, Rule, register
+from dangjian.policy.periods import add_years, months_between
+
+
+@register
+class TermDue(Kind):
+    name = "term_due"
+    subject = "org"
+    periods = ("year",)
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "default_years": {
+                "type": "object",
+                "propertyNames": {"enum": list(ORG_TYPES)},
+                "additionalProperties": {"type": "integer", "minimum": 1},
+            }
+        },
+        "additionalProperties": False,
+    }
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        day = ctx.as_of
+        if day < ctx.year_start:
+            return
+        types_sql, tparams = in_list(rule.org_types)
+        where, wparams = ctx.path_like("o")
+        rows = ctx.query(
+            "SELECT t.org_id, t.elected_on, t.years FROM dj_term t"
+            " JOIN dj_organization o ON o.id = t.org_id"
+            f" WHERE o.type IN {types_sql} AND {where} AND t.elected_on <= %s",
+            [*tparams, *wparams, ctx.param(day)],
+        )
+        latest: dict[int, tuple] = {}
+        for org_id, elected, years in rows:
+            elected = to_date(elected)
+            if org_id not in latest or elected > latest[org_id][0]:
+                latest[org_id] = (elected, int(years))
+        for org_id, (elected, years) in latest.items():
+            org = ctx.orgs.get(org_id)
+            if org is None or not org.exists_on(min(day, ctx.year_end)):
+                continue
+            ctx.evaluated.add(("organization", org_id))
+            due = add_years(elected, years)
+            if due <= day:
+                severity = "violation"
+                msg = (
+                    f"{org.name} 本届任期（{elected.isoformat()} 选举"
+                    f"，{years} 年）已于 {due.isoformat()} 届满，逾期未换届"
+                )
+            elif (due - day).days <= rule.reminder_days:
+                severity = "warning"
+                msg = f"{org.name} 本届任期将于 {due.isoformat()} 届满，请做好换届准备"
+            else:
+                continue
+            ext = org.ext_id
+            yield rule.finding(
+                subject=ctx.org_subject(org_id),
+                period=f"{elected.isoformat()}/{due.isoformat()}",
+                severity=severity,
+                required=years * 12,
+                actual=months_between(elected, day),
+                due=due,
+                evidence=[f"{ext}@{elected.isoformat()}"],
+                message=msg,
+                org=ctx.org_ref(org_id),
+            )

@@ -1,0 +1,236 @@
+"""Policy packs: one YAML file per document, checked against a schema at load.
+
+`load_pack(id)` returns the pack with its effective rules (the base pack's
+rules, less those replaced, plus its own); `list_packs()` the ids available.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from dangjian.policy.kinds import REGISTRY, Rule
+from dangjian.policy.schema import COVERAGE_SCHEMA, PACK_SCHEMA, RULE_SCHEMA
+
+PACKS_DIR = Path(__file__).resolve().parent
+
+
+class PackError(ValueError):
+    """A pack that cannot be loaded; the message names the file, rule and key."""
+
+
+@dataclass
+class Pack:
+    id: str
+    path: Path
+    document: dict[str, Any]
+    extends: str | None
+    own_rules: list[Rule]
+    rules: list[Rule]  # effective: base less replaced, plus own
+    coverage: list[dict[str, Any]]
+    version: str
+    base: Pack | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return str(self.document["title"])
+
+    def rule(self, qualified_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.qualified_id == qualified_id), None)
+
+
+def list_packs() -> list[str]:
+    return sorted(p.stem for p in PACKS_DIR.glob("*.yaml"))
+
+
+_cache: dict[Path, tuple[float, Pack]] = {}
+
+
+def load_pack(pack_id: str) -> Pack:
+    path = PACKS_DIR / f"{pack_id}.yaml"
+    if not path.is_file():
+        raise PackError(f"未知的规定包 {pack_id!r}（可用：{', '.join(list_packs())}）")
+    return load_pack_file(path)
+
+
+def load_pack_file(path: Path | str) -> Pack:
+    path = Path(path).resolve()
+    mtime = path.stat().st_mtime
+    hit = _cache.get(path)
+    if hit and hit[0] == mtime and (hit[1].base is None or _fresh(hit[1].base)):
+        return hit[1]
+    pack = _load(path)
+    _cache[path] = (mtime, pack)
+    return pack
+
+
+def _fresh(pack: Pack) -> bool:
+    hit = _cache.get(pack.path)
+    return bool(hit and hit[1] is pack and pack.path.stat().st_mtime == hit[0])
+
+
+def _stringify_dates(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _stringify_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringify_dates(v) for v in value]
+    return value
+
+
+def _where(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "(top)"
+
+
+def _first_error(schema: dict[str, Any], value: Any) -> jsonschema.ValidationError | None:
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(
+        validator.iter_errors(value),
+        key=lambda e: (len(list(e.absolute_path)), str(e.absolute_path)),
+    )
+    return errors[0] if errors else None
+
+
+def _load(path: Path) -> Pack:
+    name = path.name
+    content = path.read_bytes()
+    try:
+        data = _stringify_dates(yaml.safe_load(content))
+    except yaml.YAMLError as exc:
+        raise PackError(f"{name}: YAML 格式错误: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PackError(f"{name}: 规定包必须是一个 YAML 映射")
+    err = _first_error(PACK_SCHEMA, data)
+    if err is not None:
+        raise PackError(f"{name}: {_where(err)}: {err.message}")
+    pack_id = data["id"]
+    if pack_id != path.stem:
+        raise PackError(f"{name}: id: {pack_id!r} 与文件名不一致")
+    base: Pack | None = None
+    if data.get("extends"):
+        base_path = path.parent / f"{data['extends']}.yaml"
+        if not base_path.is_file():
+            base_path = PACKS_DIR / f"{data['extends']}.yaml"
+        if not base_path.is_file():
+            raise PackError(f"{name}: extends: 基础规定包 {data['extends']!r} 不存在")
+        base = load_pack_file(base_path)
+
+    own: list[Rule] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data["rules"]):
+        rid = raw.get("id", f"#{i + 1}") if isinstance(raw, dict) else f"#{i + 1}"
+        where = f"{name}: rule {rid}"
+        err = _first_error(RULE_SCHEMA, raw)
+        if err is not None:
+            raise PackError(f"{where}: {_where(err)}: {err.message}")
+        if rid in seen:
+            raise PackError(f"{where}: id: 规则编号重复")
+        seen.add(rid)
+        kind = REGISTRY.get(raw["kind"])
+        if kind is None:
+            raise PackError(
+                f"{where}: kind: 未知的规则类型 {raw['kind']!r}"
+                f"（可用：{', '.join(sorted(REGISTRY))}）"
+            )
+        err = _first_error(kind.params_schema, raw["params"])
+        if err is not None:
+            raise PackError(f"{where}: params.{_where(err)}: {err.message}".replace(".(top)", ""))
+        applies = raw["applies_to"]
+        if kind.subject == "org" and ("orgs" not in applies or "people" in applies):
+            raise PackError(f"{where}: applies_to: 规则类型 {kind.name} 须用 orgs 指定党组织类型")
+        if kind.subject == "person" and "people" not in applies:
+            raise PackError(f"{where}: applies_to: 规则类型 {kind.name} 须用 people 指定人员范围")
+        period = raw.get("period", "year")
+        if period not in kind.periods:
+            raise PackError(f"{where}: period: 规则类型 {kind.name} 不支持周期 {period!r}")
+        if raw.get("replaces") and base is None:
+            raise PackError(f"{where}: replaces: 本规定包没有 extends，无可替代的规则")
+        citation = dict(raw["citation"])
+        citation.setdefault("document", data["document"]["title"])
+        own.append(
+            Rule(
+                pack=pack_id,
+                id=rid,
+                kind=raw["kind"],
+                title=raw["title"],
+                citation=citation,
+                applies_to=applies,
+                params=raw["params"],
+                period=period,
+                reminder_days=int(raw.get("reminder_days", 0)),
+                note=raw.get("note", ""),
+                replaces=list(raw.get("replaces") or []),
+            )
+        )
+
+    rules = _effective(name, base, own)
+    _check_coverage(name, data["coverage"], pack_id, own, base)
+    digest = hashlib.sha256()
+    if base is not None:
+        digest.update(base.version.encode())
+    digest.update(content)
+    return Pack(
+        id=pack_id,
+        path=path,
+        document=data["document"],
+        extends=data.get("extends"),
+        own_rules=own,
+        rules=rules,
+        coverage=data["coverage"],
+        version=digest.hexdigest(),
+        base=base,
+        raw=data,
+    )
+
+
+def obligation_key(rule: Rule) -> tuple[Any, ...]:
+    """What a rule is about: kind + subject + measure (see docs/policy-packs.md)."""
+    kind = REGISTRY[rule.kind]
+    subject = (tuple(sorted(rule.org_types)), rule.people)
+    return (rule.kind, subject, kind.measure_key(rule.params))
+
+
+def _effective(name: str, base: Pack | None, own: list[Rule]) -> list[Rule]:
+    inherited = list(base.rules) if base is not None else []
+    replaced: set[str] = set()
+    for rule in own:
+        for rep in rule.replaces:
+            qid = rep if "/" in rep else f"{base.id if base else ''}/{rep}"
+            if not any(r.qualified_id == qid for r in inherited):
+                raise PackError(f"{name}: rule {rule.id}: replaces: 基础规定包中没有规则 {rep!r}")
+            replaced.add(qid)
+    rules = [r for r in inherited if r.qualified_id not in replaced] + own
+    keys: dict[tuple[Any, ...], Rule] = {}
+    for rule in rules:
+        key = obligation_key(rule)
+        other = keys.get(key)
+        if other is not None:
+            raise PackError(
+                f"{name}: rule {rule.id}: replaces: 与规则 {other.qualified_id} 针对同一义务"
+                "（类型、对象、计量相同），须用 replaces 声明替代关系"
+            )
+        keys[key] = rule
+    return rules
+
+
+def _check_coverage(
+    name: str, entries: list[Any], pack_id: str, own: list[Rule], base: Pack | None
+) -> None:
+    known = {r.id for r in own} | {r.qualified_id for r in own}
+    if base is not None:
+        known |= {r.qualified_id for r in base.rules}
+    for i, entry in enumerate(entries):
+        err = _first_error(COVERAGE_SCHEMA, entry)
+        if err is not None:
+            raise PackError(f"{name}: coverage[{i}]: {_where(err)}: {err.message}")
+        for rid in entry.get("rules", []):
+            if rid not in known:
+                raise PackError(f"{name}: coverage[{i}]: rules: 没有规则 {rid!r}")

@@ -1,0 +1,83 @@
+"""JSON Schema of a policy pack (the document); each kind adds its params schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dangjian.policy.kinds.base import ORG_TYPES, PERSON_SELECTORS
+from dangjian.policy.periods import PERIOD_NAMES
+
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+TEXT = {"type": "string", "minLength": 1}
+ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"}
+
+PACK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "format": {"const": "dangjian-pack/1"},
+        "id": ID,
+        "document": {
+            "type": "object",
+            "properties": {
+                "title": TEXT,
+                "issuer": TEXT,
+                "issued": {"anyOf": [DATE, {"type": "null"}]},
+                "effective": {"anyOf": [DATE, {"type": "null"}]},
+                "expires": {"anyOf": [DATE, {"type": "null"}]},
+                "supersedes": {"type": "array", "items": TEXT},
+                "source_file": {"anyOf": [TEXT, {"type": "null"}]},
+            },
+            "required": ["title", "issuer", "issued", "effective", "supersedes", "source_file"],
+            "additionalProperties": False,
+        },
+        "extends": ID,
+        "rules": {"type": "array", "items": {"type": "object"}},
+        "coverage": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["format", "id", "document", "rules", "coverage"],
+    "additionalProperties": False,
+}
+
+RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": ID,
+        "kind": {"type": "string"},
+        "title": TEXT,
+        "citation": {
+            "type": "object",
+            "properties": {"document": TEXT, "clause": {"type": "string"}, "quote": TEXT},
+            "required": ["clause", "quote"],
+            "additionalProperties": False,
+        },
+        "applies_to": {
+            "type": "object",
+            "properties": {
+                "orgs": {"type": "array", "items": {"enum": list(ORG_TYPES)}, "minItems": 1},
+                "people": {"enum": list(PERSON_SELECTORS)},
+            },
+            "minProperties": 1,
+            "additionalProperties": False,
+        },
+        "params": {"type": "object"},
+        "period": {"enum": list(PERIOD_NAMES)},
+        "reminder_days": {"type": "integer", "minimum": 0, "maximum": 366},
+        "note": {"type": "string"},
+        "replaces": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["id", "kind", "title", "citation", "applies_to", "params"],
+    "additionalProperties": False,
+}
+
+COVERAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "obligation": TEXT,
+        "clause": {"type": "string"},
+        "rules": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "not_encoded": TEXT,
+    },
+    "required": ["obligation", "clause"],
+    "oneOf": [{"required": ["rules"]}, {"required": ["not_encoded"]}],
+    "additionalProperties": False,
+}

@@ -1,0 +1,161 @@
+"""Rows for the exports, in the template's column order: an export can be uploaded again.
+
+References are written as "名称（编号）" so they read well and resolve exactly.
+Each export is a fixed number of queries, whatever the size of the subtree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet, TextChoices
+
+from dangjian.access.selectors import orgs_administered
+from dangjian.orgs.models import Organization
+from dangjian.people.models import Employment, PartyWorker, Person, PersonStatus
+from dangjian.records.models import Activity, ActivityKind, Attendance, Training, TrainingKind
+
+
+def export_orgs(user: Any) -> QuerySet[Organization]:
+    """Organisations whose records this user may export: those they administer."""
+    return orgs_administered(user).order_by("path")
+
+
+def _ref(name: str | None, ext_id: str | None) -> str | None:
+    return f"{name}（{ext_id}）" if ext_id else None
+
+
+def _label(choices: type[TextChoices], value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def roster_rows(org: Organization) -> Iterator[list[Any]]:
+    people = (
+        Person.objects.filter(org__path__startswith=org.path)
+        .select_related("org", "hosted_by")
+        .order_by("org__path", "ext_id")
+    )
+    for p in people.iterator(chunk_size=2000):
+        yield [
+            p.ext_id,
+            p.name,
+            _ref(p.org.name, p.org.ext_id),
+            _label(PersonStatus, p.status),
+            p.applied_on,
+            p.activist_on,
+            p.candidate_on,
+            p.joined_on,
+            p.full_on,
+            p.birth_date,
+            _yes(p.leading_cadre),
+            _label(PartyWorker, p.party_worker),
+            _label(Employment, p.employment),
+            p.monthly_income,
+            p.probation_extended_to,
+            _yes(p.mobile),
+            _ref(p.hosted_by.name, p.hosted_by.ext_id) if p.hosted_by else None,
+            p.left_on,
+        ]
+
+
+def ledger_rows(org: Organization, year: int) -> Iterator[list[Any]]:
+    activities = list(
+        Activity.objects.filter(org__path__startswith=org.path, date__year=year)
+        .select_related("org", "speaker", "subject_org", "subject_person")
+        .order_by("date", "org__path", "ext_id")
+    )
+    attendees: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        Attendance.objects.filter(activity__in=[a.pk for a in activities])
+        .order_by("person__ext_id")
+        .values_list("activity_id", "person__name", "person__ext_id")
+    )
+    for activity_id, name, ext_id in rows.iterator(chunk_size=5000):
+        attendees[activity_id].append(f"{name}（{ext_id}）")
+    for a in activities:
+        subject = a.subject_org or a.subject_person
+        yield [
+            a.ext_id,
+            _ref(a.org.name, a.org.ext_id),
+            _label(ActivityKind, a.kind),
+            a.date,
+            a.title or None,
+            a.hours,
+            _ref(a.speaker.name, a.speaker.ext_id) if a.speaker else None,
+            "、".join(attendees[a.pk]) or None,
+            _ref(subject.name, subject.ext_id) if subject else None,
+        ]
+
+
+def training_rows(org: Organization, year: int) -> Iterator[list[Any]]:
+    trainings = (
+        Training.objects.filter(person__org__path__startswith=org.path, date__year=year)
+        .select_related("person")
+        .order_by("date", "person__ext_id", "ext_id")
+    )
+    for t in trainings.iterator(chunk_size=2000):
+        yield [
+            t.ext_id,
+            _ref(t.person.name, t.person.ext_id),
+            t.date,
+            t.hours,
+            _label(TrainingKind, t.kind),
+            t.title or None,
+        ]
+
+
+FINDING_HEADERS = [
+    "所属组织",
+    "对象",
+    "对象类型",
+    "规则",
+    "依据文件",
+    "条款",
+    "原文",
+    "期间",
+    "性质",
+    "要求",
+    "实际",
+    "期限",
+    "说明",
+    "依据记录",
+]
+
+
+def finding_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
+    """A `dangjian-findings/1` report, one finding per row."""
+    for f in report.get("findings", []):
+        subject = f.get("subject", {})
+        source = f.get("source", {})
+        org = f.get("org") or {}
+        yield [
+            _ref(org.get("name"), org.get("id")),
+            _ref(subject.get("name"), subject.get("id")),
+            "党组织" if subject.get("type") == "organization" else "党员",
+            f.get("rule"),
+            source.get("document"),
+            source.get("clause"),
+            source.get("quote"),
+            f.get("period"),
+            "违规" if f.get("severity") == "violation" else "预警",
+            _cell(f.get("required")),
+            _cell(f.get("actual")),
+            f.get("due"),
+            f.get("message"),
+            "、".join(f.get("evidence") or []),
+        ]
+
+
+def _cell(value: Any) -> Any:
+    return value if isinstance(value, int | float | str) or value is None else str(value)

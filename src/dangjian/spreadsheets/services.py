@@ -1,0 +1,49 @@
+"""Importing the valid rows of an analysed workbook: one transaction, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from dangjian.core.actor import Actor
+from dangjian.core.audit import audit_record
+from dangjian.interchange.importer import ImportSummary, dataset_import
+from dangjian.spreadsheets.analysis import Analysis, workbook_analyse
+
+
+@dataclass
+class WorkbookImport:
+    analysis: Analysis
+    summary: ImportSummary | None  # None when there was nothing valid to import
+
+
+def workbook_import(*, data: bytes, filename: str, actor: Actor) -> WorkbookImport:
+    """Import every valid row of the workbook, all at once; failed rows are left out.
+
+    The rows are analysed again here (not taken from an earlier preview), so what
+    is written is checked against the database as it is now. Raises
+    `DatasetError` and writes nothing if the importer refuses the dataset.
+    """
+    analysis = workbook_analyse(data, user=actor.user)
+    if analysis.valid_count == 0:
+        return WorkbookImport(analysis=analysis, summary=None)
+    with transaction.atomic():
+        summary = dataset_import(analysis.dataset(), actor=actor)
+        audit_record(
+            actor=actor,
+            action="excel_import",
+            object_type="workbook",
+            object_id=filename[:64],
+            changes={
+                "file": filename,
+                "imported_rows": {
+                    s.title: [r.number for r in s.valid] for s in analysis.sheets if s.valid
+                },
+                "skipped_rows": {
+                    s.title: [r.number for r in s.failed] for s in analysis.sheets if s.failed
+                },
+                **summary.as_dict(),
+            },
+        )
+    return WorkbookImport(analysis=analysis, summary=summary)

@@ -1,0 +1,273 @@
+"""Excel pages: templates, upload → preview → import all valid rows or nothing, exports.
+
+Only administrators use them, and only for organisations they administer.
+An upload is kept as a file under MEDIA_ROOT until the user decides; the
+session remembers which uploads are theirs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from dangjian.access.selectors import is_admin
+from dangjian.interchange.errors import DatasetError
+from dangjian.orgs.models import Organization
+from dangjian.spreadsheets import selectors
+from dangjian.spreadsheets.analysis import workbook_analyse
+from dangjian.spreadsheets.columns import LEDGER, ROSTER, SHEETS, SHEETS_BY_KEY, TRAININGS
+from dangjian.spreadsheets.services import workbook_import
+from dangjian.spreadsheets.workbooks import (
+    XLSX_CONTENT_TYPE,
+    data_workbook,
+    failed_rows_workbook,
+    table_workbook,
+    template_workbook,
+)
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+SESSION_KEY = "spreadsheets.uploads"
+PREVIEW_ROWS = 500
+PREVIEW_ERRORS = 2000
+
+
+def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else to the login page) and an administrator somewhere (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_admin(request.user):
+            raise PermissionDenied("只有党组织管理员可以导入导出 Excel")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "excel-uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _sweep(older_than: datetime.timedelta = datetime.timedelta(days=2)) -> None:
+    """Delete uploads nobody decided on (their sessions are long gone)."""
+    cutoff = (datetime.datetime.now() - older_than).timestamp()
+    for path in _upload_dir().glob("*.xlsx"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def _upload(request: HttpRequest, token: str, *, pending: bool = False) -> tuple[bytes, str]:
+    """The bytes and name of one of this session's uploads, else 404.
+
+    `pending`: only an upload not yet imported (an import is done once).
+    """
+    entry = request.session.get(SESSION_KEY, {}).get(token)
+    path = _upload_dir() / f"{token}.xlsx"
+    if entry is None or not path.is_file() or (pending and entry.get("done")):
+        raise Http404("上传的文件不存在或已处理")
+    return path.read_bytes(), str(entry["name"])
+
+
+def _mark_done(request: HttpRequest, token: str) -> None:
+    """Keep the file for its failed-rows download, but refuse a second import."""
+    uploads = dict(request.session.get(SESSION_KEY, {}))
+    uploads[token] = {**uploads[token], "done": True}
+    request.session[SESSION_KEY] = uploads
+
+
+def _forget(request: HttpRequest, token: str) -> None:
+    uploads = dict(request.session.get(SESSION_KEY, {}))
+    uploads.pop(token, None)
+    request.session[SESSION_KEY] = uploads
+    (_upload_dir() / f"{token}.xlsx").unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- pages
+
+
+@require_GET
+@admin_required
+def index(request: HttpRequest) -> HttpResponse:
+    orgs = selectors.export_orgs(request.user).exclude(type="party_cell")[:500]
+    return render(
+        request,
+        "spreadsheets/index.html",
+        {
+            "sheets": SHEETS,
+            "orgs": orgs,
+            "year": datetime.date.today().year,
+            "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+    )
+
+
+@require_GET
+@admin_required
+def template(request: HttpRequest, key: str) -> HttpResponse:
+    spec = SHEETS_BY_KEY.get(key)
+    if spec is None:
+        raise Http404(key)
+    return _xlsx(template_workbook(spec), f"{spec.label}模板.xlsx")
+
+
+@require_POST
+@admin_required
+def upload(request: HttpRequest) -> HttpResponse:
+    file = request.FILES.get("file")
+    if file is None:
+        messages.error(request, "请选择要上传的 Excel 文件")
+        return redirect("spreadsheets:index")
+    if (file.size or 0) > MAX_UPLOAD_BYTES:
+        messages.error(request, f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB，请拆分后上传")
+        return redirect("spreadsheets:index")
+    _sweep()
+    token = secrets.token_urlsafe(16)
+    with open(_upload_dir() / f"{token}.xlsx", "wb") as out:
+        for chunk in file.chunks():
+            out.write(chunk)
+    uploads = dict(request.session.get(SESSION_KEY, {}))
+    uploads[token] = {"name": (file.name or "上传.xlsx")[-120:], "done": False}
+    request.session[SESSION_KEY] = uploads
+    return redirect("spreadsheets:preview", token=token)
+
+
+@require_GET
+@admin_required
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    data, filename = _upload(request, token, pending=True)
+    analysis = workbook_analyse(data, user=request.user)
+    errors = [
+        (row.sheet.title, row.number, e.column, e.reason)
+        for row in analysis.failed_rows
+        for e in row.errors
+    ]
+    return render(
+        request,
+        "spreadsheets/preview.html",
+        {
+            "token": token,
+            "filename": filename,
+            "analysis": analysis,
+            "errors": errors[:PREVIEW_ERRORS],
+            "errors_hidden": max(0, len(errors) - PREVIEW_ERRORS),
+            "preview_rows": PREVIEW_ROWS,
+        },
+    )
+
+
+@require_POST
+@admin_required
+def commit(request: HttpRequest, token: str) -> HttpResponse:
+    """Import every valid row (the user chose "all valid rows")."""
+    data, filename = _upload(request, token, pending=True)
+    try:
+        result = workbook_import(data=data, filename=filename, actor=request.actor)  # type: ignore[attr-defined]
+    except DatasetError as exc:
+        messages.error(request, f"导入失败，没有写入任何数据：{exc.render(limit=5)}")
+        return redirect("spreadsheets:preview", token=token)
+    if result.summary is None:
+        messages.warning(request, "没有可以导入的有效行，没有写入任何数据")
+        return redirect("spreadsheets:preview", token=token)
+    failed = result.analysis.failed_count
+    if failed:
+        _mark_done(request, token)
+    else:
+        _forget(request, token)
+    text = f"已导入 {result.analysis.valid_count} 行"
+    if failed:
+        text += f"；{failed} 行有错误未导入，可下载出错行修改后重新上传"
+    messages.success(request, text)
+    return render(
+        request,
+        "spreadsheets/done.html",
+        {
+            "analysis": result.analysis,
+            "summary": result.summary,
+            "filename": filename,
+            "token": token if failed else None,
+        },
+    )
+
+
+@require_POST
+@admin_required
+def discard(request: HttpRequest, token: str) -> HttpResponse:
+    """Import nothing (the user chose "nothing")."""
+    _upload(request, token, pending=True)
+    _forget(request, token)
+    messages.info(request, "已取消导入，没有写入任何数据")
+    return redirect("spreadsheets:index")
+
+
+@require_GET
+@admin_required
+def failed_rows(request: HttpRequest, token: str) -> HttpResponse:
+    data, filename = _upload(request, token)
+    analysis = workbook_analyse(data, user=request.user)
+    content = failed_rows_workbook(
+        (sheet.spec, sheet.headers, [(row.values, row.error_text()) for row in sheet.failed])
+        for sheet in analysis.sheets
+        if sheet.failed
+    )
+    stem = Path(filename).stem or "上传"
+    return _xlsx(content, f"{stem}-出错行.xlsx")
+
+
+# ---------------------------------------------------------------- exports
+
+EXPORTS = {
+    "roster": "党员名册",
+    "ledger": "组织生活台账",
+    "trainings": "学习培训",
+    "findings": "问题清单",
+}
+
+
+@require_GET
+@admin_required
+def export(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in EXPORTS:
+        raise Http404(kind)
+    org_id = request.GET.get("org", "").strip()
+    org: Organization = get_object_or_404(selectors.export_orgs(request.user), ext_id=org_id)
+    try:
+        year = int(request.GET.get("year") or datetime.date.today().year)
+    except ValueError:
+        year = datetime.date.today().year
+    name = f"{org.name}-{EXPORTS[kind]}"
+    if kind == "roster":
+        content = data_workbook([(ROSTER, selectors.roster_rows(org))])
+        return _xlsx(content, f"{name}.xlsx")
+    if kind == "ledger":
+        content = data_workbook([(LEDGER, selectors.ledger_rows(org, year))])
+    elif kind == "trainings":
+        content = data_workbook([(TRAININGS, selectors.training_rows(org, year))])
+    else:
+        from dangjian.policy.selectors import findings_for_org
+
+        report = findings_for_org(org=org, year=year).as_dict()
+        content = table_workbook(
+            f"问题清单{year}", selectors.FINDING_HEADERS, selectors.finding_rows(report)
+        )
+    return _xlsx(content, f"{name}-{year}.xlsx")

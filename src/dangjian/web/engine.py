@@ -1,0 +1,301 @@
+"""The pages' view of the rule engine: findings for a subtree, the pack, rule metadata.
+
+Wraps `dangjian.policy` so templates get plain objects with links resolved, and so
+one request never evaluates the same subtree twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from dangjian.orgs.models import Organization
+from dangjian.people.models import Person
+from dangjian.records.models import Activity, Filing, Training
+
+DEFAULT_PACK = "national"
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+@dataclass
+class Finding:
+    rule: str
+    rule_title: str
+    rule_kind: str
+    document: str
+    clause: str
+    quote: str
+    note: str
+    subject_type: str
+    subject_id: str
+    subject_name: str
+    period: str
+    severity: str
+    required: Any
+    actual: Any
+    due: str | None
+    evidence: list[str]
+    message: str
+    org_id: str
+    org_name: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    year: int = 0  # the report year: with the key, addresses the finding's page
+    # Filled by resolve(): primary keys for links.
+    subject_pk: int | None = None
+    org_pk: int | None = None
+
+    @property
+    def is_violation(self) -> bool:
+        return self.severity == "violation"
+
+    @property
+    def severity_label(self) -> str:
+        return "违规" if self.severity == "violation" else "预警"
+
+    @property
+    def rule_short(self) -> str:
+        return self.rule.split("/", 1)[-1]
+
+    @property
+    def pack(self) -> str:
+        return self.rule.split("/", 1)[0]
+
+    @property
+    def due_date(self) -> datetime.date | None:
+        try:
+            return datetime.date.fromisoformat(self.due) if self.due else None
+        except ValueError:
+            return None
+
+
+def finding_key(rule: str, subject_type: str, subject_id: str, period: str) -> str:
+    raw = f"{rule}|{subject_type}|{subject_id}|{period}".encode()
+    return hashlib.sha1(raw).hexdigest()[:16]
+
+
+def available() -> bool:
+    try:
+        from dangjian.policy import selectors  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def pack_id_for(org: Organization) -> str:
+    try:
+        from dangjian.policy.selectors import pack_for_org
+    except ImportError:
+        return DEFAULT_PACK
+    pack = pack_for_org(org)
+    return str(_get(pack, "id", pack) or DEFAULT_PACK)
+
+
+@lru_cache(maxsize=32)
+def _pack(pack_id: str) -> Any:
+    from dangjian.policy.packs import load_pack
+
+    return load_pack(pack_id)
+
+
+def pack_rules(pack_id: str) -> dict[str, Any]:
+    """Rules of a pack (with the national rules it extends), by qualified and short id."""
+    try:
+        pack = _pack(pack_id)
+    except Exception:
+        return {}
+    rules: dict[str, Any] = {}
+    for rule in _get(pack, "rules", []) or []:
+        rid = str(_get(rule, "id", ""))
+        qualified = _get(rule, "qualified_id", None) or (
+            rid if "/" in rid else f"{_get(rule, 'pack', pack_id) or pack_id}/{rid}"
+        )
+        rules[qualified] = rule
+        rules.setdefault(rid, rule)
+    return rules
+
+
+def _normalise(raw: Any, rules: dict[str, Any]) -> Finding:
+    rule_id = str(_get(raw, "rule", ""))
+    source = _get(raw, "source", {}) or {}
+    subject = _get(raw, "subject", {}) or {}
+    org = _get(raw, "org", {}) or {}
+    rule = rules.get(rule_id) or rules.get(rule_id.split("/", 1)[-1])
+    subject_type = str(_get(subject, "type", ""))
+    subject_id = str(_get(subject, "id", ""))
+    period = str(_get(raw, "period", ""))
+    return Finding(
+        rule=rule_id,
+        rule_title=str(_get(rule, "title", "") or rule_id),
+        rule_kind=str(_get(rule, "kind", "") or ""),
+        note=str(_get(rule, "note", "") or ""),
+        params=dict(_get(rule, "params", {}) or {}),
+        document=str(_get(source, "document", "")),
+        clause=str(_get(source, "clause", "")),
+        quote=str(_get(source, "quote", "")),
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_name=str(_get(subject, "name", "")),
+        period=period,
+        severity=str(_get(raw, "severity", "")),
+        required=_get(raw, "required"),
+        actual=_get(raw, "actual"),
+        due=_get(raw, "due"),
+        evidence=[str(x) for x in (_get(raw, "evidence", []) or [])],
+        message=str(_get(raw, "message", "")),
+        org_id=str(_get(org, "id", "") or (subject_id if subject_type == "organization" else "")),
+        org_name=str(_get(org, "name", "") or ""),
+        key=finding_key(rule_id, subject_type, subject_id, period),
+    )
+
+
+def findings(org: Organization, year: int, as_of: datetime.date | None = None) -> list[Finding]:
+    """Every finding for the organisation's subtree in `year` (as of `as_of`), resolved."""
+    # Pages show the current year as of today (the contract's default is the year's end).
+    today = datetime.date.today()
+    if as_of is None and year == today.year:
+        as_of = today
+    # One evaluation per organisation object and request: pages ask several times.
+    cache: dict[Any, list[Finding]] = org.__dict__.setdefault("_web_findings", {})
+    if (year, as_of) in cache:
+        return cache[(year, as_of)]
+    try:
+        from dangjian.policy.selectors import findings_for_org
+    except ImportError:
+        return []
+    report = findings_for_org(org=org, year=year, as_of=as_of)
+    rules = pack_rules(str(_get(report, "policy", "") or pack_id_for(org)))
+    result = [_normalise(f, rules) for f in _get(report, "findings", []) or []]
+    for f in result:
+        f.year = year
+    resolve(result)
+    cache[(year, as_of)] = result
+    return result
+
+
+def resolve(items: list[Finding]) -> None:
+    """Attach primary keys for subjects and owning organisations (two queries)."""
+    org_ids = {f.org_id for f in items if f.org_id}
+    org_ids |= {f.subject_id for f in items if f.subject_type == "organization"}
+    person_ids = {f.subject_id for f in items if f.subject_type == "person"}
+    orgs = dict(Organization.objects.filter(ext_id__in=org_ids).values_list("ext_id", "pk"))
+    people = dict(Person.objects.filter(ext_id__in=person_ids).values_list("ext_id", "pk"))
+    for f in items:
+        f.org_pk = orgs.get(f.org_id)
+        f.subject_pk = (people if f.subject_type == "person" else orgs).get(f.subject_id)
+
+
+def evidence_links(ext_ids: list[str]) -> list[dict[str, Any]]:
+    """Each evidence id with what it is and a page, in three queries."""
+    from django.urls import reverse
+
+    acts = {a.ext_id: a for a in Activity.objects.filter(ext_id__in=ext_ids).select_related("org")}
+    trains = {
+        t.ext_id: t for t in Training.objects.filter(ext_id__in=ext_ids).select_related("person")
+    }
+    fils = {f.ext_id: f for f in Filing.objects.filter(ext_id__in=ext_ids).select_related("org")}
+    out: list[dict[str, Any]] = []
+    for ext_id in ext_ids:
+        if ext_id in acts:
+            a = acts[ext_id]
+            out.append(
+                {
+                    "id": ext_id,
+                    "label": f"{a.date:%Y-%m-%d} {a.org.name} {a.get_kind_display()} {a.title}",
+                    "url": reverse("web:activity", args=[a.pk]),
+                }
+            )
+        elif ext_id in trains:
+            t = trains[ext_id]
+            out.append(
+                {
+                    "id": ext_id,
+                    "label": f"{t.date:%Y-%m-%d} {t.person.name} {t.get_kind_display()} "
+                    f"{t.hours}学时 {t.title}",
+                    "url": reverse("web:person", args=[t.person_id]),
+                }
+            )
+        elif ext_id in fils:
+            f = fils[ext_id]
+            out.append(
+                {
+                    "id": ext_id,
+                    "label": f"{f.date:%Y-%m-%d} {f.org.name} {f.get_kind_display()} {f.period}",
+                    "url": reverse("web:org_filings", args=[f.org_id]),
+                }
+            )
+        else:
+            out.append({"id": ext_id, "label": ext_id, "url": None})
+    return out
+
+
+def person_findings(person: Person, year: int) -> list[Finding]:
+    return [
+        f
+        for f in findings(person.org, year)
+        if f.subject_type == "person" and f.subject_id == person.ext_id
+    ]
+
+
+def _is_hours_rule(f: Finding) -> bool:
+    return f.params.get("measure") == "training_hours" or "hours" in f.rule_short
+
+
+def default_required_hours(org: Organization) -> Decimal | None:
+    """The plain members' yearly hours of the organisation's pack."""
+    rules = pack_rules(pack_id_for(org))
+    best: Decimal | None = None
+    for rule in rules.values():
+        params = _get(rule, "params", {}) or {}
+        applies = _get(rule, "applies_to", {}) or {}
+        if params.get("measure") == "training_hours" and _get(applies, "people") == "members":
+            value = Decimal(str(params.get("min")))
+            best = value if best is None else min(best, value)
+    return best
+
+
+def required_hours(org: Organization, year: int, person_pks: list[int]) -> dict[int, Decimal]:
+    """Hours each person must reach in `year`: the highest short figure the engine
+    reports for them, else the pack's plain members' minimum."""
+    default = default_required_hours(org)
+    out: dict[int, Decimal] = {pk: default for pk in person_pks if default is not None}
+    wanted = set(person_pks)
+    for f in findings(org, year):
+        if f.subject_type == "person" and f.subject_pk in wanted and _is_hours_rule(f):
+            try:
+                value = Decimal(str(f.required))
+            except ArithmeticError:
+                continue
+            pk = f.subject_pk
+            assert pk is not None
+            if pk not in out or value > out[pk]:
+                out[pk] = value
+    return out
+
+
+def record_link(f: Finding) -> str | None:
+    """Where to record what a finding asks for (an activity of the missing kind), if simple."""
+    from django.urls import reverse
+
+    if f.subject_type != "organization" or f.subject_pk is None:
+        return None
+    kinds = f.params.get("activity_kinds") or []
+    if f.rule_kind == "org_frequency" and kinds:
+        today = datetime.date.today()
+        due = f.due_date or today
+        date = min(due, today)
+        return f"{reverse('web:activity_new', args=[f.subject_pk])}?kind={kinds[0]}&date={date}"
+    filing_kind = f.params.get("filing_kind")
+    if f.rule_kind == "filing" and filing_kind:
+        url = reverse("web:filing_new", args=[f.subject_pk])
+        return f"{url}?kind={filing_kind}&period={f.period}"
+    return None

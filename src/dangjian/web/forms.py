@@ -1,0 +1,166 @@
+"""Forms for entering records with little typing. Labels and messages in Chinese."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from dangjian.people.models import Person
+from dangjian.records.models import ActivityKind, FilingKind, TrainingKind
+from dangjian.records.services import MAX_ATTACHMENT_BYTES
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the service (type by content, size)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            files = [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        else:
+            files = [super().clean(data, initial)] if data else []
+        for f in files:
+            if f.size and f.size > MAX_ATTACHMENT_BYTES:
+                raise ValidationError(f"{f.name}：文件大小超过 10 MB")
+        return files
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget, so templates render fields plainly."""
+
+    fields: dict[str, forms.Field]
+
+    def style(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = css
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:  # type: ignore[override]
+        return obj.name
+
+
+class PeopleField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: Person) -> str:  # type: ignore[override]
+        return obj.name
+
+
+# Kinds a branch worker records most often come first in the menu.
+COMMON_KINDS = [
+    ActivityKind.THEME_DAY,
+    ActivityKind.BRANCH_ASSEMBLY,
+    ActivityKind.COMMITTEE_MEETING,
+    ActivityKind.CELL_MEETING,
+    ActivityKind.PARTY_LESSON,
+    ActivityKind.STUDY_SESSION,
+    ActivityKind.ORG_LIFE_MEETING,
+    ActivityKind.MEMBER_REVIEW,
+    ActivityKind.TALK,
+]
+KIND_CHOICES = [(k.value, k.label) for k in COMMON_KINDS] + [
+    (k.value, k.label) for k in ActivityKind if k not in COMMON_KINDS
+]
+
+
+class ActivityForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=KIND_CHOICES)
+    date = forms.DateField(label="日期", widget=DateInput())
+    title = forms.CharField(label="主题", max_length=300, required=False)
+    hours = forms.DecimalField(
+        label="时长（学时）", required=False, min_value=Decimal("0"), max_digits=6, decimal_places=2
+    )
+    speaker = PersonChoiceField(
+        label="主讲人", queryset=Person.objects.none(), required=False, empty_label="（无）"
+    )
+    attendees = PeopleField(label="参加人员", queryset=Person.objects.none(), required=False)
+    minutes = forms.CharField(
+        label="会议记录", required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    attachments = MultipleFileField(
+        label="附件（会议记录扫描件：PDF、JPEG、PNG，每个不超过 10 MB）", required=False
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["speaker"].queryset = people  # type: ignore[attr-defined]
+        self.fields["attendees"].queryset = people  # type: ignore[attr-defined]
+        self.style()
+
+    def clean_date(self) -> datetime.date:
+        date: datetime.date = self.cleaned_data["date"]
+        if date > datetime.date.today() + datetime.timedelta(days=366):
+            raise ValidationError("日期不能晚于明年")
+        return date
+
+
+class TrainingManyForm(BootstrapMixin, forms.Form):
+    people = PeopleField(label="参训人员", queryset=Person.objects.none())
+    date = forms.DateField(label="日期", widget=DateInput())
+    hours = forms.DecimalField(label="学时", min_value=Decimal("0"), max_digits=6, decimal_places=2)
+    kind = forms.ChoiceField(label="类型", choices=TrainingKind.choices)
+    title = forms.CharField(label="名称", max_length=300, required=False)
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = people  # type: ignore[attr-defined]
+        self.fields["people"].error_messages["required"] = "请至少选择一名参训人员"
+        self.style()
+
+
+class FilingForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=FilingKind.choices)
+    date = forms.DateField(label="报送日期", widget=DateInput())
+    period = forms.CharField(
+        label="所属期间",
+        max_length=16,
+        help_text="例如 2025（全年）、2025-H1（上半年）、2025-Q3（第三季度）、2025-05（5月）",
+    )
+    by = PersonChoiceField(
+        label="报送人", queryset=Person.objects.none(), required=False, empty_label="（无）"
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["by"].queryset = people  # type: ignore[attr-defined]
+        self.style()
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form, by field where the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for e in errors:
+                form.add_error(target, e.messages if hasattr(e, "messages") else str(e))
+    else:
+        form.add_error(None, error)

@@ -1,0 +1,231 @@
+"""Reads behind the pages. Each function is a fixed number of queries, whatever the data size."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, ExtractMonth
+
+from dangjian.core.models import AuditEntry
+from dangjian.orgs.models import Organization, Position, Term
+from dangjian.people.models import MEMBER_STATUSES, Person
+from dangjian.records.models import Activity, Attendance, Filing, Training
+
+
+def members_q(prefix: str = "") -> Q:
+    """People who count as members: full or probationary and not left."""
+    return Q(**{f"{prefix}status__in": MEMBER_STATUSES, f"{prefix}left_on__isnull": True})
+
+
+def subtree_members(org: Organization) -> QuerySet[Person]:
+    return Person.objects.filter(members_q(), org__path__startswith=org.path)
+
+
+def org_members(org: Organization) -> QuerySet[Person]:
+    """Members of the organisation itself (a branch's own roll), or of its subtree if none."""
+    return Person.objects.filter(members_q(), org__path__startswith=org.path).select_related("org")
+
+
+def ancestors(org: Organization) -> list[Organization]:
+    pks = [int(p) for p in org.path.strip("/").split("/") if p][:-1]
+    by_pk = {o.pk: o for o in Organization.objects.filter(pk__in=pks)}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def children_with_counts(org: Organization) -> list[Organization]:
+    """Direct sub-organisations, each with `member_count` over its own subtree (2 queries)."""
+    children = list(Organization.objects.filter(parent=org).order_by("type", "name"))
+    if not children:
+        return []
+    # Count members per top-level child by the path segment after this org's path.
+    rows = (
+        Person.objects.filter(members_q(), org__path__startswith=org.path)
+        .exclude(org=org)
+        .values("org__path")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[int, int] = {}
+    depth_index = len([p for p in org.path.split("/") if p])
+    for row in rows:
+        parts = [p for p in row["org__path"].split("/") if p]
+        if len(parts) > depth_index:
+            child_pk = int(parts[depth_index])
+            counts[child_pk] = counts.get(child_pk, 0) + row["n"]
+    for child in children:
+        child.member_count = counts.get(child.pk, 0)  # type: ignore[attr-defined]
+    return children
+
+
+def current_positions(org: Organization, on: datetime.date) -> QuerySet[Position]:
+    return (
+        Position.objects.filter(org=org, start__lte=on)
+        .filter(Q(end__isnull=True) | Q(end__gte=on))
+        .select_related("person")
+        .order_by("role", "start")
+    )
+
+
+@dataclass
+class TermInfo:
+    term: Term
+    ends_on: datetime.date
+
+    @property
+    def overdue(self) -> bool:
+        return self.ends_on < datetime.date.today()
+
+
+def add_years(d: datetime.date, years: int) -> datetime.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def current_term(org: Organization) -> TermInfo | None:
+    term = Term.objects.filter(org=org).order_by("-elected_on").first()
+    if term is None:
+        return None
+    return TermInfo(term=term, ends_on=add_years(term.elected_on, term.years))
+
+
+def latest_terms(orgs: QuerySet[Organization]) -> list[TermInfo]:
+    """The latest term of each organisation in `orgs` (one query)."""
+    terms = Term.objects.filter(org__in=orgs).select_related("org").order_by("org_id", "elected_on")
+    latest: dict[int, Term] = {}
+    for term in terms:
+        latest[term.org_id] = term
+    return [TermInfo(term=t, ends_on=add_years(t.elected_on, t.years)) for t in latest.values()]
+
+
+def ledger(
+    org: Organization, *, kind: str = "", month: str = "", year: int | None = None
+) -> QuerySet[Activity]:
+    """Activities held in the organisation's subtree, newest first, with attendee counts."""
+    qs = Activity.objects.filter(org__path__startswith=org.path)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if month:
+        try:
+            y, m = (int(x) for x in month.split("-"))
+            qs = qs.filter(date__year=y, date__month=m)
+        except ValueError:
+            qs = qs.none()
+    elif year:
+        qs = qs.filter(date__year=year)
+    # Attendee counts are added per page (attach_attendee_counts): counting the whole
+    # subtree's attendance just to paginate would scan every row.
+    return qs.select_related("org", "speaker").order_by("-date", "-id")
+
+
+def attach_attendee_counts(activities: list[Activity]) -> None:
+    """Set `attendee_count` on each activity of a page, in one grouped query."""
+    counts = dict(
+        Attendance.objects.filter(activity__in=[a.pk for a in activities])
+        .values("activity")
+        .annotate(n=Count("id"))
+        .values_list("activity", "n")
+    )
+    for a in activities:
+        a.attendee_count = counts.get(a.pk, 0)  # type: ignore[attr-defined]
+
+
+def hours_per_member(org: Organization, year: int) -> QuerySet[Person]:
+    """Members of the subtree, each with `hours` (training hours in `year`) and `lessons`."""
+    zero = Value(Decimal("0"), output_field=DecimalField(max_digits=8, decimal_places=2))
+    return (
+        subtree_members(org)
+        .select_related("org")
+        .annotate(
+            hours=Coalesce(
+                Sum("trainings__hours", filter=Q(trainings__date__year=year)),
+                zero,
+            )
+        )
+        .order_by("hours", "org__path", "name")
+    )
+
+
+def person_hours(person: Person, year: int) -> Decimal:
+    total = Training.objects.filter(person=person, date__year=year).aggregate(s=Sum("hours"))["s"]
+    return total or Decimal("0")
+
+
+def person_trainings(person: Person, year: int) -> QuerySet[Training]:
+    return Training.objects.filter(person=person, date__year=year).order_by("-date")
+
+
+def person_attendance(person: Person) -> QuerySet[Activity]:
+    return (
+        Activity.objects.filter(attendance__person=person)
+        .select_related("org")
+        .order_by("-date", "-id")
+    )
+
+
+def lessons_given(person: Person) -> QuerySet[Activity]:
+    return Activity.objects.filter(speaker=person).select_related("org").order_by("-date")
+
+
+def person_positions(person: Person) -> QuerySet[Position]:
+    return Position.objects.filter(person=person).select_related("org").order_by("-start")
+
+
+def activity_detail(pk: int, orgs: QuerySet[Organization]) -> Activity:
+    return (
+        Activity.objects.filter(org__in=orgs)
+        .select_related("org", "speaker", "subject_org", "subject_person", "minutes")
+        .prefetch_related("attendance__person", "attachments")
+        .get(pk=pk)
+    )
+
+
+def history(object_type: str, object_id: Any) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
+            "-at", "-id"
+        )
+    )
+
+
+def org_filings(org: Organization, year: int) -> QuerySet[Filing]:
+    return (
+        Filing.objects.filter(org__path__startswith=org.path, date__year=year)
+        .select_related("org", "by")
+        .order_by("-date")
+    )
+
+
+def attendance_count(person: Person, year: int) -> int:
+    return Attendance.objects.filter(person=person, activity__date__year=year).count()
+
+
+def month_counts(org: Organization, year: int) -> list[int]:
+    """Activities held in the subtree per month of `year` (one grouped query)."""
+    counts = [0] * 12
+    rows = (
+        Activity.objects.filter(org__path__startswith=org.path, date__year=year)
+        .annotate(m=ExtractMonth("date"))
+        .values("m")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["m"] - 1] = row["n"]
+    return counts
+
+
+def org_subtree(org: Organization) -> QuerySet[Organization]:
+    return Organization.objects.filter(path__startswith=org.path)
+
+
+def current_positions_of(person: Person, on: datetime.date) -> QuerySet[Position]:
+    return (
+        Position.objects.filter(person=person, start__lte=on)
+        .filter(Q(end__isnull=True) | Q(end__gte=on))
+        .select_related("org")
+    )

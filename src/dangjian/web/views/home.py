@@ -1,0 +1,213 @@
+"""工作台: what each role needs to see first."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dangjian.access import selectors as access
+from dangjian.access.models import Grant, Role
+from dangjian.orgs.models import Organization, OrgType
+from dangjian.web import calendar as cal
+from dangjian.web import engine
+from dangjian.web import selectors as sel
+from dangjian.web.views.common import administered_org, int_param
+
+BRANCH_TYPES = {OrgType.BRANCH, OrgType.PARTY_CELL, OrgType.GENERAL_BRANCH}
+
+
+def _findings_now(org: Organization, today: datetime.date) -> list[engine.Finding]:
+    """Findings as of today; in January also last year's, so last month is covered."""
+    items = engine.findings(org, today.year, today)
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)
+    if last_month.year != today.year:
+        items = engine.findings(org, last_month.year) + items
+    return items
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    grants = list(
+        Grant.objects.filter(user_id=user.pk or 0)
+        .select_related("org")
+        .order_by("org__depth", "org__path")
+    )
+    wanted = int_param(request, "org", 0)
+    if wanted:
+        org = administered_org(request, wanted)
+    elif grants:
+        org = grants[0].org
+    elif getattr(user, "is_superuser", False):
+        org = Organization.objects.order_by("depth", "path").first()  # type: ignore[assignment]
+    else:
+        return member_home(request)
+    if org is None:
+        return render(request, "web/home_empty.html", {})
+    role = next((g.role for g in grants if g.org_id == org.pk), None)
+    if org.type in BRANCH_TYPES or role == Role.BRANCH_ADMIN:
+        return branch_home(request, org, grants)
+    return committee_home(request, org, grants)
+
+
+def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) -> HttpResponse:
+    today = datetime.date.today()
+    items = _findings_now(org, today)
+    hours_short = [f for f in items if f.subject_type == "person" and engine._is_hours_rule(f)]
+    people_items = [f for f in items if f.subject_type == "person" and f not in hours_short]
+    others = [f for f in items if f.subject_type != "person"]
+    month_end = (today.replace(day=28) + datetime.timedelta(days=4)).replace(
+        day=1
+    ) - datetime.timedelta(days=1)
+    due_soon = sorted(
+        (f for f in others if not f.is_violation),
+        key=lambda f: f.due or "",
+    )
+    overdue = sorted((f for f in others if f.is_violation), key=lambda f: f.due or "", reverse=True)
+    context: dict[str, Any] = {
+        "org": org,
+        "grants": grants,
+        "today": today,
+        "month_end": month_end,
+        "due_this_month": [f for f in due_soon if f.due_date and f.due_date <= month_end],
+        "due_later": [f for f in due_soon if not f.due_date or f.due_date > month_end],
+        "overdue": overdue,
+        "hours_short": sorted(hours_short, key=lambda f: float(f.actual or 0))[:30],
+        "hours_short_count": len(hours_short),
+        "term": sel.current_term(org),
+        "member_count": sel.subtree_members(org).count(),
+        "activity_count": sel.ledger(org, year=today.year).count(),
+        "links": {f.key: engine.record_link(f) for f in others},
+        "person_groups": group_by_rule(people_items),
+        "overdue_total": len(overdue) + sum(1 for f in people_items if f.is_violation),
+        "engine_ready": engine.available(),
+        "pack": engine.pack_id_for(org),
+    }
+    return render(request, "web/home_branch.html", context)
+
+
+def rank_children(
+    org: Organization, violations: list[engine.Finding]
+) -> list[tuple[Organization, int]]:
+    """Organisations under `org` ranked by open violations in their subtrees.
+
+    Where everything sits under a single child (a department's one organ committee),
+    rank the level below it instead, up to three levels down.
+    """
+    pks = {f.org_pk for f in violations if f.org_pk} | {
+        f.subject_pk for f in violations if f.subject_type == "organization" and f.subject_pk
+    }
+    paths = dict(Organization.objects.filter(pk__in=pks).values_list("pk", "path"))
+    root = org
+    ranking: list[tuple[Organization, int]] = []
+    for _ in range(3):
+        children = {c.pk: c for c in Organization.objects.filter(parent=root)}
+        depth_index = len([p for p in root.path.split("/") if p])
+        per_child: Counter[int] = Counter()
+        for f in violations:
+            path = paths.get(f.org_pk or f.subject_pk or 0)
+            if not path:
+                continue
+            parts = [p for p in path.split("/") if p]
+            if len(parts) > depth_index and int(parts[depth_index]) in children:
+                per_child[int(parts[depth_index])] += 1
+        ranking = [(children[pk], n) for pk, n in per_child.most_common()]
+        if len(ranking) != 1:
+            break
+        root = ranking[0][0]
+    return ranking
+
+
+def group_by_rule(items: list[engine.Finding]) -> list[dict[str, Any]]:
+    """Person findings of one rule and severity as one line: the rule and who is behind."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for f in items:
+        g = groups.setdefault(
+            (f.rule, f.severity),
+            {
+                "rule": f.rule,
+                "title": f.rule_title,
+                "is_violation": f.is_violation,
+                "label": f.severity_label,
+                "due": f.due,
+                "people": [],
+                "first": f,
+            },
+        )
+        g["people"].append(f)
+    return sorted(groups.values(), key=lambda g: (not g["is_violation"], g["due"] or ""))
+
+
+def committee_home(request: HttpRequest, org: Organization, grants: list[Grant]) -> HttpResponse:
+    today = datetime.date.today()
+    items = engine.findings(org, today.year, today)
+    violations = [f for f in items if f.is_violation]
+    ranking = rank_children(org, violations)
+    by_month_v = [0] * 12
+    by_month_w = [0] * 12
+    for f in items:
+        d = f.due_date
+        if d and d.year == today.year:
+            (by_month_v if f.is_violation else by_month_w)[d.month - 1] += 1
+    chart = {
+        "months": [f"{m}月" for m in range(1, 13)],
+        "violations": by_month_v,
+        "warnings": by_month_w,
+        "activities": sel.month_counts(org, today.year),
+    }
+    terms = sel.latest_terms(sel.org_subtree(org))
+    overdue_terms = sorted((t for t in terms if t.ends_on < today), key=lambda t: t.ends_on)
+    soon_terms = sorted(
+        (t for t in terms if today <= t.ends_on <= today + datetime.timedelta(days=183)),
+        key=lambda t: t.ends_on,
+    )
+    vacancies = [f for f in items if f.rule_kind == "vacancy_filled"]
+    context = {
+        "org": org,
+        "grants": grants,
+        "today": today,
+        "violation_count": len(violations),
+        "warning_count": len(items) - len(violations),
+        "ranking": ranking[:20],
+        "ranking_json": {
+            "names": [c.name for c, _ in ranking[:15]][::-1],
+            "counts": [n for _, n in ranking[:15]][::-1],
+        },
+        "chart_json": chart,
+        "overdue_terms": overdue_terms[:15],
+        "overdue_terms_count": len(overdue_terms),
+        "soon_terms": soon_terms[:10],
+        "vacancies": vacancies[:30],
+        "member_count": sel.subtree_members(org).count(),
+        "engine_ready": engine.available(),
+        "pack": engine.pack_id_for(org),
+    }
+    return render(request, "web/home_committee.html", context)
+
+
+def member_home(request: HttpRequest) -> HttpResponse:
+    person = access.person_of(request.user)
+    if person is None:
+        return render(request, "web/home_empty.html", {})
+    today = datetime.date.today()
+    hours = sel.person_hours(person, today.year)
+    required = engine.required_hours(person.org, today.year, [person.pk]).get(person.pk)
+    schedule = cal.year_calendar(person.org, today.year)
+    upcoming = [m for m in schedule.months if m.month >= today.month][:3]
+    context = {
+        "person": person,
+        "today": today,
+        "hours": hours,
+        "required": required,
+        "percent": min(100, int(hours * 100 / required)) if required else None,
+        "positions": list(sel.current_positions_of(person, today)),
+        "findings": engine.person_findings(person, today.year),
+        "upcoming": upcoming,
+        "recent": list(sel.person_attendance(person)[:5]),
+    }
+    return render(request, "web/home_member.html", context)

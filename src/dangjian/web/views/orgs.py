@@ -1,0 +1,115 @@
+"""Organisation pages: overview, activity ledger, study hours."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from dangjian.access import selectors as access
+from dangjian.orgs import services as org_services
+from dangjian.orgs.models import OrgType
+from dangjian.records.models import ActivityKind
+from dangjian.web import engine
+from dangjian.web import selectors as sel
+from dangjian.web.views.common import actor_of, administered_org, int_param, paginate
+
+
+@login_required
+def org_list(request: HttpRequest) -> HttpResponse:
+    """The organisations the user administers, as an indented tree."""
+    orgs = access.orgs_administered(request.user).order_by("path")
+    page = paginate(request, orgs, 100)
+    return render(request, "web/org_list.html", {"page": page})
+
+
+@login_required
+def org_overview(request: HttpRequest, pk: int) -> HttpResponse:
+    org = administered_org(request, pk)
+    today = datetime.date.today()
+    members = sel.org_members(org).order_by("org__path", "name")
+    context = {
+        "org": org,
+        "tab": "overview",
+        "ancestors": sel.ancestors(org),
+        "children": sel.children_with_counts(org),
+        "positions": list(sel.current_positions(org, today)),
+        "term": sel.current_term(org),
+        "member_count": members.count(),
+        "page": paginate(request, members, 50),
+        "pack": engine.pack_id_for(org),
+        "packs": _pack_ids() if org.type == OrgType.WORK_COMMITTEE else [],
+    }
+    return render(request, "web/org_overview.html", context)
+
+
+def _pack_ids() -> list[str]:
+    try:
+        from dangjian.policy.packs import list_packs
+    except ImportError:
+        return []
+    return list(list_packs())
+
+
+@login_required
+@require_POST
+def org_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """A work committee chooses the pack its whole tree is checked against."""
+    org = administered_org(request, pk)
+    if org.type != OrgType.WORK_COMMITTEE:
+        raise PermissionDenied("只有机关工委可以选择适用的规则包")
+    try:
+        org_services.organization_pack_set(
+            org=org, pack_id=request.POST.get("pack", ""), actor=actor_of(request)
+        )
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    else:
+        messages.success(request, "已更换适用的规则包，全部检查结果按新规则重新计算")
+    return redirect("web:org", pk=org.pk)
+
+
+@login_required
+def org_ledger(request: HttpRequest, pk: int) -> HttpResponse:
+    org = administered_org(request, pk)
+    kind = request.GET.get("kind", "")
+    if kind not in ActivityKind.values:
+        kind = ""
+    month = request.GET.get("month", "")
+    page = paginate(request, sel.ledger(org, kind=kind, month=month), 25)
+    page.object_list = list(page.object_list)
+    sel.attach_attendee_counts(page.object_list)
+    context = {
+        "org": org,
+        "tab": "ledger",
+        "ancestors": sel.ancestors(org),
+        "kinds": ActivityKind.choices,
+        "kind": kind,
+        "month": month,
+        "page": page,
+    }
+    return render(request, "web/org_ledger.html", context)
+
+
+@login_required
+def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
+    org = administered_org(request, pk)
+    year = int_param(request, "year", datetime.date.today().year)
+    page = paginate(request, sel.hours_per_member(org, year), 50)
+    required = engine.required_hours(org, year, [p.pk for p in page.object_list])
+    rows = [(p, required.get(p.pk)) for p in page.object_list]
+    context = {
+        "org": org,
+        "tab": "hours",
+        "ancestors": sel.ancestors(org),
+        "year": year,
+        "years": range(datetime.date.today().year, datetime.date.today().year - 5, -1),
+        "page": page,
+        "rows": rows,
+    }
+    return render(request, "web/org_hours.html", context)

@@ -1,0 +1,60 @@
+"""Member pages: status and milestones, posts, hours, lessons given, attendance."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from dangjian.access import selectors as access
+from dangjian.web import engine
+from dangjian.web import selectors as sel
+from dangjian.web.views.common import int_param, paginate, visible_person
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    person = access.person_of(request.user)
+    if person is None:
+        raise Http404("当前账号没有关联党员")
+    return redirect("web:person", pk=person.pk)
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = visible_person(request, pk)
+    year = int_param(request, "year", datetime.date.today().year)
+    hours = sel.person_hours(person, year)
+    required = engine.required_hours(person.org, year, [person.pk]).get(person.pk)
+    milestones = [
+        (label, getattr(person, name))
+        for name, label in [
+            ("applied_on", "递交入党申请"),
+            ("activist_on", "确定为入党积极分子"),
+            ("candidate_on", "确定为发展对象"),
+            ("joined_on", "入党（预备党员）"),
+            ("full_on", "转为正式党员"),
+            ("probation_extended_to", "预备期延长至"),
+            ("left_on", "离开"),
+        ]
+        if getattr(person, name)
+    ]
+    context = {
+        "person": person,
+        "year": year,
+        "years": range(datetime.date.today().year, datetime.date.today().year - 5, -1),
+        "hours": hours,
+        "required": required,
+        "percent": min(100, int(hours * 100 / required)) if required else None,
+        "milestones": milestones,
+        "positions": list(sel.person_positions(person)),
+        "trainings": list(sel.person_trainings(person, year)),
+        "lessons": list(sel.lessons_given(person)[:50]),
+        "page": paginate(request, sel.person_attendance(person), 20),
+        "findings": engine.person_findings(person, year),
+        "can_admin": access.can_administer(request.user, person.org),
+        "is_self": access.person_of(request.user) == person,
+    }
+    return render(request, "web/person_detail.html", context)

@@ -1,0 +1,350 @@
+"""Entering and editing records: activities (with attendees, minutes, scans), trainings, filings."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dangjian.access import selectors as access
+from dangjian.core.models import AuditEntry
+from dangjian.orgs.models import Organization
+from dangjian.people.models import Person
+from dangjian.records import services
+from dangjian.records.models import Activity, ActivityKind, Attachment
+from dangjian.web import selectors as sel
+from dangjian.web.forms import ActivityForm, FilingForm, TrainingManyForm, add_service_errors
+from dangjian.web.views.common import actor_of, administered_org
+
+FIELD_LABELS = {
+    "kind": "类型",
+    "date": "日期",
+    "title": "主题",
+    "hours": "时长（学时）",
+    "speaker": "主讲人",
+    "subject_org": "对象组织",
+    "subject_person": "对象人员",
+    "attendees": "参加人员",
+    "minutes": "会议记录",
+    "attachments": "附件",
+    "org": "组织单位",
+    "ext_id": "编号",
+}
+ACTION_LABELS = {"create": "新建", "update": "修改", "delete": "删除"}
+
+
+MAX_CHOICES = 300
+BRANCH_LIKE = ("branch", "party_cell", "general_branch")
+
+
+def _people_choices(org: Organization) -> Any:
+    """Members to tick: the subtree's, or for a large organisation its own members and
+    post holders only, so the form stays usable and bounded."""
+    subtree = sel.org_members(org)
+    if subtree.count() <= MAX_CHOICES:
+        return subtree.order_by("org__path", "name")
+    holders = sel.current_positions(org, datetime.date.today()).values("person_id")
+    return sel.org_members(org).filter(Q(org=org) | Q(pk__in=holders)).order_by("org__path", "name")
+
+
+def _initial_attendees(org: Organization, people: Any) -> list[Any]:
+    """Branch meetings: everyone ticked. Higher bodies: the post holders (the committee)."""
+    if org.type in BRANCH_LIKE:
+        return list(people)
+    holders = set(
+        sel.current_positions(org, datetime.date.today()).values_list("person_id", flat=True)
+    )
+    return [p for p in people if p.pk in holders] or list(people)
+
+
+def _activity_for_admin(request: HttpRequest, pk: int) -> Activity:
+    activity = get_object_or_404(
+        Activity.objects.select_related("org").filter(org__in=access.orgs_visible(request.user)),
+        pk=pk,
+    )
+    if not access.can_administer(request.user, activity.org):
+        raise PermissionDenied("只有本组织的管理员可以查看或修改")
+    return activity
+
+
+@login_required
+def activity_new(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = administered_org(request, org_pk)
+    people = _people_choices(org)
+    if request.method == "POST":
+        form = ActivityForm(request.POST, request.FILES, people=people)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                activity = services.activity_record(
+                    org=org,
+                    kind=data["kind"],
+                    date=data["date"],
+                    title=data["title"],
+                    hours=data["hours"],
+                    speaker=data["speaker"],
+                    attendees=data["attendees"],
+                    minutes=data["minutes"],
+                    attachments=data["attachments"],
+                    actor=actor_of(request),
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                messages.success(request, f"已保存：{activity}")
+                return redirect("web:activity", pk=activity.pk)
+    else:
+        kind = request.GET.get("kind", ActivityKind.THEME_DAY)
+        date = request.GET.get("date") or datetime.date.today().isoformat()
+        form = ActivityForm(
+            initial={
+                "kind": kind if kind in ActivityKind.values else ActivityKind.THEME_DAY,
+                "date": date,
+                "attendees": _initial_attendees(org, people),
+            },
+            people=people,
+        )
+    return render(
+        request,
+        "web/activity_form.html",
+        {"org": org, "form": form, "member_count": people.count()},
+    )
+
+
+def _history_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    """Audit entries as rows of (field, before, after), names resolved in two queries."""
+    ext_ids: set[str] = set()
+    person_pks: set[int] = set()
+    for e in entries:
+        for side in ("before", "after"):
+            values = e.changes.get(side) or {}
+            ext_ids.update(values.get("attendees") or [])
+            for key in ("speaker", "subject_person"):
+                if isinstance(values.get(key), int):
+                    person_pks.add(values[key])
+    by_ext = dict(Person.objects.filter(ext_id__in=ext_ids).values_list("ext_id", "name"))
+    by_pk = dict(Person.objects.filter(pk__in=person_pks).values_list("pk", "name"))
+    kinds = dict(ActivityKind.choices)
+
+    def show(key: str, value: Any) -> str:
+        if value in (None, "", []):
+            return "（空）"
+        if key == "attendees":
+            return "、".join(by_ext.get(x, x) for x in value)
+        if key in ("speaker", "subject_person"):
+            return str(by_pk.get(value, value))
+        if key == "kind":
+            return str(kinds.get(value, value))
+        if isinstance(value, list):
+            return "、".join(str(v) for v in value)
+        return str(value)
+
+    rows = []
+    for e in entries:
+        before = e.changes.get("before") or {}
+        after = e.changes.get("after") or {}
+        keys = [k for k in [*after.keys(), *before.keys()] if k in FIELD_LABELS]
+        changes = []
+        for key in dict.fromkeys(keys):
+            if key == "ext_id":
+                continue
+            if key == "attendees" and key in before and key in after:
+                added = [by_ext.get(x, x) for x in after[key] if x not in before[key]]
+                removed = [by_ext.get(x, x) for x in before[key] if x not in after[key]]
+                changes.append(
+                    {
+                        "label": FIELD_LABELS[key],
+                        "before": f"{len(before[key])} 人",
+                        "after": f"{len(after[key])} 人"
+                        + (f"；增加 {'、'.join(added)}" if added else "")
+                        + (f"；减少 {'、'.join(removed)}" if removed else ""),
+                    }
+                )
+                continue
+            changes.append(
+                {
+                    "label": FIELD_LABELS[key],
+                    "before": show(key, before.get(key)) if key in before else "",
+                    "after": show(key, after.get(key)) if key in after else "",
+                }
+            )
+        rows.append(
+            {"entry": e, "action": ACTION_LABELS.get(e.action, e.action), "changes": changes}
+        )
+    return rows
+
+
+@login_required
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity_for_admin(request, pk)
+    activity = sel.activity_detail(activity.pk, Organization.objects.filter(pk=activity.org_id))
+    attendees = sorted((a.person for a in activity.attendance.all()), key=lambda p: p.name)
+    minutes = getattr(activity, "minutes", None)
+    context = {
+        "activity": activity,
+        "org": activity.org,
+        "attendees": attendees,
+        "minutes": minutes.text if minutes else "",
+        "attachments": list(activity.attachments.all()),
+        "history": _history_rows(sel.history("activity", activity.pk)),
+    }
+    return render(request, "web/activity_detail.html", context)
+
+
+@login_required
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity_for_admin(request, pk)
+    org = activity.org
+    people = _people_choices(org)
+    if request.method == "POST":
+        form = ActivityForm(request.POST, request.FILES, people=people)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.activity_update(
+                    activity=activity,
+                    kind=data["kind"],
+                    date=data["date"],
+                    title=data["title"],
+                    hours=data["hours"],
+                    speaker=data["speaker"],
+                    attendees=data["attendees"],
+                    minutes=data["minutes"],
+                    attachments=data["attachments"],
+                    actor=actor_of(request),
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                messages.success(request, "修改已保存，修改前后的内容记入历史")
+                return redirect("web:activity", pk=activity.pk)
+    else:
+        minutes = getattr(activity, "minutes", None)
+        form = ActivityForm(
+            initial={
+                "kind": activity.kind,
+                "date": activity.date,
+                "title": activity.title,
+                "hours": activity.hours,
+                "speaker": activity.speaker_id,
+                "attendees": list(activity.attendance.values_list("person_id", flat=True)),
+                "minutes": minutes.text if minutes else "",
+            },
+            people=people,
+        )
+    return render(
+        request,
+        "web/activity_form.html",
+        {
+            "org": org,
+            "form": form,
+            "activity": activity,
+            "member_count": people.count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity_for_admin(request, pk)
+    org_pk = activity.org_id
+    services.activity_delete(activity=activity, actor=actor_of(request))
+    messages.success(request, "已删除该条记录")
+    return redirect("web:org_ledger", pk=org_pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(Attachment.objects.select_related("activity"), pk=pk)
+    _activity_for_admin(request, attachment.activity_id)
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.name,
+        as_attachment=False,
+    )
+
+
+@login_required
+def training_new(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = administered_org(request, org_pk)
+    people = _people_choices(org)
+    if request.method == "POST":
+        form = TrainingManyForm(request.POST, people=people)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = services.training_record_many(
+                    people=data["people"],
+                    date=data["date"],
+                    hours=data["hours"],
+                    kind=data["kind"],
+                    title=data["title"],
+                    actor=actor_of(request),
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                messages.success(request, f"已为 {len(created)} 人登记培训 {data['hours']} 学时")
+                return redirect("web:org_hours", pk=org.pk)
+    else:
+        form = TrainingManyForm(
+            initial={"date": datetime.date.today(), "kind": "general"}, people=people
+        )
+    return render(request, "web/training_form.html", {"org": org, "form": form})
+
+
+@login_required
+def filing_new(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = administered_org(request, org_pk)
+    people = _people_choices(org)
+    if request.method == "POST":
+        form = FilingForm(request.POST, people=people)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.filing_record(
+                    org=org,
+                    kind=data["kind"],
+                    date=data["date"],
+                    period=data["period"],
+                    by=data["by"],
+                    actor=actor_of(request),
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                messages.success(request, "报送记录已保存")
+                return redirect("web:org_filings", pk=org.pk)
+    else:
+        today = datetime.date.today()
+        form = FilingForm(initial={"date": today, "period": str(today.year)}, people=people)
+    return render(request, "web/filing_form.html", {"org": org, "form": form})
+
+
+@login_required
+def org_filings(request: HttpRequest, pk: int) -> HttpResponse:
+    org = administered_org(request, pk)
+    from dangjian.web.views.common import int_param, paginate
+
+    year = int_param(request, "year", datetime.date.today().year)
+    return render(
+        request,
+        "web/org_filings.html",
+        {
+            "org": org,
+            "tab": "filings",
+            "ancestors": sel.ancestors(org),
+            "year": year,
+            "years": range(datetime.date.today().year, datetime.date.today().year - 5, -1),
+            "page": paginate(request, sel.org_filings(org, year), 25),
+        },
+    )

@@ -1,0 +1,104 @@
+"""`dangjian demo`: loads data once, creates the demo logins with the right grants."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from dangjian.access.models import Grant, PersonAccount
+from dangjian.access.services import DEMO_PASSWORD
+from dangjian.core.models import AuditEntry
+from dangjian.orgs.models import Organization
+from dangjian.people.models import Person
+from dangjian.records.models import Activity
+
+pytestmark = pytest.mark.django_db
+
+
+def _demo() -> str:
+    out = io.StringIO()
+    call_command("demo", departments=6, members=400, stdout=out)
+    return out.getvalue()
+
+
+def _grant(username: str) -> Grant:
+    return Grant.objects.select_related("org").get(user__username=username)
+
+
+def test_demo_loads_data_and_creates_accounts_with_grants():
+    output = _demo()
+    assert Organization.objects.filter(type="party_group").count() == 6
+    assert Person.objects.count() == 400
+    assert Activity.objects.exists()
+
+    users = get_user_model().objects
+    assert set(users.values_list("username", flat=True)) == {
+        "admin",
+        "gongwei",
+        "bumen",
+        "zhibu",
+        "zhibu2",
+        "dangyuan",
+    }
+    admin = users.get(username="admin")
+    assert admin.is_superuser and admin.check_password(DEMO_PASSWORD)
+    assert all(u.check_password(DEMO_PASSWORD) for u in users.all())
+
+    root = Organization.objects.get(type="work_committee")
+    gongwei = _grant("gongwei")
+    assert (gongwei.role, gongwei.org) == ("work_committee_admin", root)
+    bumen = _grant("bumen")
+    assert bumen.role == "department_admin" and bumen.org.type == "party_group"
+    zhibu = _grant("zhibu")
+    assert zhibu.role == "branch_admin" and zhibu.org.type == "branch"
+    assert zhibu.org.path.startswith(bumen.org.path)
+    zhibu2 = _grant("zhibu2")
+    assert zhibu2.role == "branch_admin" and zhibu2.org.type == "branch"
+    assert not zhibu2.org.path.startswith(bumen.org.path)
+    member = PersonAccount.objects.select_related("person").get(user__username="dangyuan").person
+    assert member.org == zhibu.org and member.status == "full"
+    assert not Grant.objects.filter(user__username__in=["admin", "dangyuan"]).exists()
+
+    for text in ("http://127.0.0.1:8000/", DEMO_PASSWORD, "gongwei", zhibu.org.name, "机关工委"):
+        assert text in output
+    created = AuditEntry.objects.filter(object_type="user", action="create")
+    assert created.count() == 6
+    assert AuditEntry.objects.filter(object_type="dataset", action="import").count() == 1
+
+
+def test_demo_twice_changes_nothing():
+    _demo()
+    counts = (
+        Organization.objects.count(),
+        Person.objects.count(),
+        Activity.objects.count(),
+        Grant.objects.count(),
+        PersonAccount.objects.count(),
+        get_user_model().objects.count(),
+        AuditEntry.objects.count(),
+    )
+    grants = sorted(Grant.objects.values_list("user__username", "org_id", "role"))
+    get_user_model().objects.filter(username="zhibu").update(first_name="改过的")
+    output = _demo()
+    assert "已存在" in output and "新建" not in output
+    assert (
+        Organization.objects.count(),
+        Person.objects.count(),
+        Activity.objects.count(),
+        Grant.objects.count(),
+        PersonAccount.objects.count(),
+        get_user_model().objects.count(),
+        AuditEntry.objects.count(),
+    ) == counts
+    assert sorted(Grant.objects.values_list("user__username", "org_id", "role")) == grants
+    assert get_user_model().objects.get(username="zhibu").first_name == "改过的"
+
+
+def test_demo_restores_a_missing_account_without_reimporting():
+    _demo()
+    people = Person.objects.count()
+    get_user_model().objects.filter(username="bumen").delete()
+    _demo()
+    assert Person.objects.count() == people
+    assert _grant("bumen").role == "department_admin"

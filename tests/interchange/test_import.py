@@ -1,0 +1,273 @@
+"""Import of dangjian/1 datasets: every field, upserts, partial files, audit, query counts."""
+
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dangjian.core.actor import Actor
+from dangjian.core.models import AuditEntry
+from dangjian.interchange.canonical import canonical_dataset
+from dangjian.interchange.errors import DatasetError
+from dangjian.interchange.importer import dataset_import
+from dangjian.orgs.models import Organization, Position, Term
+from dangjian.oversight.models import Assessment
+from dangjian.people.models import Due, Person, Transfer
+from dangjian.records.models import Activity, Attendance, Filing, Training
+
+pytestmark = pytest.mark.django_db
+
+ACTOR = Actor.system("test")
+
+
+def table_counts() -> dict[str, int]:
+    models = (Organization, Person, Transfer, Position, Term, Activity, Attendance)
+    models += (Training, Filing, Due, Assessment)
+    return {m.__name__: m.objects.count() for m in models}
+
+
+def test_full_dataset_imports_every_field(full_dataset, tmp_path, write_json, run_import):
+    status, out, err = run_import(write_json(full_dataset))
+    assert status == 0, err
+    assert "新增 6" in out
+
+    o2 = Organization.objects.get(ext_id="O2")
+    assert (o2.parent.ext_id, o2.staff_count, o2.extra) == (
+        "O1",
+        120,
+        {"code": "CZ", "tags": ["a", "b"]},
+    )
+    o6 = Organization.objects.get(ext_id="O6")
+    path = [Organization.objects.get(pk=int(pk)).ext_id for pk in o6.path.strip("/").split("/")]
+    assert path == ["O1", "O2", "O3", "O4", "O6"] and o6.depth == 4
+    assert str(Organization.objects.get(ext_id="O5").dissolved) == "2022-12-31"
+
+    p1 = Person.objects.get(ext_id="P1")
+    assert p1.monthly_income == Decimal("8234.50")
+    assert (p1.leading_cadre, p1.party_worker, p1.extra) == (True, "full_time", {"工号": "A001"})
+    p3 = Person.objects.get(ext_id="P3")
+    assert (p3.mobile, p3.hosted_by.ext_id, p3.employment) == (True, "O8", "retired")
+    assert str(p3.left_on) == "2022-11-30"
+
+    t = Transfer.objects.get(person=p3)
+    assert (t.from_org.ext_id, t.to_org.ext_id, t.letter) == ("O4", "O5", "财组〔2022〕7号")
+    assert Transfer.objects.get(person=p1).from_org is None
+    assert Position.objects.get(person=p1, role="secretary").end is None
+    assert Term.objects.get(org__ext_id="O3").years == 5
+
+    a1 = Activity.objects.get(ext_id="A1")
+    assert (a1.hours, a1.speaker.ext_id, a1.title) == (Decimal("2.50"), "P1", "学习党章")
+    assert sorted(a1.attendees.values_list("ext_id", flat=True)) == ["P1", "P2", "P3"]
+    assert Activity.objects.get(ext_id="A2").subject_org.ext_id == "O4"
+    assert Activity.objects.get(ext_id="A3").subject_person.ext_id == "P2"
+
+    assert Training.objects.count() == 5  # two identical id-less records both kept
+    assert Filing.objects.get(ext_id="F1").by == p1
+    due = Due.objects.get(person=p1, month="2022-01-01")
+    assert due.amount == Decimal("12.75")
+    assert Assessment.objects.get(subject_org__ext_id="O4").grade == "4"
+    assert Assessment.objects.get(subject_person__ext_id="P3").rank == 9
+
+
+def test_export_equals_canonical_form_and_round_trips(
+    full_dataset, write_json, export_json, run_import, wipe
+):
+    assert run_import(write_json(full_dataset))[0] == 0
+    first = export_json()
+    assert first == canonical_dataset(full_dataset)
+    # numbers, booleans and grades in the canonical shape
+    people = {p["id"]: p for p in first["people"]}
+    assert people["P1"]["monthly_income"] == 8234.5 and people["P2"]["monthly_income"] == 6000
+    assert isinstance(people["P2"]["monthly_income"], int)
+    assert people["P4"]["leading_cadre"] is False and people["P4"]["employment"] == "in_service"
+    assert "party_worker" not in people["P3"] and "extra" not in people["P2"]
+    star = next(a for a in first["assessments"] if a["subject"] == "O4")
+    assert star["grade"] == 4
+    assert first["dues"][0] == {
+        "person": "P1",
+        "month": "2022-01",
+        "amount": 12.75,
+        "paid_on": "2022-01-05",
+    }
+
+    wipe()
+    assert table_counts()["Person"] == 0
+    assert run_import(write_json(first, "export.json"))[0] == 0
+    assert export_json() == first
+
+
+def test_reimport_updates_in_place(full_dataset, tmp_path, export_json):
+    dataset_import(full_dataset, actor=ACTOR)
+    before = table_counts()
+    full_dataset["people"][0]["name"] = "张三丰"
+    full_dataset["activities"][0]["attendees"] = ["P4"]
+    full_dataset["positions"][0]["end"] = "2022-12-31"
+    full_dataset["dues"][0]["amount"] = 13
+    full_dataset["organizations"][5]["parent"] = "O8"  # the cell moves under the general branch
+    summary = dataset_import(full_dataset, actor=ACTOR)
+
+    after = table_counts()
+    assert after == {**before, "Attendance": before["Attendance"] - 2}
+    assert summary.counts["people"].created == 0 and summary.counts["people"].updated == 6
+    assert Person.objects.get(ext_id="P1").name == "张三丰"
+    a1 = Activity.objects.get(ext_id="A1")
+    assert list(a1.attendees.values_list("ext_id", flat=True)) == ["P4"]
+    assert str(Position.objects.get(role="secretary").end) == "2022-12-31"
+    assert Due.objects.get(person__ext_id="P1", month="2022-01-01").amount == 13
+    o6, o8 = Organization.objects.get(ext_id="O6"), Organization.objects.get(ext_id="O8")
+    assert o6.path == f"{o8.path}{o6.pk}/"
+    assert export_json() == canonical_dataset(full_dataset)
+
+
+def test_partial_dataset_references_existing_records(full_dataset):
+    dataset_import(full_dataset, actor=ACTOR)
+    partial = {
+        "format": "dangjian/1",
+        "activities": [
+            {
+                "id": "A9",
+                "org": "O4",
+                "kind": "party_lesson",
+                "date": "2022-09-01",
+                "speaker": "P2",
+                "attendees": ["P1", "P2"],
+            },
+        ],
+        "trainings": [
+            {"id": "T9", "person": "P2", "date": "2022-09-02", "hours": 2, "kind": "general"}
+        ],
+        "positions": [{"person": "P4", "org": "O8", "role": "secretary", "start": "2022-01-01"}],
+        "assessments": [{"subject": "O8", "year": 2022, "kind": "star_rating", "grade": 3}],
+    }
+    summary = dataset_import(partial, actor=ACTOR)
+    assert summary.counts["activities"].created == 1
+    assert summary.attendance == 2
+    assert Activity.objects.get(ext_id="A9").speaker.ext_id == "P2"
+    assert Person.objects.count() == 6
+    assert Position.objects.filter(person__ext_id="P4", org__ext_id="O8").exists()
+    assert Activity.objects.get(ext_id="A1").attendees.count() == 3  # untouched
+
+
+def test_ids_derived_for_trainings_and_filings_are_stable(full_dataset):
+    dataset_import(full_dataset, actor=ACTOR)
+    ids = set(Training.objects.values_list("ext_id", flat=True))
+    dataset_import(full_dataset, actor=ACTOR)
+    assert set(Training.objects.values_list("ext_id", flat=True)) == ids
+    assert Training.objects.count() == 5 and Filing.objects.count() == 5
+
+
+def test_audit_entry_written_once_per_import(full_dataset):
+    before = AuditEntry.objects.count()
+    dataset_import(full_dataset, actor=ACTOR)
+    assert AuditEntry.objects.count() == before + 1
+    entry = AuditEntry.objects.latest("id")
+    assert (entry.action, entry.object_type, entry.source) == ("import", "dataset", "test")
+    assert entry.changes["counts"]["people"] == {"created": 6, "updated": 0}
+    assert entry.changes["attendance"] == 5
+
+
+def test_failed_import_writes_no_audit_entry(full_dataset):
+    full_dataset["people"][0]["org"] = "O99"
+    with pytest.raises(DatasetError):
+        dataset_import(full_dataset, actor=ACTOR)
+    assert AuditEntry.objects.count() == 0 and Organization.objects.count() == 0
+
+
+def test_import_reads_a_stream_and_stdin(full_dataset, monkeypatch, run_import):
+    data = json.dumps(full_dataset, ensure_ascii=False).encode()
+    dataset_import(io.BytesIO(data), actor=ACTOR)
+    assert Person.objects.count() == 6
+
+    full_dataset["people"][0]["name"] = "从标准输入"
+
+    class FakeStdin:
+        buffer = io.BytesIO(json.dumps(full_dataset).encode())
+
+    monkeypatch.setattr("sys.stdin", FakeStdin())
+    assert run_import("-")[0] == 0
+    assert Person.objects.get(ext_id="P1").name == "从标准输入"
+
+
+def _sized(prefix: str, n: int) -> dict:
+    org = f"{prefix}-O"
+    people = [f"{prefix}-P{i}" for i in range(n)]
+    return {
+        "format": "dangjian/1",
+        "organizations": [{"id": org, "name": "支部", "type": "branch"}],
+        "people": [{"id": p, "name": "党员", "org": org, "status": "full"} for p in people],
+        "positions": [
+            {"person": p, "org": org, "role": "committee_member", "start": "2022-01-01"}
+            for p in people
+        ],
+        "activities": [
+            {
+                "id": f"{prefix}-A",
+                "org": org,
+                "kind": "theme_day",
+                "date": "2022-01-05",
+                "attendees": people,
+            }
+        ],
+        "trainings": [
+            {"person": p, "date": "2022-02-01", "hours": 1.5, "kind": "general"} for p in people
+        ],
+        "dues": [
+            {"person": p, "month": "2022-01", "amount": 5, "paid_on": "2022-01-09"} for p in people
+        ],
+        "assessments": [
+            {"subject": p, "year": 2022, "kind": "performance", "grade": "good"} for p in people
+        ],
+    }
+
+
+def test_query_count_does_not_grow_with_records(django_assert_max_num_queries):
+    with CaptureQueriesContext(connection) as small:
+        dataset_import(_sized("s", 10), actor=ACTOR)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        dataset_import(_sized("b", 100), actor=ACTOR)
+    assert Person.objects.count() == 110 and Attendance.objects.count() == 110
+
+
+def test_fast_record_check_agrees_with_the_full_check(full_dataset):
+    from dangjian.interchange.validation import _check_record, _fast_check, _rules
+
+    rules = _rules()
+    for ln, rows in full_dataset.items():
+        if ln == "format":
+            continue
+        fast = _fast_check(ln, rules[ln])
+        for index, raw in enumerate(rows):
+            problems: list = []
+            full = _check_record(problems, ln, rules[ln], raw, index)
+            quick = fast(raw, index)
+            assert problems == [] and full is not None
+            assert quick == full, (ln, index)  # dates already cached by the full check
+    # an unusual value is never accepted by the fast path
+    bad = dict(full_dataset["people"][0], birth_date="2022-02-30")
+    assert _fast_check("people", rules["people"])(bad, 0) is None
+
+
+def _schema() -> set[tuple[str, str, str, str]]:
+    """Indexes and foreign keys of the big tables (what a bulk load sets aside)."""
+    tables = ["dj_attendance", "dj_training", "dj_due", "dj_person", "dj_activity"]
+    with connection.cursor() as cursor:
+        return {
+            (table, repr(c["columns"]), repr(c["index"]), repr(c["foreign_key"]))
+            for table in tables
+            for c in connection.introspection.get_constraints(cursor, table).values()
+            if c["index"] or c["foreign_key"]
+        }
+
+
+def test_bulk_load_path_keeps_indexes_and_data(full_dataset, monkeypatch, export_json):
+    # With a threshold of 1 row every list takes the bulk path (on SQLite: indexes
+    # dropped and rebuilt inside the transaction).
+    monkeypatch.setattr("dangjian.interchange.importer.BULK_LOAD_ROWS", 1)
+    before = _schema()
+    assert any(fk != "None" for *_, fk in before)
+    dataset_import(full_dataset, actor=ACTOR)
+    assert _schema() == before
+    assert export_json() == canonical_dataset(full_dataset)

@@ -1,0 +1,171 @@
+"""hubei-2022 (2022年省直机关党建工作要点, in force for 2022 only): every rule at its boundaries."""
+
+import pytest
+
+from dangjian.policy.packs import load_pack
+from policy.builders import (
+    activity,
+    filing,
+    members,
+    only,
+    org,
+    person,
+    position,
+    run,
+    severities,
+    term,
+)
+
+pytestmark = pytest.mark.django_db
+
+PACK = "hubei-2022"
+
+
+def test_pack_shape():
+    pack = load_pack(PACK)
+    assert pack.document["effective"] == "2022-01-01"
+    assert pack.document["expires"] == "2022-12-31"
+    rules = {r.qualified_id for r in pack.rules}
+    for rid in ("theme-day-monthly", "term-election", "member-congress-yearly"):
+        assert f"national/{rid}" not in rules
+        assert f"hubei-2022/{rid}" in rules
+    entry = next(c for c in pack.coverage if c["clause"] == "5")
+    assert "not_encoded" in entry
+
+
+def test_political_ecology_report_yearly():
+    pg = org("D1", "party_group")
+    found = only(run(PACK, 2022), "political-ecology-report", "D1")
+    assert [(f.severity, f.source["clause"]) for f in found] == [("violation", "2")]
+    assert severities(run(PACK, 2022, "2022-12-01"), "political-ecology-report", "D1") == [
+        "warning"
+    ]
+    filing(pg, "political_ecology_report", "2022-12-31", "2022")
+    assert only(run(PACK, 2022), "political-ecology-report") == []
+
+
+def test_theme_day_monthly_only_on_last_day():
+    br = org("B1", "branch")
+    members(br, 3)
+    for m in range(1, 13):
+        if m != 2:
+            activity(br, "theme_day", f"2022-{m:02d}-10")
+    activity(br, "theme_day", "2022-02-28")  # February's only theme day, on its last day
+    assert only(run(PACK, 2022), "theme-day-monthly") == []
+    from dangjian.records.models import Activity
+
+    Activity.objects.filter(org=br, date="2022-02-28").update(date="2022-03-01")
+    found = only(run(PACK, 2022), "theme-day-monthly", "B1")
+    assert [(f.rule, f.period) for f in found] == [("hubei-2022/theme-day-monthly", "2022-02")]
+
+
+def test_leading_cadres_and_secretaries_give_a_lesson():
+    pg = org("D1", "party_group")
+    br = org("B1", "branch", parent=pg)
+    cadre = person(br, "L1", leading_cadre=True)
+    sec = person(br, "S1")
+    position(sec, br, "secretary", "2020-01-01")
+    pg_sec = person(br, "S2", leading_cadre=True)
+    position(pg_sec, pg, "secretary", "2020-01-01")
+    person(br, "M1")  # neither: not checked
+    activity(pg, "party_lesson", "2022-06-01", speaker=pg_sec)  # counts for both rules
+    report = run(PACK, 2022)
+    assert [f.subject["id"] for f in only(report, "leading-cadre-lesson")] == ["L1"]
+    assert [f.subject["id"] for f in only(report, "secretary-lesson")] == ["S1"]
+    # anywhere counts (not only in the own branch)
+    activity(org("B9", "branch"), "party_lesson", "2022-12-31", speaker=cadre)
+    activity(br, "party_lesson", "2022-12-31", speaker=sec)
+    report = run(PACK, 2022)
+    assert only(report, "leading-cadre-lesson") == []
+    assert only(report, "secretary-lesson") == []
+
+
+def test_secretary_who_left_office_before_the_year_is_not_checked():
+    br = org("B1", "branch")
+    old = person(br, "S1")
+    position(old, br, "secretary", "2018-01-01", "2021-12-31")
+    assert only(run(PACK, 2022), "secretary-lesson") == []
+
+
+def test_thought_report_every_half_year():
+    pg = org("D1", "party_group")
+    filing(pg, "thought_report", "2022-06-30", "2022-H1")
+    found = only(run(PACK, 2022), "thought-report-half", "D1")
+    assert [(f.period, f.severity) for f in found] == [("2022-H2", "violation")]
+    assert only(run(PACK, 2022, "2022-06-30"), "thought-report-half") == []
+    filing(pg, "thought_report", "2022-12-20", "2022-H2")
+    assert only(run(PACK, 2022), "thought-report-half") == []
+
+
+def test_term_election_reminder_and_overdue():
+    br = org("B1", "branch")
+    term(br, "2019-09-01", 3)  # due 2022-09-01
+    assert severities(run(PACK, 2022, "2022-08-31"), "term-election", "B1") == ["warning"]
+    assert severities(run(PACK, 2022, "2022-09-01"), "term-election", "B1") == ["violation"]
+    assert severities(run(PACK, 2022, "2022-02-28"), "term-election", "B1") == []  # 185 days ahead
+    found = only(run(PACK, 2022, "2022-09-01"), "term-election", "B1")
+    assert found[0].rule == "hubei-2022/term-election"
+
+
+def test_member_congress_by_unit_or_its_organ_committee():
+    d1 = org("D1", "party_group")
+    oc = org("OC1", "organ_committee", parent=d1)
+    d2 = org("D2", "party_group")
+    d3 = org("D3", "party_group")
+    activity(oc, "member_congress", "2022-12-31")  # held by the organ committee: counts for D1
+    activity(d2, "member_congress", "2022-03-01")  # held by the department itself
+    found = only(run(PACK, 2022), "member-congress-yearly")
+    assert [(f.subject["id"], f.severity) for f in found] == [("D3", "violation")]
+    assert d3  # the national per-organ-committee rule is replaced: OC1 is not a subject
+
+
+@pytest.mark.parametrize(
+    ("next_start", "expected"),
+    [("2022-09-01", []), ("2022-09-02", ["violation"])],
+)
+def test_head_vacancy_filled_within_6_months(next_start, expected):
+    pg = org("D1", "party_group")
+    dc = org("DC1", "discipline_committee", parent=pg)
+    position(person(dc, "S1"), dc, "secretary", "2018-01-01", "2022-02-28")  # vacant from 03-01
+    position(person(dc, "S2"), dc, "secretary", next_start)
+    found = only(run(PACK, 2022), "vacancy-filled", "DC1")
+    assert [f.severity for f in found] == expected
+    if found:
+        assert found[0].required == 6 and found[0].due == "2022-09-01"
+
+
+def test_vacancy_open_at_as_of():
+    oc = org("OC1", "organ_committee")
+    position(person(oc, "S1"), oc, "secretary", "2018-01-01", "2022-05-31")  # due 2022-12-01
+    assert severities(run(PACK, 2022, "2022-11-15"), "vacancy-filled", "OC1") == ["warning"]
+    assert severities(run(PACK, 2022, "2022-12-02"), "vacancy-filled", "OC1") == ["violation"]
+    # a deputy secretary's vacancy is not a head's
+    position(person(oc, "S2"), oc, "deputy_secretary", "2018-01-01", "2022-01-31")
+    assert [f.severity for f in only(run(PACK, 2022), "vacancy-filled", "OC1")] == ["violation"]
+
+
+def test_in_force_for_2022_only():
+    pg = org("D1", "party_group")
+    br = org("B1", "branch", parent=pg)
+    members(br, 3)
+    # nothing filed or held in any year: 2022 gets hubei's findings; 2021 and 2023 fall
+    # back to the national base, including the national rules hubei replaces in 2022
+    report = run(PACK, 2022)
+    assert only(report, "political-ecology-report", "D1")
+    assert {f.rule for f in only(report, "theme-day-monthly")} == {"hubei-2022/theme-day-monthly"}
+    for year in (2021, 2023):
+        report = run(PACK, year)
+        assert [f for f in report.findings if f.rule.startswith("hubei-2022/")] == []
+        assert {f.rule for f in only(report, "theme-day-monthly")} == {"national/theme-day-monthly"}
+        assert report.rules == len(load_pack("national").rules)
+
+
+def test_queries_do_not_grow_with_data():
+    from policy.test_query_count import build, count_queries
+
+    build(1, 3)
+    small = count_queries(PACK)
+    build(5, 10)
+    large = count_queries(PACK)
+    assert small == large
+    assert large <= 4 * len(load_pack(PACK).rules)

@@ -1,0 +1,285 @@
+"""Every national rule, firing and not firing at its boundaries."""
+
+import pytest
+
+from policy.builders import (
+    activity,
+    due,
+    members,
+    only,
+    org,
+    person,
+    position,
+    run,
+    severities,
+    term,
+    training,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def subjects(report, rule):
+    return sorted((f.subject["id"], f.period, f.severity) for f in only(report, rule))
+
+
+def test_branch_assembly_quarterly_on_quarter_edges():
+    br = org("B1", "branch")
+    activity(br, "branch_assembly", "2022-03-31")  # last day of Q1 counts for Q1
+    activity(br, "branch_assembly", "2022-07-01")  # first day of Q3
+    activity(br, "branch_assembly", "2022-10-15")
+    assert subjects(run("national", 2022), "branch-assembly-quarterly") == [
+        ("B1", "2022-Q2", "violation")
+    ]
+
+
+def test_committee_meeting_only_with_seven_full_members():
+    big = org("B7", "branch")
+    small = org("B6", "branch")
+    members(big, 7)
+    members(small, 6)
+    person(small, "PP", status="probationary", joined_on="2022-01-01")  # not a full member
+    for m in range(1, 12):
+        activity(big, "committee_meeting", f"2022-{m:02d}-10")
+    assert subjects(run("national", 2022), "committee-meeting-monthly") == [
+        ("B7", "2022-12", "violation")
+    ]
+
+
+def test_cell_meeting_monthly():
+    cell = org("C1", "party_cell")
+    for m in range(2, 13):
+        activity(cell, "cell_meeting", f"2022-{m:02d}-01")
+    assert subjects(run("national", 2022), "cell-meeting-monthly") == [
+        ("C1", "2022-01", "violation")
+    ]
+
+
+def test_theme_day_on_the_last_day_of_the_month():
+    br = org("B1", "branch")
+    for m in range(1, 13):
+        if m != 2:
+            activity(br, "theme_day", f"2022-{m:02d}-28")
+    activity(br, "theme_day", "2022-01-31")
+    activity(br, "theme_day", "2022-03-01")  # the day after February: does not count for it
+    report = run("national", 2022)
+    assert subjects(report, "theme-day-monthly") == [("B1", "2022-02", "violation")]
+    # February's only theme day on its last day: nothing missing
+    activity(br, "theme_day", "2022-02-28")
+    assert subjects(run("national", 2022), "theme-day-monthly") == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "kind", "window"),
+    [
+        ("org-life-meeting-yearly", "org_life_meeting", 92),
+        ("member-review-yearly", "member_review", 30),
+    ],
+)
+def test_yearly_branch_meetings_warning_window(rule, kind, window):
+    from datetime import date, timedelta
+
+    br = org("B1", "branch")
+    end = date(2022, 12, 31)
+    assert severities(run("national", 2022), rule) == ["violation"]
+    assert severities(run("national", 2022, end - timedelta(days=window)), rule) == ["warning"]
+    assert severities(run("national", 2022, end - timedelta(days=window + 1)), rule) == []
+    activity(br, kind, "2022-12-31")
+    assert severities(run("national", 2022), rule) == []
+
+
+def test_talk_every_member_counts_attending_speaking_or_being_talked_to():
+    br = org("B1", "branch")
+    a, b, c, _d = (person(br, f"P{i}") for i in range(1, 5))
+    activity(br, "talk", "2022-05-01", attendees=[a], speaker=b)
+    activity(br, "talk", "2022-06-01", subject=c)
+    assert subjects(run("national", 2022), "talk-every-member") == [("P4", "2022", "violation")]
+
+
+@pytest.mark.parametrize(
+    ("full", "have", "expected"),
+    [
+        (100, "organ_committee", None),
+        (99, "organ_committee", "general_branch"),
+        (50, "general_branch", None),
+        (49, "general_branch", "branch"),
+        (3, "branch", None),
+    ],
+)
+def test_org_type_by_size(full, have, expected):
+    dept = org("D1", "party_group")
+    organ = org("O1", have, parent=dept)
+    members(organ, full)
+    found = only(run("national", 2022), "org-type-by-size")
+    if expected is None:
+        assert found == []
+    else:
+        assert [(f.subject["id"], f.required, f.actual) for f in found] == [("D1", expected, have)]
+
+
+def test_branch_committee_and_discipline_member():
+    seven = org("B7", "branch")
+    six = org("B6", "branch")
+    ok = org("BOK", "branch")
+    ppl7 = members(seven, 7)
+    members(six, 6)
+    ppl_ok = members(ok, 7)
+    position(ppl7[0], seven, "secretary")
+    position(ppl7[1], seven, "committee_member")
+    for p, role in zip(
+        ppl_ok, ["secretary", "committee_member", "discipline_member"], strict=False
+    ):
+        position(p, ok, role)
+    report = run("national", 2022)
+    assert subjects(report, "branch-committee") == [("B7", "2022", "violation")]
+    assert only(report, "branch-committee")[0].actual == 2
+    assert subjects(report, "discipline-member") == [("B7", "2022", "violation")]
+    # a discipline member whose post ended before the check day does not count
+    position(ppl7[2], seven, "discipline_member", start="2020-01-01", end="2022-12-30")
+    assert subjects(run("national", 2022), "discipline-member") == [("B7", "2022", "violation")]
+
+
+def test_discipline_committee_beside_organ_committee():
+    d1 = org("D1", "party_group")
+    org("OC1", "organ_committee", parent=d1)
+    org("DC1", "discipline_committee", parent=d1)
+    d2 = org("D2", "party_group")
+    org("OC2", "organ_committee", parent=d2)
+    assert subjects(run("national", 2022), "discipline-committee") == [("OC2", "2022", "violation")]
+
+
+@pytest.mark.parametrize(
+    ("elected", "expected"),
+    [
+        ("2020-01-01", ["warning"]),  # due 2023-01-01, the day after as_of: a warning
+        ("2019-12-31", ["violation"]),  # due 2022-12-31 = as_of: overdue
+        ("2020-07-01", ["warning"]),  # due 2023-07-01: 182 days ahead, inside 183
+        ("2020-07-03", []),  # due 2023-07-03: 184 days ahead
+    ],
+)
+def test_term_election_due(elected, expected):
+    br = org("B1", "branch")
+    term(br, elected, 3)
+    assert severities(run("national", 2022), "term-election") == expected
+
+
+def test_term_election_later_term_replaces_overdue_one():
+    br = org("B1", "branch")
+    term(br, "2019-03-01", 3)
+    term(br, "2022-02-15", 3)
+    assert severities(run("national", 2022), "term-election") == []
+    # before the new election, the old term (due 2022-03-01) was coming due
+    assert severities(run("national", 2022, "2022-02-10"), "term-election") == ["warning"]
+
+
+def test_member_congress_yearly():
+    org("OC", "organ_committee")
+    oc2 = org("OC2", "organ_committee")
+    activity(oc2, "member_congress", "2022-06-30")
+    assert subjects(run("national", 2022), "member-congress-yearly") == [
+        ("OC", "2022", "violation")
+    ]
+
+
+@pytest.mark.parametrize(("hours", "fires"), [(31.5, True), (32, False), (32.5, False)])
+def test_training_hours_32(hours, fires):
+    br = org("B1", "branch")
+    p = person(br, "P1")
+    training(p, "2022-12-31", hours)
+    assert bool(only(run("national", 2022), "training-hours-member")) is fires
+
+
+@pytest.mark.parametrize(
+    ("last_paid", "expected", "run_len"),
+    [
+        ("2022-06", "violation", 6),
+        ("2022-07", "warning", 5),
+        ("2022-09", "warning", 3),
+        ("2022-10", None, 2),
+    ],
+)
+def test_dues_arrears(last_paid, expected, run_len):
+    br = org("B1", "branch")
+    p = person(br, "P1", employment="retired")
+    due(p, last_paid, 1)
+    found = only(run("national", 2022), "dues-arrears")
+    if expected is None:
+        assert found == []
+    else:
+        assert [(f.severity, f.actual) for f in found] == [(expected, run_len)]
+
+
+def test_dues_arrears_counts_from_joining_when_never_paid():
+    br = org("B1", "branch")
+    person(br, "P1", status="probationary", joined_on="2022-08-15")  # Aug..Dec = 5 months
+    assert [(f.severity, f.actual) for f in only(run("national", 2022), "dues-arrears")] == [
+        ("warning", 5)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("income", "paid", "fires"),
+    [
+        (3000, 15, False),
+        (3000, 14.99, True),
+        (3000.01, 15, True),
+        (3000.01, 30, False),
+        (12000, 240, False),
+    ],
+)
+def test_dues_rate(income, paid, fires):
+    br = org("B1", "branch")
+    p = person(br, "P1", monthly_income=income)
+    due(p, "2022-03", paid)
+    found = only(run("national", 2022), "dues-rate")
+    assert bool(found) is fires
+
+
+@pytest.mark.parametrize(
+    ("talk_on", "as_of", "expected"),
+    [
+        ("2022-04-10", None, []),
+        ("2022-04-11", None, ["violation"]),
+        (None, "2022-04-05", ["warning"]),
+        (None, "2022-04-02", []),
+        (None, "2022-04-11", ["violation"]),
+    ],
+)
+def test_applicant_talk_within_a_month(talk_on, as_of, expected):
+    br = org("B1", "branch")
+    a = person(br, "A1", status="applicant", applied_on="2022-03-10")
+    if talk_on:
+        activity(br, "talk", talk_on, subject=a)
+    assert severities(run("national", 2022, as_of), "applicant-talk") == expected
+
+
+@pytest.mark.parametrize(("candidate_on", "fires"), [("2022-05-01", False), ("2022-04-30", True)])
+def test_activist_period(candidate_on, fires):
+    br = org("B1", "branch")
+    person(br, "C1", status="candidate", activist_on="2021-05-01", candidate_on=candidate_on)
+    assert bool(only(run("national", 2022), "activist-period")) is fires
+
+
+def test_probation_period():
+    br = org("B1", "branch")
+    person(br, "LATE", status="probationary", joined_on="2021-06-01")  # due 2022-06-01
+    person(br, "EDGE", status="probationary", joined_on="2021-12-31")  # due 2022-12-31 = as_of
+    person(
+        br, "EXT", status="probationary", joined_on="2021-06-01", probation_extended_to="2023-05-01"
+    )
+    person(
+        br,
+        "TOOLONG",
+        status="probationary",
+        joined_on="2021-01-01",
+        probation_extended_to="2023-03-01",
+    )
+    person(br, "DONE", status="full", joined_on="2021-03-01", full_on="2022-03-01")
+    person(br, "SLOW", status="full", joined_on="2021-03-01", full_on="2022-03-02")
+    report = run("national", 2022)
+    assert subjects(report, "probation-period") == [
+        ("EDGE", "2021-12-31/2022-12-31", "warning"),
+        ("LATE", "2021-06-01/2022-06-01", "violation"),
+        ("SLOW", "2021-03-01/2022-03-01", "violation"),
+        ("TOOLONG", "2021-01-01/2023-01-01", "violation"),
+    ]

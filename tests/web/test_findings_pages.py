@@ -1,0 +1,102 @@
+import datetime
+
+from django.urls import reverse
+
+from dangjian.web import engine
+
+
+def last_month(today: datetime.date) -> datetime.date:
+    return today.replace(day=1) - datetime.timedelta(days=1)
+
+
+def theme_day_findings(org, today):
+    lm = last_month(today)
+    return [
+        f
+        for f in engine.findings(org, lm.year, today if lm.year == today.year else None)
+        if "theme-day" in f.rule and f.period == f"{lm:%Y-%m}" and f.subject_pk == org.pk
+    ]
+
+
+def test_missing_theme_day_on_home_then_recorded_and_gone(tree, login):
+    today = datetime.date.today()
+    lm = last_month(today)
+    c = login("b1")
+    missing = theme_day_findings(tree.branch1, today)
+    assert missing and missing[0].is_violation
+    home = c.get(reverse("web:home")).content.decode()
+    assert missing[0].message in home
+    # The home page offers to record exactly that kind on a date in that month.
+    link = engine.record_link(missing[0])
+    assert link is not None and f"date={lm:%Y-%m}" in link
+    assert link.replace("&", "&amp;") in home
+    r = c.post(
+        reverse("web:activity_new", args=[tree.branch1.pk]),
+        {
+            "kind": "theme_day",
+            "date": lm.isoformat(),
+            "title": "主题党日",
+            "attendees": [str(p.pk) for p in tree.members1],
+        },
+    )
+    assert r.status_code == 302
+    tree.branch1.__dict__.pop("_web_findings", None)
+    assert theme_day_findings(tree.branch1, today) == []
+    home = c.get(reverse("web:home")).content.decode()
+    assert missing[0].message not in home
+
+
+def test_finding_explanation_cites_rule_clause_quote_and_evidence(tree, login):
+    c = login("b1")
+    year = datetime.date.today().year
+    items = engine.findings(tree.branch1, year, datetime.date.today())
+    assert items
+    f = items[0]
+    page = c.get(reverse("web:finding", args=[tree.branch1.pk, year, f.key])).content.decode()
+    assert f.quote and f.quote in page
+    assert f.rule_title in page and f.document in page
+    assert "要求" in page and "实际" in page
+    # A finding with evidence links to the records it was computed from.
+    with_evidence = [x for x in items if x.evidence]
+    if with_evidence:
+        g = with_evidence[0]
+        page = c.get(reverse("web:finding", args=[tree.branch1.pk, year, g.key])).content.decode()
+        assert "计算依据的记录" in page
+        assert str(len(g.evidence)) in page
+
+
+def test_findings_list_filters(tree, login):
+    c = login("wc")
+    year = datetime.date.today().year
+    url = reverse("web:org_findings", args=[tree.root.pk])
+    all_page = c.get(url + f"?year={year}").content.decode()
+    assert "违规" in all_page
+    items = engine.findings(tree.root, year, datetime.date.today())
+    rule = next(f.rule for f in items if "theme-day" in f.rule)
+    only = c.get(url + f"?year={year}&rule={rule}&severity=violation")
+    shown = only.context["page"].paginator.count
+    expected = sum(1 for f in items if f.rule == rule and f.is_violation)
+    assert shown == expected > 0
+    # The subtree filter: branch2's findings do not appear under branch1.
+    b1 = c.get(reverse("web:org_findings", args=[tree.branch1.pk]) + f"?year={year}")
+    names = {f.org_pk for f in b1.context["page"].object_list}
+    assert tree.branch2.pk not in names
+
+
+def test_rule_book_shows_quotes_and_coverage(tree, login):
+    c = login("member")
+    book = c.get(reverse("web:rules")).content.decode()
+    assert "yunnan-2019" in book and "national" in book
+    pack = c.get(reverse("web:rule_pack", args=["yunnan-2019"])).content.decode()
+    assert "32学时" in pack
+    assert "覆盖情况" in pack and "未编码" in pack
+    assert c.get(reverse("web:rule_pack", args=["no-such-pack"])).status_code == 404
+
+
+def test_committee_home_ranks_and_charts(tree, login):
+    c = login("wc")
+    r = c.get(reverse("web:home"))
+    html = r.content.decode()
+    assert "各单位未整改违规排名" in html
+    assert 'id="months-data"' in html and "vendor/echarts/echarts.min.js" in html
+    assert r.context["violation_count"] > 0

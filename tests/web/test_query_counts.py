@@ -1,0 +1,123 @@
+"""List pages and home pages: the number of queries does not grow with the data."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangjian.orgs.models import Organization, Term
+from dangjian.people.models import Person
+from dangjian.records.models import Activity, Attendance, Training
+
+# Upper bounds per page, the same at both sizes.
+BOUNDS = {
+    "home_branch": 45,
+    "home_committee": 60,
+    "home_member": 50,
+    "org": 20,
+    "ledger": 10,
+    "hours": 55,
+    "findings": 55,
+    "person": 50,
+    "calendar": 45,
+    "activity": 15,
+}
+
+
+def grow(tree, n: int, tag: str) -> None:
+    """Add n members to each branch, n/3 more branches, and a year of records for them."""
+    year = datetime.date.today().year
+    branches = [tree.branch1, tree.branch2]
+    for i in range(n // 3):
+        org = Organization.objects.create(
+            ext_id=f"GB{tag}{i}", name=f"新增{tag}第{i}党支部", type="branch", parent=tree.committee
+        )
+        org.path = f"{tree.committee.path}{org.pk}/"
+        org.depth = tree.committee.depth + 1
+        org.save()
+        Term.objects.create(org=org, elected_on=datetime.date(year - 3, 1, 1), years=3)
+        branches.append(org)
+    people = Person.objects.bulk_create(
+        Person(
+            ext_id=f"GP{tag}{b.pk}-{i}",
+            name=f"党员{b.pk}-{i}",
+            org=b,
+            status="full",
+            joined_on=datetime.date(2015, 1, 1),
+        )
+        for b in branches
+        for i in range(n)
+    )
+    acts = Activity.objects.bulk_create(
+        Activity(
+            ext_id=f"GA{tag}{b.pk}-{m}",
+            org=b,
+            kind="theme_day",
+            date=datetime.date(year, m, 10),
+            hours=Decimal("2"),
+        )
+        for b in branches
+        for m in range(1, 13)
+    )
+    Attendance.objects.bulk_create(
+        Attendance(activity=a, person=p) for a in acts for p in people if p.org_id == a.org_id
+    )
+    Attendance.objects.bulk_create(Attendance(activity=a, person=tree.member) for a in acts[:12])
+    Training.objects.bulk_create(
+        Training(
+            ext_id=f"GT{tag}{p.pk}-{k}",
+            person=p,
+            date=datetime.date(year, 3, k + 1),
+            hours=Decimal("4"),
+            kind="general",
+        )
+        for p in people
+        for k in range(3)
+    )
+
+
+def pages(tree):
+    b1 = tree.branch1
+    return {
+        "home_branch": ("b1", reverse("web:home")),
+        "home_committee": ("wc", reverse("web:home")),
+        "home_member": ("member", reverse("web:home")),
+        "org": ("wc", reverse("web:org", args=[tree.committee.pk])),
+        "ledger": ("wc", reverse("web:org_ledger", args=[tree.root.pk])),
+        "hours": ("wc", reverse("web:org_hours", args=[tree.root.pk])),
+        "findings": ("wc", reverse("web:org_findings", args=[tree.root.pk])),
+        "person": ("b1", reverse("web:person", args=[tree.member.pk])),
+        "calendar": ("b1", reverse("web:org_calendar", args=[b1.pk])),
+        "activity": ("b1", reverse("web:activity", args=[tree.activity.pk])),
+    }
+
+
+def measure(tree, login) -> dict[str, int]:
+    counts = {}
+    for name, (role, url) in pages(tree).items():
+        client = login(role)
+        cache.clear()  # the engine runs afresh: its queries count too
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200, name
+        counts[name] = len(ctx.captured_queries)
+    return counts
+
+
+@pytest.mark.slow
+def test_query_counts_do_not_grow_with_data(tree, login):
+    grow(tree, 3, "s")
+    small = measure(tree, login)
+    grow_more = 60
+    grow(tree, grow_more, "b")
+    assert Person.objects.count() > 1000
+    big = measure(tree, login)
+    report = {k: (small[k], big[k]) for k in small}
+    for name, bound in BOUNDS.items():
+        assert small[name] <= bound, (name, report)
+        assert big[name] <= bound, (name, report)
+        assert big[name] <= small[name], (name, report)
