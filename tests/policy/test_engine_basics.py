@@ -153,3 +153,16 @@ def test_pack_outside_its_years_falls_back_to_its_base(tmp_path):
     assert not any(r.startswith("yunnan-2019/") for r in rules)
     assert report.rules == len(load_pack_file(PACKS_DIR / "national.yaml").rules)
     assert any(f.rule.startswith("yunnan-2019/") for f in evaluate(pack=pack, year=2023).findings)
+
+
+def test_streamed_json_is_exactly_the_report_dict():
+    import json
+
+    br = org("B1", "branch")
+    members(br, 3)
+    training(person(br, "P9"), "2022-03-01", 4)
+    report = run("national", 2022)
+    assert len(report.findings) > 3
+    streamed = "".join(report.iter_json(chunk=2))
+    assert json.loads(streamed) == report.as_dict()
+    assert streamed == json.dumps(report.as_dict(), ensure_ascii=False, separators=(",", ":"))

@@ -23,7 +23,7 @@ from dangjian.interchange.validation import (
     parse_dataset,
 )
 
-_ALWAYS = {"leading_cadre", "mobile", "employment"}
+_ALWAYS = {"leading_cadre", "mobile", "employment", "accountability"}
 
 
 def number_out(value: Decimal | int | float) -> int | float:

@@ -26,7 +26,7 @@ from dangjian.interchange.canonical import render_record, sort_key
 from dangjian.interchange.errors import UnknownOrganizationError
 from dangjian.interchange.validation import FORMAT, LISTS
 from dangjian.orgs.models import Organization, Position, Term
-from dangjian.oversight.models import Assessment
+from dangjian.oversight.models import Assessment, Rectification
 from dangjian.people.models import Due, Person, Transfer
 from dangjian.records.models import Activity, Attendance, Filing, Training
 
@@ -299,6 +299,37 @@ def _assessments(s: _Scope) -> Iterator[Row]:
     return iter(records)
 
 
+def _rectifications(s: _Scope) -> Iterator[Row]:
+    def inspections(pks: list[int]) -> dict[int, str]:
+        # The source inspection, when it is in the exported scope (else left out).
+        qs = s.qs(Activity, "org__path").filter(rectifications__pk__in=pks)
+        return dict(qs.values_list("pk", "ext_id").distinct())
+
+    def rec(row: Row, activity_ext: dict[int, str]) -> Row:
+        return {
+            "id": row["ext_id"],
+            "org": s.org(row["org_id"]),
+            "title": row["title"],
+            "rule": row["source_rule"],
+            "period": row["source_period"],
+            "subject": row["source_subject"],
+            "inspection": activity_ext.get(row["source_activity_id"]),
+            "found_on": row["found_on"],
+            "assigned_on": row["assigned_on"],
+            "verified_on": row["verified_on"],
+            "due_on": row["due_on"],
+            "rectified_on": row["rectified_on"],
+            "accountability": row["accountability"],
+            "accountability_on": row["accountability_on"],
+            "revisit_on": row["revisit_on"],
+            "closed_on": row["closed_on"],
+            "extra": _extra(row["extra_text"]),
+        }
+
+    qs = s.qs(Rectification, "org__path")
+    return _by_ext_id(s, Rectification, qs, "rectifications", rec, inspections)
+
+
 _LISTS: dict[str, Callable[[_Scope], Iterator[Row]]] = {
     "organizations": _organizations,
     "people": _people,
@@ -310,6 +341,7 @@ _LISTS: dict[str, Callable[[_Scope], Iterator[Row]]] = {
     "filings": _filings,
     "dues": _dues,
     "assessments": _assessments,
+    "rectifications": _rectifications,
 }
 
 

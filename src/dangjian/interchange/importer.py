@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import orjson
 from django.db import connections, models, transaction
+from django.utils import timezone
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
@@ -28,7 +29,7 @@ from dangjian.interchange.errors import DatasetError, Problem
 from dangjian.interchange.validation import LISTS, ParsedDataset, Record, validate_dataset
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.orgs.paths import compute_paths
-from dangjian.oversight.models import Assessment
+from dangjian.oversight.models import Assessment, Rectification
 from dangjian.people.models import Due, Person, Transfer
 from dangjian.records.models import Activity, Attendance, Filing, Training
 
@@ -85,6 +86,7 @@ LIST_TITLES = {
     "filings": "报告/清单/述职",
     "dues": "党费",
     "assessments": "考核评定",
+    "rectifications": "问题整改",
 }
 
 
@@ -658,8 +660,77 @@ def _write(parsed: ParsedDataset, using: str) -> ImportSummary:
             existing,
             len(assessments),
         )
+    rectifications = parsed.records("rectifications")
+    if rectifications:
+        counts["rectifications"] = _write_rectifications(
+            writer, rectifications, org, _ext_map(Activity, using)
+        )
     ordered = {ln: counts[ln] for ln in LISTS if ln in counts}
     return ImportSummary(counts=ordered, attendance=attendance)
+
+
+_RECTIFICATION_FIELDS = [
+    "org",
+    "title",
+    "source_rule",
+    "source_period",
+    "source_subject",
+    "source_activity",
+    "found_on",
+    "assigned_on",
+    "verified_on",
+    "due_on",
+    "rectified_on",
+    "accountability",
+    "accountability_on",
+    "revisit_on",
+    "closed_on",
+    "extra",
+]
+
+
+def _write_rectifications(
+    writer: _Writer,
+    records: list[Record],
+    org: Callable[[str | None], int | None],
+    act_map: Mapping[str, int],
+) -> ListCount:
+    """Upsert by id; a new row also gets `created_at` (the raw insert bypasses auto_now_add)."""
+    existing = _ext_map(Rectification, writer.using)
+
+    def values(r: Record) -> tuple[Any, ...]:
+        return (
+            org(r["org"]),
+            r["title"],
+            r["rule"] or "",
+            r["period"] or "",
+            r["subject"] or "",
+            act_map[r["inspection"]] if r["inspection"] is not None else None,
+            r["found_on"],
+            r["assigned_on"],
+            r["verified_on"],
+            r["due_on"],
+            r["rectified_on"],
+            r["accountability"],
+            r["accountability_on"],
+            r["revisit_on"],
+            r["closed_on"],
+            _json(r["extra"]),
+        )
+
+    now = writer.connection.ops.adapt_datetimefield_value(timezone.now())
+    value_cols = _columns(Rectification, _RECTIFICATION_FIELDS)
+    created = writer.insert(
+        Rectification,
+        ["ext_id", *value_cols, "created_at"],
+        ((r["id"], *values(r), now) for r in records if r["id"] not in existing),
+    )
+    updated = writer.update(
+        Rectification,
+        value_cols,
+        ((*values(r), existing[r["id"]]) for r in records if r["id"] in existing),
+    )
+    return ListCount(created, updated)
 
 
 def _attnames(model: type[models.Model], names: Sequence[str]) -> list[str]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
@@ -33,8 +34,8 @@ FORMAT = "dangjian/1"
 class FieldSpec:
     """One key of a record, in contract order.
 
-    kind: id | str | org | person | subject | people | date | month | period |
-    int | number | bool | enum | grade | extra
+    kind: id | str | org | person | subject | activity | people | date | month |
+    period | int | number | bool | enum | grade | extra
     """
 
     name: str
@@ -159,10 +160,30 @@ LISTS: dict[str, tuple[FieldSpec, ...]] = {
         _f("out_of", "int", minimum=1),
         _EXTRA,
     ),
+    # Extension to dangjian/1: the rectification loop (oversight.Rectification).
+    "rectifications": (
+        _f("id", "id", required=True),
+        _f("org", "org", required=True),
+        _f("title", "str", required=True, max_length=200),
+        _f("rule", "str", max_length=120),
+        _f("period", "str", max_length=40),
+        _f("subject", "str", max_length=200),
+        _f("inspection", "activity"),
+        _f("found_on", "date", required=True),
+        _f("assigned_on", "date"),
+        _f("verified_on", "date"),
+        _f("due_on", "date"),
+        _f("rectified_on", "date"),
+        _f("accountability", "bool", default=False),
+        _f("accountability_on", "date"),
+        _f("revisit_on", "date"),
+        _f("closed_on", "date"),
+        _EXTRA,
+    ),
 }
 
 # Lists whose records carry an id; the others are identified by a natural key.
-ID_LISTS = ("organizations", "people", "activities", "trainings", "filings")
+ID_LISTS = ("organizations", "people", "activities", "trainings", "filings", "rectifications")
 # Trainings and filings may come without an id: one is derived from their content.
 DERIVED_ID_LISTS = ("trainings", "filings")
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
@@ -255,7 +276,7 @@ def _cached(parse: Callable[[Any], date | None], message: str) -> Check:
 def _compile(spec: FieldSpec) -> Check:
     """The check of one key: returns the normalised value or raises _Bad."""
     kind = spec.kind
-    if kind in ("id", "org", "person", "subject", "str"):
+    if kind in ("id", "org", "person", "subject", "activity", "str"):
         return _string_check(spec)
     if kind == "date":
         return _cached(_parse_date, "日期无效 {}，应为存在的 YYYY-MM-DD (invalid date)")
@@ -482,7 +503,7 @@ def _fast_condition(
 ) -> tuple[str, str] | None:
     """(condition on `v`, value expression) for a kind with a cheap inline test."""
     kind = spec.kind
-    if kind in ("id", "org", "person", "subject"):
+    if kind in ("id", "org", "person", "subject", "activity"):
         return f"type(v) is str and 0 < len(v) <= {spec.max_length or 64}", "v"
     if kind == "str":
         return f"type(v) is str and len(v) <= {spec.max_length or 64}", "v"
@@ -553,6 +574,15 @@ _ORDERS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "people": (("joined_on", "full_on", "转正日期早于入党日期"),),
     "positions": (("start", "end", "离任日期早于任职日期"),),
     "assessments": (),
+    # Each step of the loop on or after the one before (the model's check constraints).
+    "rectifications": (
+        ("found_on", "assigned_on", "交办日期早于发现日期"),
+        ("assigned_on", "verified_on", "核实日期早于交办日期"),
+        ("verified_on", "rectified_on", "整改完成日期早于核实日期"),
+        ("rectified_on", "revisit_on", "回访反馈日期早于整改完成日期"),
+        ("revisit_on", "closed_on", "销号日期早于回访反馈日期"),
+        ("found_on", "due_on", "整改期限早于发现日期"),
+    ),
 }
 
 
@@ -561,6 +591,8 @@ def _check_order(problems: list[Problem], ln: str, rec: str, out: Record) -> Non
         a, b = out.get(first), out.get(then)
         if a is not None and b is not None and b < a:
             problems.append(Problem(ln, rec, then, f"{message} (before {first})"))
+    if ln == "rectifications":
+        _check_rectification(problems, out, rec)
     if ln == "assessments":
         _check_grade(problems, out, rec)
         rank, out_of = out.get("rank"), out.get("out_of")
@@ -568,6 +600,30 @@ def _check_order(problems: list[Problem], ln: str, rec: str, out: Record) -> Non
             problems.append(
                 Problem(ln, rec, "rank", f"名次 {rank} 大于参评数 {out_of} (rank > out_of)")
             )
+
+
+def _check_rectification(problems: list[Problem], out: Record, rec: str) -> None:
+    """Steps are recorded in order: a step needs the one before it."""
+    steps = ("assigned_on", "verified_on", "rectified_on", "revisit_on", "closed_on")
+    for before, step in pairwise(steps):
+        if out.get(step) is not None and out.get(before) is None:
+            problems.append(
+                Problem(
+                    "rectifications",
+                    rec,
+                    step,
+                    f"缺少前一环节的日期 {before}，环节须依次登记 (step before it missing)",
+                )
+            )
+    if out.get("accountability_on") is not None and out.get("accountability") is not True:
+        problems.append(
+            Problem(
+                "rectifications",
+                rec,
+                "accountability_on",
+                "未问责（accountability 为 false）时不填问责日期 (needs accountability)",
+            )
+        )
 
 
 def _check_grade(problems: list[Problem], out: Record, rec: str) -> None:
@@ -717,6 +773,10 @@ def _check_duplicates(problems: list[Problem], lists: dict[str, list[Record]]) -
                 seen_keys[nk] = rec["#"]
 
 
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def _label(ln: str, rec: Record) -> str:
     rid = rec.get("id")
     return rid if ln in ID_LISTS and rid else f"#{rec['#']}"
@@ -742,12 +802,28 @@ def validate_dataset(data: Any, *, using: str = "default", consume: bool = False
     people = set(db_people)
     people.update(r["id"] for r in parsed.records("people"))
 
+    # Only the activities a rectification names are looked up: the table can be huge.
+    activities = {r["id"] for r in parsed.records("activities")}
+    wanted = {
+        r["inspection"] for r in parsed.records("rectifications") if r["inspection"] is not None
+    }
+    if wanted - activities:
+        from dangjian.records.models import Activity
+
+        for chunk in _chunks(sorted(wanted - activities), 5000):
+            activities.update(
+                Activity.objects.using(using)
+                .filter(ext_id__in=chunk)
+                .values_list("ext_id", flat=True)
+            )
+
     missing = {
         "org": '引用了不存在的组织 "{}" (unknown organization id)',
         "person": '引用了不存在的人员 "{}" (unknown person id)',
         "subject": '引用了不存在的组织或人员 "{}" (unknown organization or person id)',
+        "activity": '引用了不存在的活动 "{}" (unknown activity id)',
     }
-    known = {"org": orgs, "person": people}
+    known = {"org": orgs, "person": people, "activity": activities}
     for ln, specs in LISTS.items():
         records = parsed.records(ln)
         for spec in specs:

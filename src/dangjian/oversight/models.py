@@ -1,3 +1,4 @@
+import uuid
 from datetime import date as date_type
 
 from django.db import models
@@ -118,6 +119,11 @@ def _after(later: str, earlier: str) -> Q:
     )
 
 
+def new_rectification_ext_id() -> str:
+    """An external id for a rectification recorded here (imported ones keep the file's id)."""
+    return f"R-{uuid.uuid4().hex[:12]}"
+
+
 class Rectification(models.Model):
     """One organisational problem followed through 发现问题 → 交办核实 → 问责整改 → 回访反馈.
 
@@ -125,6 +131,7 @@ class Rectification(models.Model):
     described at the level of the organisation's duties, never a person's opinions.
     """
 
+    ext_id = models.CharField("编号", max_length=64, unique=True, default=new_rectification_ext_id)
     org = models.ForeignKey(
         "orgs.Organization",
         on_delete=models.CASCADE,
@@ -152,6 +159,7 @@ class Rectification(models.Model):
     accountability_on = models.DateField("问责日期", null=True, blank=True)
     revisit_on = models.DateField("回访反馈日期", null=True, blank=True)
     closed_on = models.DateField("销号日期", null=True, blank=True)
+    extra = models.JSONField("扩展字段", default=dict, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:

@@ -12,10 +12,16 @@ from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.orgs.models import Organization
 from dangjian.orgs.services import ensure_can_administer, snapshot
-from dangjian.oversight.models import RECTIFICATION_STEPS, STEP_LABELS, Rectification
+from dangjian.oversight.models import (
+    RECTIFICATION_STEPS,
+    STEP_LABELS,
+    Rectification,
+    new_rectification_ext_id,
+)
 from dangjian.records.models import Activity
 
 RECTIFICATION_FIELDS = [
+    "ext_id",
     "org",
     "title",
     "source_rule",
@@ -61,6 +67,8 @@ def rectification_open(
     if errors:
         raise ValidationError(errors)
     rect = Rectification(
+        # the id the interchange format knows it by (export, re-import as update)
+        ext_id=new_rectification_ext_id(),
         org=org,
         title=title.strip(),
         found_on=found_on,

@@ -166,6 +166,8 @@ class Context:
     # (type, pk) of every subject a rule was evaluated for: the report's summary.subjects
     evaluated: set[tuple[str, int]] = field(default_factory=set)
     _people: dict[int, PersonInfo] | None = None
+    # Results several rules share within one evaluation (keyed by their SQL and params).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def vendor(self) -> str:

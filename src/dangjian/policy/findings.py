@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 FORMAT = "dangjian-findings/1"
 
 
-@dataclass
+# Slots: a province-wide report holds hundreds of thousands of findings.
+@dataclass(slots=True)
 class Finding:
     rule: str  # pack-qualified, e.g. "yunnan-2019/training-hours-member"
     source: dict[str, str]
@@ -54,20 +57,65 @@ class Report:
 
     @property
     def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "warning")
+        return len(self.findings) - self.violations
 
-    def as_dict(self) -> dict[str, Any]:
+    def _head(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "policy": self.policy,
             "year": self.year,
             "as_of": self.as_of,
             "pack_version": self.pack_version,
-            "findings": [f.as_dict() for f in self.findings],
-            "summary": {
-                "rules": self.rules,
-                "subjects": self.subjects,
-                "violations": self.violations,
-                "warnings": self.warnings,
-            },
         }
+
+    def _summary(self) -> dict[str, Any]:
+        violations = self.violations
+        return {
+            "rules": self.rules,
+            "subjects": self.subjects,
+            "violations": violations,
+            "warnings": len(self.findings) - violations,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self._head(),
+            "findings": [f.as_dict() for f in self.findings],
+            "summary": self._summary(),
+        }
+
+    def iter_json(self, chunk: int = 2000) -> Iterator[str]:
+        """The compact JSON of `as_dict()`, in pieces: the same text, without ever holding
+        the whole document (or every finding's dict) in memory at once.
+
+        A rule's findings share one `source` (its citation, the longest part of a finding):
+        it is encoded once per rule, with the rule id, and reused."""
+        enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        yield enc(self._head())[:-1] + ',"findings":['
+        heads: dict[int, tuple[dict[str, str], str, str]] = {}
+        findings = self.findings
+        for i in range(0, len(findings), chunk):
+            parts = []
+            for f in findings[i : i + chunk]:
+                src = f.source
+                head = heads.get(id(src))
+                # The source object is kept in `heads`, so its id is not reused meanwhile.
+                if head is None or head[0] is not src or head[1] != f.rule:
+                    head = (src, f.rule, f'{{"rule":{enc(f.rule)},"source":{enc(src)},')
+                    heads[id(src)] = head
+                rest = enc(
+                    {
+                        "subject": f.subject,
+                        "period": f.period,
+                        "severity": f.severity,
+                        "required": f.required,
+                        "actual": f.actual,
+                        "due": f.due,
+                        "evidence": f.evidence,
+                        "message": f.message,
+                        "org": f.org,
+                    }
+                )
+                parts.append(head[2] + rest[1:])
+            yield ("," if i else "") + ",".join(parts)
+        yield '],"summary":' + enc(self._summary()) + "}"

@@ -44,7 +44,8 @@ def test_assigned_on_the_deadline_is_on_time_a_day_late_is_a_violation():
     assert only(report, RULE, "B1") == []
     [f] = only(report, RULE, "B2")
     assert (f.severity, f.required, f.actual) == ("violation", 15, 16)
-    assert f.evidence == [f"rectification:{late.pk}"]
+    late.refresh_from_db()
+    assert f.evidence == [f"rectification:{late.ext_id}"]
     assert f.period == "2022-03-01/2022-03-16"
     assert f.due == "2022-03-16"
     assert f.source["clause"] == "七"

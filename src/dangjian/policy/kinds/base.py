@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 from dangjian.policy.context import Context, in_list, member_on, org_on
@@ -110,6 +111,11 @@ class Rule:
             "quote": self.citation["quote"],
         }
 
+    @cached_property
+    def _source(self) -> dict[str, str]:
+        # One dict for all of the rule's findings (read-only, like the rest of a finding).
+        return self.source()
+
     def finding(
         self,
         *,
@@ -125,14 +131,14 @@ class Rule:
     ) -> Finding:
         return Finding(
             rule=self.qualified_id,
-            source=self.source(),
+            source=self._source,
             subject=subject,
             period=period,
             severity=severity,
             required=required,
             actual=actual,
             due=due.isoformat() if hasattr(due, "isoformat") else due,
-            evidence=sorted(set(evidence)),
+            evidence=sorted(set(evidence)) if evidence else [],
             message=message,
             org=org or {},
         )

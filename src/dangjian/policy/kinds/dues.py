@@ -55,7 +55,8 @@ class DuesArrears(Kind):
             ctx.evaluated.add(("person", person_id))
             joined, paid = to_date(joined), to_date(paid)
             if paid is not None:
-                start = add_months(date(paid.year, paid.month, 1), 1)
+                # The first of the month after the last paid one.
+                start = date(paid.year + paid.month // 12, paid.month % 12 + 1, 1)
             elif joined is not None:
                 start = date(joined.year, joined.month, 1)
             else:

@@ -19,6 +19,7 @@ from dangjian.policy.kinds.base import (
     register,
 )
 from dangjian.policy.kinds.frequency import KIND_LABELS
+from dangjian.policy.periods import judge
 from dangjian.records.models import TrainingKind
 
 TRAINING_LABELS = dict(TrainingKind.choices)
@@ -125,6 +126,12 @@ class PersonQuota(Kind):
                 f" AND {covers('s2', 'f0.date')})"
             )
 
+        if p["measure"] in ("training_hours", "training_count"):
+            rows = self._short_of_trainings(
+                ctx, rule, (pcte, pparams), (scte, sparams), (fsql, fparams)
+            )
+            yield from self._findings(ctx, rule, periods, window, rows)
+            return
         # Sum the facts per person and period in one sequential pass, keep the subjects
         # short of the minimum (pace can only flag those), and only then collect the
         # evidence ids of those few (a semi-join, then one join by person and period).
@@ -146,29 +153,95 @@ class PersonQuota(Kind):
             " LEFT JOIN ev ON ev.person_id = sh.person_id AND ev.pkey = sh.pkey",
             [*pparams, *sparams, *fparams, *fparams, p["min"]],
         )
+        yield from self._findings(ctx, rule, periods, window, rows)
+
+    @staticmethod
+    def _short_of_trainings(
+        ctx: Context,
+        rule: Rule,
+        periods_sql: tuple[str, list[Any]],
+        subj_sql: tuple[str, list[Any]],
+        facts: tuple[str, list[Any]],
+    ) -> list[tuple[Any, ...]]:
+        """`(person_id, pkey, org_id, total, ids)` of the subjects short of the minimum.
+
+        Several rules count the same trainings over the same periods (hours of every
+        member, of the leadership team …): one pass over the trainings gives every
+        person's total and evidence per period, shared through `ctx.memo`; each rule
+        then only reads its own subjects.
+        """
+        pcte, pparams = periods_sql
+        scte, sparams = subj_sql
+        fsql, fparams = facts
+        key = ("person_quota.trainings", pcte, tuple(pparams), fsql, tuple(fparams))
+        totals = ctx.memo.get(key)
+        if totals is None:
+            totals = {
+                (person_id, pkey): (total, ids)
+                for person_id, pkey, total, ids in ctx.query(
+                    f"WITH {pcte}, facts AS ({fsql})"
+                    f" SELECT f.person_id, pr.pkey, SUM(f.val), {ctx.agg_ids('f.ext_id')}"
+                    " FROM facts f JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
+                    " GROUP BY f.person_id, pr.pkey",
+                    [*pparams, *fparams],
+                )
+            }
+            ctx.memo[key] = totals
+        need = rule.params["min"]
+        out = []
+        none = (0, None)
+        for person_id, pkey, org_id in ctx.query(
+            f"WITH {pcte}, {scte} SELECT person_id, pkey, org_id FROM subj",
+            [*pparams, *sparams],
+        ):
+            total, ids = totals.get((person_id, pkey), none)
+            if to_num(total) < need:
+                out.append((person_id, pkey, org_id, total, ids))
+        return out
+
+    def _findings(
+        self,
+        ctx: Context,
+        rule: Rule,
+        periods: list[Any],
+        window: int,
+        rows: Iterable[tuple[Any, ...]],
+    ) -> Iterable[Finding]:
+        p = rule.params
         by_key = {per.key: per for per in periods}
         need = p["min"]
+        need_out = num_out(need)
         label = self.what(rule)
         unit = "学时" if p["measure"] == "training_hours" else "次"
         span = f"近{window}年" if window > 1 else ""
+        # Hoisted out of the loop: the biggest rules yield a finding for most members.
+        people, as_of, reminder = ctx.people, ctx.as_of, rule.reminder_days
         for person_id, pkey, org_id, total, ids in rows:
             per = by_key[pkey]
             actual = to_num(total)
-            sev = ctx.judge(per.start, per.end, actual, need, rule.reminder_days)
+            sev = judge(
+                start=per.start,
+                due=per.end,
+                actual=actual,
+                required=need,
+                as_of=as_of,
+                reminder_days=reminder,
+            )
             if sev is None:
                 continue
-            name = ctx.people[person_id].name
+            person = people[person_id]
+            actual_out = num_out(actual)
             yield rule.finding(
-                subject=ctx.person_subject(person_id),
+                subject={"type": "person", "id": person.ext_id, "name": person.name},
                 period=per.key,
                 severity=sev,
-                required=num_out(need),
-                actual=num_out(actual),
+                required=need_out,
+                actual=actual_out,
                 due=per.end,
                 evidence=split_ids(ids),
                 message=(
-                    f"{name} {per.label}{span}{label} {num_out(actual)}"
-                    f" {unit}，少于 {num_out(need)} {unit}"
+                    f"{person.name} {per.label}{span}{label} {actual_out}"
+                    f" {unit}，少于 {need_out} {unit}"
                 ),
                 org=ctx.org_ref(org_id),
             )

@@ -33,8 +33,8 @@ STEP_NAMES = {
 }
 
 
-def evidence_id(pk: int) -> str:
-    return f"rectification:{pk}"
+def evidence_id(ext_id: str) -> str:
+    return f"rectification:{ext_id}"
 
 
 @register
@@ -60,7 +60,7 @@ class RectificationLoop(Kind):
         # Closed before the year began: every deadline was settled earlier (closing needs
         # every step, and each step is on or before the close).
         rows = ctx.query(
-            "SELECT r.id, r.org_id, r.title, r.found_on, r.assigned_on, r.verified_on,"
+            "SELECT r.ext_id, r.org_id, r.title, r.found_on, r.assigned_on, r.verified_on,"
             " r.due_on, r.rectified_on, r.revisit_on"
             " FROM dj_rectification r JOIN dj_organization o ON o.id = r.org_id"
             f" WHERE o.type IN {types_sql} AND {where} AND r.found_on <= %s"
@@ -102,7 +102,7 @@ class RectificationLoop(Kind):
         self,
         ctx: Context,
         rule: Rule,
-        pk: int,
+        pk: str,
         org_id: int,
         title: str,
         step: str,
@@ -119,6 +119,7 @@ class RectificationLoop(Kind):
         if done is not None and done <= deadline:
             return None
         org = ctx.orgs[org_id]
+        # The pack sets these deadlines in days, so days are the rule's own unit here.
         allowed = (deadline - start).days
         what = f"{org.name}整改事项“{title}”{STEP_NAMES[step]}"
         if done is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -55,9 +54,10 @@ class Command(BaseCommand):
         except CheckInputError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         if opts["format"] == "json":
-            # Compact: a province-wide report holds hundreds of thousands of findings.
-            self.stdout.write(
-                json.dumps(report.as_dict(), ensure_ascii=False, separators=(",", ":"))
-            )
+            # Compact and streamed: a province-wide report holds hundreds of thousands of
+            # findings; the text is that of json.dumps(report.as_dict(), compact).
+            for piece in report.iter_json():
+                self.stdout.write(piece, ending="")
+            self.stdout.write("")
         else:
             self.stdout.write(render_text(report))
