@@ -58,7 +58,7 @@ test: install system lint typecheck
 	fi
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --keep
 
 clean:
 	rm -rf $(VENV) node_modules var .mypy_cache .ruff_cache .pytest_cache

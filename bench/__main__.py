@@ -10,6 +10,7 @@ import sys
 # name -> module with main(argv) -> dict of figures
 BENCHMARKS = {
     "import": "bench.import_bench",
+    "check": "bench.check_bench",
 }
 
 

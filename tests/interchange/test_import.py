@@ -271,3 +271,27 @@ def test_bulk_load_path_keeps_indexes_and_data(full_dataset, monkeypatch, export
     dataset_import(full_dataset, actor=ACTOR)
     assert _schema() == before
     assert export_json() == canonical_dataset(full_dataset)
+
+
+def _planner_rows(table: str) -> float:
+    """What the planner's statistics say the table holds (nothing before ANALYZE)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return -1
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
+            row = cursor.fetchone()
+            return float(row[0].split()[0]) if row else -1
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return float(cursor.fetchone()[0])
+
+
+def test_large_import_refreshes_planner_statistics(monkeypatch):
+    from dangjian.interchange import importer
+
+    dataset_import(_sized("small", 5), actor=ACTOR)  # under the threshold: left alone
+    assert _planner_rows("dj_training") != 5
+    monkeypatch.setattr(importer, "STATISTICS_THRESHOLD", 50)
+    dataset_import(_sized("large", 60), actor=ACTOR)
+    assert _planner_rows("dj_training") == 65
