@@ -31,8 +31,11 @@ def chromium():
 
     playwright = sync_playwright().start()
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-    yield browser
-    browser.close()
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
     playwright.stop()
 
 
