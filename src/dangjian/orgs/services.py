@@ -67,6 +67,20 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {"before": {k: before.get(k) for k in keys}, "after": {k: after[k] for k in keys}}
 
 
+def audited_delete(*, obj: models.Model, fields: list[str], object_type: str, actor: Actor) -> None:
+    """Delete a record and audit what it held, in the caller's transaction."""
+    before = snapshot(obj, fields)
+    pk = obj.pk
+    obj.delete()
+    audit_record(
+        actor=actor,
+        action="delete",
+        object_type=object_type,
+        object_id=str(pk),
+        changes={"before": before},
+    )
+
+
 def ensure_can_administer(actor: Actor, org: Organization) -> None:
     """Refuse a signed-in user without a grant over `org`; system actors pass."""
     from dangjian.access.selectors import can_administer
@@ -237,16 +251,7 @@ def position_update(
 @transaction.atomic
 def position_delete(*, position: Position, actor: Actor) -> None:
     ensure_can_administer(actor, position.org)
-    before = snapshot(position, POSITION_FIELDS)
-    pk = position.pk
-    position.delete()
-    audit_record(
-        actor=actor,
-        action="delete",
-        object_type="position",
-        object_id=str(pk),
-        changes={"before": before},
-    )
+    audited_delete(obj=position, fields=POSITION_FIELDS, object_type="position", actor=actor)
 
 
 TERM_FIELDS = ["org", "elected_on", "years"]
@@ -295,16 +300,7 @@ def term_update(
 @transaction.atomic
 def term_delete(*, term: Term, actor: Actor) -> None:
     ensure_can_administer(actor, term.org)
-    before = snapshot(term, TERM_FIELDS)
-    pk = term.pk
-    term.delete()
-    audit_record(
-        actor=actor,
-        action="delete",
-        object_type="term",
-        object_id=str(pk),
-        changes={"before": before},
-    )
+    audited_delete(obj=term, fields=TERM_FIELDS, object_type="term", actor=actor)
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from dangjian.core.audit import audit_record
 from dangjian.orgs.models import Organization
 from dangjian.orgs.services import (
     UNSET,
+    audited_delete,
     diff,
     ensure_can_administer,
     new_ext_id,
@@ -407,16 +408,7 @@ def training_update(
 @transaction.atomic
 def training_delete(*, training: Training, actor: Actor) -> None:
     ensure_can_administer(actor, training.person.org)
-    before = snapshot(training, TRAINING_FIELDS)
-    pk = training.pk
-    training.delete()
-    audit_record(
-        actor=actor,
-        action="delete",
-        object_type="training",
-        object_id=str(pk),
-        changes={"before": before},
-    )
+    audited_delete(obj=training, fields=TRAINING_FIELDS, object_type="training", actor=actor)
 
 
 FILING_FIELDS = ["ext_id", "org", "kind", "date", "period", "by"]
@@ -491,13 +483,4 @@ def filing_update(
 @transaction.atomic
 def filing_delete(*, filing: Filing, actor: Actor) -> None:
     ensure_can_administer(actor, filing.org)
-    before = snapshot(filing, FILING_FIELDS)
-    pk = filing.pk
-    filing.delete()
-    audit_record(
-        actor=actor,
-        action="delete",
-        object_type="filing",
-        object_id=str(pk),
-        changes={"before": before},
-    )
+    audited_delete(obj=filing, fields=FILING_FIELDS, object_type="filing", actor=actor)
