@@ -195,3 +195,51 @@ def test_coverage_entry_needs_rules_or_reason(tmp_path):
     )
     path.write_text(text, encoding="utf-8")
     assert _error(path).startswith("cov2.yaml: coverage[0]:")
+
+
+LOWER_HOURS = """\
+  - id: hours
+    kind: person_quota
+    title: 党员每年培训不少于24学时
+    citation: {clause: "1", quote: 不少于24学时}
+    applies_to: {people: members}
+    params:
+      measure: training_hours
+      training_kinds: [general, party_school, party_worker, secretary_induction]
+      min: 24
+"""
+
+
+def test_a_local_rule_may_not_lower_a_national_minimum(tmp_path):
+    msg = _error(
+        _write(
+            tmp_path, "lower", LOWER_HOURS + "    replaces: [training-hours-member]\n", "national"
+        )
+    )
+    assert msg.startswith("lower.yaml: rule hours: replaces:")
+    assert "national/training-hours-member" in msg and "adds_to" in msg
+    # a higher figure may replace it
+    higher = LOWER_HOURS.replace("min: 24", "min: 40") + "    replaces: [training-hours-member]\n"
+    pack = load_pack_file(_write(tmp_path, "higher", higher, "national"))
+    assert "national/training-hours-member" not in {r.qualified_id for r in pack.rules}
+
+
+def test_adds_to_keeps_both_rules(tmp_path):
+    pack = load_pack_file(
+        _write(
+            tmp_path, "beside", LOWER_HOURS + "    adds_to: [training-hours-member]\n", "national"
+        )
+    )
+    ids = {r.qualified_id for r in pack.rules}
+    assert {"national/training-hours-member", "beside/hours"} <= ids
+    msg = _error(_write(tmp_path, "beside2", LOWER_HOURS + "    adds_to: [ghost]\n", "national"))
+    assert msg.startswith("beside2.yaml: rule hours: adds_to:")
+    msg = _error(_write(tmp_path, "beside3", LOWER_HOURS + "    adds_to: [x]\n"))
+    assert msg.startswith("beside3.yaml: rule hours: adds_to:")
+
+
+def test_severity_key_is_checked(tmp_path):
+    msg = _error(_write(tmp_path, "sev", RULE_OK + "    severity: fatal\n"))
+    assert msg.startswith("sev.yaml: rule theme: severity:")
+    pack = load_pack_file(_write(tmp_path, "sev-ok", RULE_OK + "    severity: warning\n"))
+    assert pack.rules[0].severity == "warning"

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from dangjian.orgs.models import Organization
 from dangjian.policy.context import Context, member_on
-from dangjian.policy.findings import Report
+from dangjian.policy.findings import Finding, Report
 from dangjian.policy.kinds import REGISTRY, Rule
 from dangjian.policy.packs import Pack, load_pack
 
@@ -39,6 +39,54 @@ def rules_in_force(pack: Pack, year: int) -> list[Rule]:
     if in_force(pack, year):
         return pack.rules
     return rules_in_force(pack.base, year) if pack.base is not None else []
+
+
+def merge_beside(rules: list[Rule], findings: list[Finding]) -> list[Finding]:
+    """One finding per subject and period for rules that stand beside each other.
+
+    A local rule that `adds_to` a national one keeps both in force (a local figure never
+    lowers a national minimum). Where a subject falls short of several of them in one
+    period, the finding of the strictest (highest `required`) stays, at the most severe
+    of their severities, naming every requirement the subject falls short of.
+    """
+    present = {r.qualified_id: r for r in rules}
+    group: dict[str, str] = {}
+    for r in rules:
+        for base_qid in r.adds_to:
+            if base_qid in present:
+                group[base_qid] = base_qid
+                group[r.qualified_id] = base_qid
+    if not group:
+        return findings
+    out: list[Finding] = []
+    merged: dict[tuple[str, str, str, str], list[Finding]] = {}
+    for f in findings:
+        g = group.get(f.rule)
+        if g is None:
+            out.append(f)
+        else:
+            merged.setdefault((g, f.subject["type"], f.subject["id"], f.period), []).append(f)
+    for items in merged.values():
+        if len(items) == 1:
+            out.append(items[0])
+            continue
+        items.sort(key=lambda f: (-_figure(f.required), SEVERITY_ORDER[f.severity]))
+        head = items[0]
+        others = "；".join(
+            f"{present[f.rule].title}（{f.source['document']}"
+            f"{(' ' + f.source['clause']) if f.source['clause'] else ''}，"
+            f"要求 {f.required}）"
+            for f in items[1:]
+        )
+        head.message = f"{head.message}；同时未达到：{others}"
+        head.severity = min((f.severity for f in items), key=SEVERITY_ORDER.__getitem__)
+        head.evidence = sorted({e for f in items for e in f.evidence})
+        out.append(head)
+    return out
+
+
+def _figure(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def evaluate(
@@ -75,9 +123,13 @@ def evaluate(
         rules = rules_in_force(pack_obj, year)
         for rule in rules:
             kind = REGISTRY[rule.kind]
+            capped = rule.severity == "warning"
             for f in kind.evaluate(ctx, rule):
+                if capped:
+                    f.severity = "warning"
                 findings.append(f)
                 subjects.add((f.subject["type"], f.subject["id"]))
+        findings = merge_beside(rules, findings)
         # Subjects checked: the organisations of the tree that exist in the year, the members
         # on the check day, and whoever else a rule looked at (applicants, candidates …).
         day = ctx.check_day

@@ -64,6 +64,8 @@ RULE_SCHEMA: dict[str, Any] = {
         "reminder_days": {"type": "integer", "minimum": 0, "maximum": 366},
         "note": {"type": "string"},
         "replaces": {"type": "array", "items": {"type": "string"}},
+        "adds_to": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "severity": {"enum": ["violation", "warning"]},
     },
     "required": ["id", "kind", "title", "citation", "applies_to", "params"],
     "additionalProperties": False,

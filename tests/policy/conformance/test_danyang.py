@@ -30,8 +30,10 @@ def dept(pg_id="D1", oc_id="OC1", oc_type="organ_committee"):
 
 def test_pack_replaces_national_figures():
     rules = {r.qualified_id: r for r in load_pack(PACK).rules}
-    assert "national/training-hours-member" not in rules
+    # 24 hours lowers the national 32: the national minimum stays in force beside it
+    assert rules["national/training-hours-member"].params["min"] == 32
     assert rules["danyang-2020/training-hours-member"].params["min"] == 24
+    assert rules["danyang-2020/training-hours-member"].adds_to == ["national/training-hours-member"]
     assert rules["danyang-2020/training-hours-committee"].params["min"] == 40
     for gone in ("org-type-by-size", "term-election", "discipline-committee", "discipline-member"):
         assert f"national/{gone}" not in rules
@@ -40,27 +42,47 @@ def test_pack_replaces_national_figures():
     assert "national/branch-assembly-quarterly" in rules
 
 
-def test_member_training_24_hours_boundaries():
+def test_member_training_national_32_hours_stays_beside_local_24():
+    """一 "机关党员每年参加集中教育培训的时间一般不少于24学时" does not lower
+    教育管理条例 第二十条 "党员每年集中学习培训时间一般不少于32学时"."""
     br = org("B1", "branch")
-    a, b, c = person(br, "M1"), person(br, "M2"), person(br, "M3")
+    a, b, c, d = person(br, "M1"), person(br, "M2"), person(br, "M3"), person(br, "M4")
     training(a, "2022-03-01", 23.5, ext_id="TR1")
-    training(b, "2022-03-01", 24)
-    training(c, "2022-03-01", 24.5)
+    training(b, "2022-03-01", 26)
+    training(c, "2022-03-01", 31.5)
+    training(d, "2022-03-01", 32)
     report = run(PACK, 2022)
     found = only(report, "training-hours-member")
-    assert [(f.subject["id"], f.required, f.actual, f.severity) for f in found] == [
-        ("M1", 24, 23.5, "violation")
+    # one finding per person, under the strictest requirement short of
+    assert [(f.subject["id"], f.rule, f.required, f.actual, f.severity) for f in found] == [
+        ("M1", "national/training-hours-member", 32, 23.5, "violation"),
+        ("M2", "national/training-hours-member", 32, 26, "violation"),
+        ("M3", "national/training-hours-member", 32, 31.5, "violation"),
     ]
-    assert found[0].rule == "danyang-2020/training-hours-member"
     assert found[0].evidence == ["TR1"]
-    assert found[0].source["clause"] == "一"
-    # the same records against the national pack: all three are short of 32
-    assert sorted(
-        f.subject["id"] for f in only(run("national", 2022), "training-hours-member")
-    ) == [
-        "M1",
-        "M2",
-        "M3",
+    assert found[0].source["clause"] == "第二十条"
+    # M1 is short of both: the one finding names the local 24 hours (一) as well
+    assert "24" in found[0].message and "一" in found[0].message
+    assert "同时未达到" not in found[1].message
+
+
+def test_member_training_local_24_hours_alone_when_national_met(tmp_path):
+    """A local figure above the national one still fires on its own (a pack adding to 32)."""
+    from dangjian.policy.engine import evaluate
+    from dangjian.policy.packs import load_pack_file
+
+    src = load_pack(PACK).path.read_text(encoding="utf-8").replace("min: 24}", "min: 40}")
+    path = tmp_path / f"{PACK}.yaml"
+    path.write_text(src, encoding="utf-8")
+    (tmp_path / "national.yaml").write_text(
+        load_pack("national").path.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    br = org("B1", "branch")
+    training(person(br, "M1"), "2022-03-01", 36)
+    report = evaluate(pack=load_pack_file(path), year=2022)
+    found = only(report, "training-hours-member")
+    assert [(f.rule, f.required, f.actual) for f in found] == [
+        ("danyang-2020/training-hours-member", 40, 36)
     ]
 
 
@@ -82,13 +104,13 @@ def test_committee_members_40_hours_boundaries():
     training(sec, "2022-03-01", 39.5)
     training(dep, "2022-03-01", 40)
     training(com, "2022-03-01", 30)
-    training(plain, "2022-03-01", 30)  # not in the leadership team: 24 is enough
+    training(plain, "2022-03-01", 32)  # not in the leadership team: 32 (national) is enough
     found = only(run(PACK, 2022), "training-hours-committee")
     assert sorted((f.subject["id"], f.required, f.actual) for f in found) == [
         ("M1", 40, 39.5),
         ("M3", 40, 30),
     ]
-    assert only(run(PACK, 2022), "training-hours-member") == []
+    assert [f.subject["id"] for f in only(run(PACK, 2022), "training-hours-member")] == ["M3"]
 
 
 def test_committee_hours_only_for_posts_in_organ_committee_general_branch_branch():

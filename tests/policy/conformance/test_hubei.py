@@ -139,9 +139,20 @@ def test_vacancy_open_at_as_of():
     position(person(oc, "S1"), oc, "secretary", "2018-01-01", "2022-05-31")  # due 2022-12-01
     assert severities(run(PACK, 2022, "2022-11-15"), "vacancy-filled", "OC1") == ["warning"]
     assert severities(run(PACK, 2022, "2022-12-02"), "vacancy-filled", "OC1") == ["violation"]
-    # a deputy secretary's vacancy is not a head's
-    position(person(oc, "S2"), oc, "deputy_secretary", "2018-01-01", "2022-01-31")
-    assert [f.severity for f in only(run(PACK, 2022), "vacancy-filled", "OC1")] == ["violation"]
+
+
+@pytest.mark.parametrize(("months_open", "expected"), [(6, []), (11, ["violation"])])
+def test_deputy_secretary_is_a_head(months_open, expected):
+    """19 "机关党委、机关纪委负责人出缺,应在6个月内补齐": 负责人 are the secretary and the
+    deputy secretaries (as yunnan-2019 §17 reads the same words)."""
+    oc = org("OC1", "organ_committee")
+    position(person(oc, "S1"), oc, "deputy_secretary", "2018-01-01", "2022-01-31")
+    if months_open == 6:
+        position(person(oc, "S2"), oc, "deputy_secretary", "2022-08-01")  # exactly 6 months
+    found = only(run(PACK, 2022), "vacancy-filled", "OC1")
+    assert [f.severity for f in found] == expected
+    if found:
+        assert found[0].source["quote"] == "机关党委、机关纪委负责人出缺,应在6个月内补齐"
 
 
 def test_in_force_for_2022_only():

@@ -97,24 +97,50 @@ def test_talk_every_member_counts_attending_speaking_or_being_talked_to():
 
 
 @pytest.mark.parametrize(
-    ("full", "have", "expected"),
+    ("full", "probationary", "have", "expected"),
     [
-        (100, "organ_committee", None),
-        (99, "organ_committee", "general_branch"),
-        (50, "general_branch", None),
-        (49, "general_branch", "branch"),
-        (3, "branch", None),
+        (100, 0, "organ_committee", None),
+        # 第五条 "机关党员100人以上的": probationary members count toward 100 and 50
+        (95, 5, "organ_committee", None),
+        (94, 5, "general_branch", None),
+        (95, 5, "general_branch", ("organ_committee", "violation")),
+        (45, 5, "general_branch", None),
+        (44, 5, "branch", None),
+        (45, 5, "branch", ("general_branch", "violation")),
+        # 第七条 "机关正式党员3人以上的": only full members count toward 3
+        (3, 0, "branch", None),
+        # a larger type than the size calls for: allowed with the higher organisation's
+        # approval, a warning asking for it
+        (99, 0, "organ_committee", ("general_branch", "warning")),
+        (49, 0, "general_branch", ("branch", "warning")),
     ],
 )
-def test_org_type_by_size(full, have, expected):
+def test_org_type_by_size(full, probationary, have, expected):
     dept = org("D1", "party_group")
     organ = org("O1", have, parent=dept)
     members(organ, full)
+    members(organ, probationary, status="probationary")
     found = only(run("national", 2022), "org-type-by-size")
     if expected is None:
         assert found == []
     else:
-        assert [(f.subject["id"], f.required, f.actual) for f in found] == [("D1", expected, have)]
+        assert [(f.subject["id"], f.required, f.actual, f.severity) for f in found] == [
+            ("D1", expected[0], have, expected[1])
+        ]
+        assert found[0].source["quote"] == "机关党员100人以上的，设立党的基层委员会"
+        if expected[1] == "warning":
+            assert "批准" in found[0].message
+
+
+def test_org_type_by_size_branch_counts_full_members_only():
+    dept = org("D1", "party_group")
+    # 2 full + 5 probationary: fewer than 3 full members, no organisation is required
+    members(dept, 2)
+    members(dept, 5, status="probationary")
+    assert only(run("national", 2022), "org-type-by-size") == []
+    members(dept, 1)  # 3 full members: a branch is required
+    found = only(run("national", 2022), "org-type-by-size")
+    assert [(f.required, f.actual, f.severity) for f in found] == [("branch", "none", "violation")]
 
 
 def test_branch_committee_and_discipline_member():
@@ -161,6 +187,29 @@ def test_term_election_due(elected, expected):
     br = org("B1", "branch")
     term(br, elected, 3)
     assert severities(run("national", 2022), "term-election") == expected
+
+
+@pytest.mark.parametrize(
+    ("type_", "elected", "expected"),
+    [
+        ("branch", "2019-12-31", ["violation", "warning"]),  # 3 years (第七条) ended 2022-12-31
+        ("branch", "2020-01-02", ["warning", "warning"]),  # due 2023-01-02, and recorded 5
+        ("organ_committee", "2017-12-31", ["violation"]),  # 5 years (第五条) ended 2022-12-31
+        ("organ_committee", "2018-01-02", ["warning"]),  # due 2023-01-02: a reminder
+    ],
+)
+def test_term_due_by_the_regulation_not_the_recorded_years(type_, elected, expected):
+    """第五条/第七条 "每届任期一般为5年"/"每届任期一般为3年": a branch recorded with a
+    five-year term is due at three, and the longer recorded term is itself reported."""
+    o = org("O1", type_)
+    term(o, elected, 5)
+    found = only(run("national", 2022), "term-election")
+    assert sorted(f.severity for f in found) == expected
+    longer = [f for f in found if f.period == "2022"]
+    assert bool(longer) is (type_ == "branch")
+    if longer:
+        assert (longer[0].required, longer[0].actual) == (3, 5)
+    assert all(f.source["quote"] == "按期换届" for f in found)
 
 
 def test_term_election_later_term_replaces_overdue_one():

@@ -91,6 +91,12 @@ class Rule:
     reminder_days: int = 0
     note: str = ""
     replaces: list[str] = field(default_factory=list)
+    # Base rules this rule stands beside (a local figure that may not lower a national
+    # minimum): both stay in force, and their findings on one subject and period merge.
+    adds_to: list[str] = field(default_factory=list)
+    # The most a finding of this rule can be: "warning" for a reading the pack chose
+    # where the text is silent, or where the records cannot show every condition.
+    severity: str = "violation"
 
     @property
     def qualified_id(self) -> str:
@@ -204,6 +210,9 @@ def people_cte(ctx: Context, rule: Rule) -> tuple[str, list[Any]]:
         ]
         if selector == "secretaries":
             pos.append("ps.role = 'secretary'")
+        else:
+            # 领导班子成员: a cell leader (党小组组长) is not in an organisation's leadership team
+            pos.append("ps.role <> 'cell_leader'")
         if types:
             sql, ps_ = in_list(types)
             pos.append(f"po.type IN {sql}")

@@ -106,7 +106,11 @@ class TrainingAfterOffice(Kind):
         where, wparams = ctx.path_like("o")
         rows = ctx.query(
             "SELECT ps.person_id, ps.org_id, ps.role, ps."
-            f"start, MIN(t.date), {ctx.agg_ids('t.ext_id')}"
+            f"start, MIN(t.date), {ctx.agg_ids('t.ext_id')},"
+            # the latest earlier holding of the same post by the same person (re-election)
+            ' (SELECT MAX(COALESCE(pv."end", ps.start)) FROM dj_position pv'
+            " WHERE pv.person_id = ps.person_id AND pv.org_id = ps.org_id"
+            " AND pv.role = ps.role AND pv.start < ps.start)"
             " FROM dj_position ps JOIN dj_organization o ON o.id = ps.org_id"
             f" LEFT JOIN dj_training t ON t.person_id = ps.person_id AND t.kind IN {kinds_sql}"
             " AND t.date >= ps.start"
@@ -122,9 +126,11 @@ class TrainingAfterOffice(Kind):
                 ctx.param(ctx.as_of),
             ],
         )
-        for person_id, org_id, role, start, first, ids in rows:
-            start, first = a_date(start), to_date(first)
+        for person_id, org_id, role, start, first, ids, prev_end in rows:
+            start, first, prev_end = a_date(start), to_date(first), to_date(prev_end)
             ctx.evaluated.add(("person", person_id))
+            if prev_end is not None and (start - prev_end).days <= 1:
+                continue  # back-to-back with the same post (re-elected): not new in office
             person = ctx.people[person_id]
             org = ctx.orgs[org_id]
             evidence = [f"{person.ext_id}:{role}@{org.ext_id}/{start.isoformat()}"]

@@ -35,8 +35,10 @@ ROLE_LABELS = dict(PositionRole.choices)
 ORGAN_LEVEL = ("organ_committee", "general_branch", "branch")
 
 
-def full_members_on(ctx: Context, day: date, *, full_time_workers: bool = False) -> dict[int, int]:
-    """Full members (or full-time party workers among members) per org on `day`.
+def full_members_on(
+    ctx: Context, day: date, *, full_time_workers: bool = False, all_members: bool = False
+) -> dict[int, int]:
+    """Full members (or full-time party workers among members, or all members) per org.
 
     People without transfers count in their own org; the few with transfers through
     their membership spans (see frequency.full_member_counts).
@@ -44,6 +46,8 @@ def full_members_on(ctx: Context, day: date, *, full_time_workers: bool = False)
     cond = full_member_on("p", "%s")
     if full_time_workers:
         cond = f"{member_on('p', '%s')} AND p.party_worker = 'full_time'"
+    elif all_members:
+        cond = member_on("p", "%s")
     moved = f"{cond} AND {covers('s', '%s')}"
     sql = (
         f"WITH {TRANSFER_SPANS_CTE} SELECT p.org_id, COUNT(*) FROM dj_person p WHERE {cond}"
@@ -115,6 +119,15 @@ class Standing(Kind):
 
 @register
 class OrgTypeBySize(Standing):
+    """The department's organ-level organisation has the type its size calls for.
+
+    机关条例 第五、六条 count 机关党员 (probationary members included) for the organ
+    committee (100) and general branch (50); 第七条 counts 正式党员 for a branch (3):
+    `full_members_only` lists the types whose threshold counts full members. An
+    organisation of a larger type than the size calls for may be set up with the higher
+    organisation's approval: a warning asking for it. A smaller one is a violation.
+    """
+
     name = "org_type_by_size"
     params_schema = {
         "type": "object",
@@ -124,7 +137,11 @@ class OrgTypeBySize(Standing):
                 "properties": {t: S_COUNT for t in ORGAN_LEVEL},
                 "required": list(ORGAN_LEVEL),
                 "additionalProperties": False,
-            }
+            },
+            "full_members_only": {
+                "type": "array",
+                "items": {"enum": list(ORGAN_LEVEL)},
+            },
         },
         "required": ["thresholds"],
         "additionalProperties": False,
@@ -135,12 +152,19 @@ class OrgTypeBySize(Standing):
         if not groups:
             return
         day = ctx.check_day
-        totals = ctx.subtree_totals(full_members_on(ctx, day), groups)
+        full = ctx.subtree_totals(full_members_on(ctx, day), groups)
+        everyone = ctx.subtree_totals(full_members_on(ctx, day, all_members=True), groups)
         th = rule.params["thresholds"]
+        full_only = set(rule.params.get("full_members_only", ["branch"]))
         order = sorted(ORGAN_LEVEL, key=lambda t: -th[t])
+        rank = {t: i for i, t in enumerate(order)}  # 0: the largest type
         for g in groups:
-            n = int(totals.get(g.pk, 0))
-            expected = next((t for t in order if n >= th[t]), None)
+            n_full, n_all = int(full.get(g.pk, 0)), int(everyone.get(g.pk, 0))
+
+            def count(t: str, n_full: int = n_full, n_all: int = n_all) -> int:
+                return n_full if t in full_only else n_all
+
+            expected = next((t for t in order if count(t) >= th[t]), None)
             children = [
                 o
                 for o in ctx.orgs.values()
@@ -150,6 +174,22 @@ class OrgTypeBySize(Standing):
             actual = children[0].type if children else None
             if expected == actual or expected is None:
                 continue
+            size = f"有党员 {n_all} 名（其中正式党员 {n_full} 名）"
+            evidence = [g.ext_id, *(c.ext_id for c in children[:1])]
+            if actual is not None and rank[actual] < rank[expected]:
+                f = _violation(
+                    ctx,
+                    rule,
+                    g.pk,
+                    expected,
+                    actual,
+                    f"{g.name} {size}，按人数应设{ORG_LABELS[expected]}，现设"
+                    f"{children[0].name}（{ORG_LABELS[actual]}），须经上级党组织批准，请核实批准情况",
+                    evidence,
+                )
+                f.severity = "warning"
+                yield f
+                continue
             shown = f"{children[0].name}（{ORG_LABELS[actual]}）" if actual else "未设机关党组织"
             yield _violation(
                 ctx,
@@ -157,8 +197,8 @@ class OrgTypeBySize(Standing):
                 g.pk,
                 expected,
                 actual or "none",
-                f"{g.name} 有正式党员 {n} 名，应设{ORG_LABELS[expected]}，现为{shown}",
-                [g.ext_id, *(c.ext_id for c in children[:1])],
+                f"{g.name} {size}，应设{ORG_LABELS[expected]}，现为{shown}",
+                evidence,
             )
 
 

@@ -1,4 +1,9 @@
-"""term_due: the next election falls due when a term ends (换届)."""
+"""term_due: the next election falls due when a term ends (换届).
+
+`default_years` is the term the regulation sets per organisation type (机关党委 5 years,
+党总支 and 党支部 3): the election falls due by it even where a longer term is recorded,
+and a recorded term longer than the type's is reported (a warning asking to check it).
+"""
 
 from __future__ import annotations
 
@@ -44,11 +49,32 @@ class TermDue(Kind):
             elected = to_date(elected)
             if org_id not in latest or elected > latest[org_id][0]:
                 latest[org_id] = (elected, int(years))
-        for org_id, (elected, years) in latest.items():
+        by_type = rule.params.get("default_years") or {}
+        for org_id, (elected, recorded) in latest.items():
             org = ctx.orgs.get(org_id)
             if org is None or not org.exists_on(min(day, ctx.year_end)):
                 continue
             ctx.evaluated.add(("organization", org_id))
+            ext = org.ext_id
+            term_ref = f"{ext}@{elected.isoformat()}"
+            # The regulation's term for the type: the election is due by it, and a longer
+            # recorded term is itself a finding (a warning: "一般" allows an approved one).
+            years = min(recorded, by_type.get(org.type, recorded))
+            if recorded > years:
+                yield rule.finding(
+                    subject=ctx.org_subject(org_id),
+                    period=str(ctx.year),
+                    severity="warning",
+                    required=years,
+                    actual=recorded,
+                    due=add_years(elected, years),
+                    evidence=[term_ref],
+                    message=(
+                        f"{org.name} 本届任期（{elected.isoformat()} 选举）登记为 {recorded} 年"
+                        f"，长于规定的 {years} 年，请核实；换届时间按 {years} 年计算"
+                    ),
+                    org=ctx.org_ref(org_id),
+                )
             due = add_years(elected, years)
             if due <= day:
                 severity = "violation"
@@ -61,7 +87,6 @@ class TermDue(Kind):
                 msg = f"{org.name} 本届任期将于 {due.isoformat()} 届满，请做好换届准备"
             else:
                 continue
-            ext = org.ext_id
             yield rule.finding(
                 subject=ctx.org_subject(org_id),
                 period=f"{elected.isoformat()}/{due.isoformat()}",
@@ -69,7 +94,7 @@ class TermDue(Kind):
                 required=years * 12,
                 actual=months_between(elected, day),
                 due=due,
-                evidence=[f"{ext}@{elected.isoformat()}"],
+                evidence=[term_ref],
                 message=msg,
                 org=ctx.org_ref(org_id),
             )

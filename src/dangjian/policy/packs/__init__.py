@@ -151,8 +151,9 @@ def _load(path: Path) -> Pack:
         period = raw.get("period", "year")
         if period not in kind.periods:
             raise PackError(f"{where}: period: 规则类型 {kind.name} 不支持周期 {period!r}")
-        if raw.get("replaces") and base is None:
-            raise PackError(f"{where}: replaces: 本规定包没有 extends，无可替代的规则")
+        for key in ("replaces", "adds_to"):
+            if raw.get(key) and base is None:
+                raise PackError(f"{where}: {key}: 本规定包没有 extends，无可替代或并行的规则")
         citation = dict(raw["citation"])
         citation.setdefault("document", data["document"]["title"])
         own.append(
@@ -168,6 +169,8 @@ def _load(path: Path) -> Pack:
                 reminder_days=int(raw.get("reminder_days", 0)),
                 note=raw.get("note", ""),
                 replaces=list(raw.get("replaces") or []),
+                adds_to=list(raw.get("adds_to") or []),
+                severity=raw.get("severity", "violation"),
             )
         )
 
@@ -198,26 +201,62 @@ def obligation_key(rule: Rule) -> tuple[Any, ...]:
     return (rule.kind, subject, kind.measure_key(rule.params))
 
 
+def _qualify(base: Pack | None, rid: str) -> str:
+    return rid if "/" in rid else f"{base.id if base else ''}/{rid}"
+
+
+def _lowers(rule: Rule, base_rule: Rule) -> bool:
+    """`rule` asks less than `base_rule` of the same thing: a lower minimum per the same period."""
+    if rule.kind != base_rule.kind or rule.period != base_rule.period:
+        return False
+    mine, theirs = rule.params.get("min"), base_rule.params.get("min")
+    if not isinstance(mine, int | float) or not isinstance(theirs, int | float):
+        return False
+    return mine < theirs
+
+
 def _effective(name: str, base: Pack | None, own: list[Rule]) -> list[Rule]:
+    """The base's rules less those replaced, plus the pack's own.
+
+    Precedence: a local pack never lowers a national minimum. A local rule with a lower
+    figure for the same obligation may not `replace` the base rule; it `adds_to` it, and
+    both stay in force (the engine merges their findings per subject and period).
+    """
     inherited = list(base.rules) if base is not None else []
+    by_qid = {r.qualified_id: r for r in inherited}
     replaced: set[str] = set()
+    beside: dict[str, set[str]] = {}  # rule qid -> base rules it adds to (and back)
     for rule in own:
         for rep in rule.replaces:
-            qid = rep if "/" in rep else f"{base.id if base else ''}/{rep}"
-            if not any(r.qualified_id == qid for r in inherited):
+            qid = _qualify(base, rep)
+            if qid not in by_qid:
                 raise PackError(f"{name}: rule {rule.id}: replaces: 基础规定包中没有规则 {rep!r}")
+            if _lowers(rule, by_qid[qid]):
+                raise PackError(
+                    f"{name}: rule {rule.id}: replaces: 地方规定不得降低全国性规定 {qid} 的"
+                    f"最低要求（{by_qid[qid].params['min']}），应改用 adds_to 与之并行"
+                )
             replaced.add(qid)
+        qualified = []
+        for add in rule.adds_to:
+            qid = _qualify(base, add)
+            if qid not in by_qid:
+                raise PackError(f"{name}: rule {rule.id}: adds_to: 基础规定包中没有规则 {add!r}")
+            qualified.append(qid)
+            beside.setdefault(rule.qualified_id, set()).add(qid)
+            beside.setdefault(qid, set()).add(rule.qualified_id)
+        rule.adds_to = qualified
     rules = [r for r in inherited if r.qualified_id not in replaced] + own
     keys: dict[tuple[Any, ...], Rule] = {}
     for rule in rules:
         key = obligation_key(rule)
         other = keys.get(key)
-        if other is not None:
+        if other is not None and other.qualified_id not in beside.get(rule.qualified_id, ()):
             raise PackError(
                 f"{name}: rule {rule.id}: replaces: 与规则 {other.qualified_id} 针对同一义务"
-                "（类型、对象、计量相同），须用 replaces 声明替代关系"
+                "（类型、对象、计量相同），须用 replaces 或 adds_to 声明二者关系"
             )
-        keys[key] = rule
+        keys.setdefault(key, rule)
     return rules
 
 
