@@ -137,15 +137,28 @@ def test_study_session_monthly_branch_or_its_cells():
     assert only(run(PACK, 2022), "study-session-monthly", "B1") == []
 
 
-def test_report_hearing_every_half_year():
-    pg, _ = dept()
-    activity(pg, "report_hearing", "2022-06-30")  # last day of H1
+def test_report_hearing_every_half_year_about_organ_and_discipline_committees():
+    """二 "每半年至少听取1次机关党委、机关纪委工作情况汇报": a hearing about a branch
+    does not count; each half year one about each of the two committees."""
+    pg, oc = dept()
+    dc = org("DC1", "discipline_committee", parent=pg)
+    br = org("B1", "branch", parent=oc)
+    activity(pg, "report_hearing", "2022-06-30", subject=oc)  # last day of H1
+    activity(pg, "report_hearing", "2022-06-30", subject=dc)
+    activity(pg, "report_hearing", "2022-07-10", subject=br)  # about a branch: not counted
     found = only(run(PACK, 2022), "report-hearing-half", "D1")
-    assert [(f.period, f.severity) for f in found] == [("2022-H2", "violation")]
-    assert [
+    assert sorted((f.period, f.evidence[0], f.severity) for f in found) == [
+        ("2022-H2", "DC1", "violation"),
+        ("2022-H2", "OC1", "violation"),
+    ]
+    assert found[0].source["quote"] == "每半年至少听取1次机关党委、机关纪委工作情况汇报"
+    assert sorted(
         f.severity for f in only(run(PACK, 2022, "2022-12-15"), "report-hearing-half", "D1")
-    ] == ["warning"]
-    activity(pg, "report_hearing", "2022-07-01")
+    ) == ["warning", "warning"]
+    activity(pg, "report_hearing", "2022-07-01", subject=oc)
+    found = only(run(PACK, 2022), "report-hearing-half", "D1")
+    assert [(f.period, f.evidence[0]) for f in found] == [("2022-H2", "DC1")]
+    activity(pg, "report_hearing", "2022-12-31", subject=dc)
     assert only(run(PACK, 2022), "report-hearing-half", "D1") == []
 
 

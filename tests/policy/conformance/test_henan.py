@@ -31,7 +31,7 @@ def test_pack_shape():
         "party-group-duty-report",
     }
     not_encoded = {c["clause"] for c in pack.coverage if "not_encoded" in c}
-    assert not_encoded == {"(十三)", "(十七)"}
+    assert not_encoded == {"(十三)", "(十七)", "(二十三)", "(三十二)"}
     # nothing local replaces a national rule: all national rules apply
     assert {r.qualified_id for r in load_pack("national").rules} <= {
         r.qualified_id for r in pack.rules
@@ -139,11 +139,16 @@ def test_field_research_behind_pace_warning():
     assert severities(run(PACK, 2022, "2022-07-02"), "leading-cadre-field-research") == ["warning"]
 
 
-def test_party_group_duty_report():
+def test_party_group_duty_report_is_a_reminder():
+    """(三十二) "落实下级党委(党组)向上一级党委(党组)报告党建工作制度" sets no frequency:
+    "yearly" is the pack's inference, so a missing report is a warning, not a violation."""
     pg = org("D1", "party_group")
     filing(pg, "duty_report", "2023-01-15", "2022")  # filed after the year: late
     found = only(run(PACK, 2022), "party-group-duty-report", "D1")
-    assert [(f.severity, f.source["clause"]) for f in found] == [("violation", "(三十二)")]
+    assert [(f.severity, f.source["clause"]) for f in found] == [("warning", "(三十二)")]
+    assert found[0].source["quote"] == "落实下级党委(党组)向上一级党委(党组)报告党建工作制度"
+    rule = load_pack(PACK).rule("henan-2015/party-group-duty-report")
+    assert rule is not None and rule.severity == "warning" and "推断" in rule.note
     filing(pg, "duty_report", "2022-12-31", "2022")
     assert only(run(PACK, 2022), "party-group-duty-report") == []
 

@@ -332,3 +332,12 @@ def test_probation_period():
         ("SLOW", "2021-03-01/2022-03-01", "violation"),
         ("TOOLONG", "2021-01-01/2023-01-01", "violation"),
     ]
+
+
+def test_dues_rate_cites_the_clauses_that_set_the_rates():
+    from dangjian.policy.packs import load_pack
+
+    rule = load_pack("national").rule("national/dues-rate")
+    assert rule is not None
+    assert rule.citation["clause"] == "第二条、第五条、第六条"
+    assert rule.citation["quote"].startswith("在职党员: ≤3000 元 0.5%")

@@ -143,17 +143,56 @@ def test_branch_work_report_each_quarter():
     assert [(f.period, f.severity) for f in found] == [("2022-Q2", "warning")]
 
 
-def test_work_committee_inspects_each_department_each_quarter():
+Q_QUOTE = "各级党委(党组)和区直机关工委要建立“季度督查、半年讲评、全年考核”制度"
+
+
+def test_work_committee_one_inspection_round_each_quarter():
+    """季度督查: at least one inspection round a quarter (by sampling), not every department."""
     wc = org("W1", "work_committee")
     d1, _ = dept("D1", "OC1", parent=wc)
-    d2, _ = dept("D2", "OC2", parent=wc)
-    for q_end in ("2022-03-31", "2022-06-30", "2022-09-30", "2022-12-31"):
+    dept("D2", "OC2", parent=wc)
+    for q_end in ("2022-03-31", "2022-06-30", "2022-12-31"):  # only D1 sampled
         activity(wc, "inspection", q_end, subject=d1)
-    activity(wc, "inspection", "2022-02-01", subject=d2)
-    activity(wc, "inspection", "2022-05-01", subject=d2)
-    activity(wc, "inspection", "2022-10-01", subject=d2)
     found = only(run(PACK, 2022), "work-committee-quarterly-inspection", "W1")
-    assert [(f.period, f.evidence[0]) for f in found] == [("2022-Q3", "D2")]
+    assert [(f.period, f.actual, f.severity) for f in found] == [("2022-Q3", 0, "violation")]
+    assert found[0].source["quote"] == Q_QUOTE
+    activity(wc, "inspection", "2022-07-01")  # Q3's first day
+    assert only(run(PACK, 2022), "work-committee-quarterly-inspection") == []
+
+
+def test_party_group_inspection_each_quarter_by_it_or_its_organ_committee():
+    """The 党委(党组) half of 季度督查."""
+    pg, oc = dept()
+    activity(pg, "inspection", "2022-02-01")
+    activity(oc, "inspection", "2022-05-01")  # by its organ committee: counts
+    activity(pg, "inspection", "2022-12-31")
+    found = only(run(PACK, 2022), "party-group-quarterly-inspection", "D1")
+    assert [(f.period, f.severity) for f in found] == [("2022-Q3", "violation")]
+    assert found[0].source["quote"] == Q_QUOTE
+    activity(oc, "inspection", "2022-09-30")
+    assert only(run(PACK, 2022), "party-group-quarterly-inspection") == []
+
+
+def test_yearly_assessment_of_each_department():
+    """全年考核: each department has a party-building assessment for the year."""
+    pg, _ = dept()
+    assert severities(run(PACK, 2022), "work-committee-yearly-assessment", "D1") == ["violation"]
+    assert severities(run(PACK, 2022, "2022-12-01"), "work-committee-yearly-assessment") == [
+        "warning"
+    ]
+    assert severities(run(PACK, 2022, "2022-11-30"), "work-committee-yearly-assessment") == []
+    assessment(pg, 2022, "party_building", "fair")
+    assert only(run(PACK, 2022), "work-committee-yearly-assessment") == []
+
+
+def test_committee_hears_organ_party_building_twice_a_year_as_a_reminder():
+    wc = org("W1", "work_committee")
+    filing(wc, "work_report", "2022-06-30", "2022")
+    found = only(run(PACK, 2022), "work-committee-report-to-committee", "W1")
+    assert [(f.required, f.actual, f.severity) for f in found] == [(2, 1, "warning")]
+    assert "每年至少2次听取机关党建工作情况的汇报" in found[0].source["quote"]
+    filing(wc, "work_report", "2022-12-20", "2022")
+    assert only(run(PACK, 2022), "work-committee-report-to-committee") == []
 
 
 def test_secretary_not_excellent_when_branch_not_excellent():
@@ -184,25 +223,62 @@ def test_secretary_rated_good_is_fine():
 
 
 @pytest.mark.parametrize(
-    ("rank_2021", "rank_2022", "fires"),
-    [(91, 100, True), (90, 100, False), (100, 90, False), (95, 91, True)],
+    ("rank_2021", "rank_2022", "out_of", "fires"),
+    [
+        (91, 100, 100, True),
+        (90, 100, 100, False),  # 90th of 100 is not in the bottom 10%
+        (100, 90, 100, False),
+        (95, 91, 100, True),
+        (3, 3, 12, False),  # third of twelve is not "bottom"
+        (11, 12, 12, True),  # 12 × 0.9 = 10.8: 11th and 12th are
+        (10, 12, 12, False),
+    ],
 )
-def test_two_years_in_the_bottom_ten(rank_2021, rank_2022, fires):
+def test_two_years_in_the_bottom_share(rank_2021, rank_2022, out_of, fires):
+    """连续两年排名靠后…严肃问责: bottom 10% (the pack's stated share), and a warning
+    asking for a decision (履责不实、落实不力、问题突出 are not in the records)."""
     pg, _ = dept()
-    assessment(pg, 2021, "party_building", "fair", rank=rank_2021, out_of=100)
-    assessment(pg, 2022, "party_building", "fair", rank=rank_2022, out_of=100)
+    assessment(pg, 2021, "party_building", "fair", rank=rank_2021, out_of=out_of)
+    assessment(pg, 2022, "party_building", "fair", rank=rank_2022, out_of=out_of)
     found = only(run(PACK, 2022), "party-group-ranking-accountability", "D1")
-    assert [f.severity for f in found] == (["violation"] if fires else [])
+    assert [f.severity for f in found] == (["warning"] if fires else [])
+    if found:
+        assert "决定是否问责" in found[0].message
+        assert found[0].source["quote"].startswith("对在机关党建考核中连续两年排名靠后")
 
 
 def test_overdue_election_blocks_award():
+    """凡不按期换届的,不能评先评优: even when the election was held late in the year."""
     br = org("B1", "branch")
-    term(br, "2019-06-30", 3)  # due 2022-06-30, never renewed
+    term(br, "2019-06-30", 3)  # due 2022-06-30
     assessment(br, 2022, "party_building", "excellent")
     found = only(run(PACK, 2022), "overdue-election-no-award", "B1")
     assert [(f.actual, f.severity) for f in found] == [("excellent", "violation")]
-    term(br, "2022-07-15", 3)  # elected, late but before the year's end
-    assert only(run(PACK, 2022), "overdue-election-no-award") == []
+    assert found[0].source["quote"] == "明确基层党组织凡不按期换届的,不能评先评优"
+    term(br, "2022-07-15", 3)  # elected, but late: still barred that year
+    found = only(run(PACK, 2022), "overdue-election-no-award", "B1")
+    assert [f.severity for f in found] == ["violation"]
+    assert "2022-07-15" in found[0].message
+    # and not the next year, when it was never overdue
+    assessment(br, 2023, "party_building", "excellent")
+    assert only(run(PACK, 2023), "overdue-election-no-award") == []
+
+
+@pytest.mark.parametrize(("elected", "fires"), [("2022-06-30", False), ("2022-07-01", True)])
+def test_election_on_the_due_day_is_on_time(elected, fires):
+    br = org("B1", "branch")
+    term(br, "2019-06-30", 3)  # due 2022-06-30
+    term(br, elected, 3)
+    assessment(br, 2022, "party_building", "excellent")
+    assert bool(only(run(PACK, 2022), "overdue-election-no-award")) is fires
+
+
+def test_overdue_from_last_year_until_january_bars_this_year():
+    br = org("B1", "branch")
+    term(br, "2018-10-01", 3)  # due 2021-10-01
+    term(br, "2022-01-10", 3)  # overdue through 2022-01-09
+    assessment(br, 2022, "party_building", "excellent")
+    assert bool(only(run(PACK, 2022), "overdue-election-no-award")) is True
 
 
 def test_overdue_election_without_award_is_not_this_rule():

@@ -62,6 +62,18 @@ def test_party_lesson_every_member():
     assert subjects(run(Y, 2022), "party-lesson-member") == [("P2", "2022", "violation")]
 
 
+@pytest.mark.parametrize(("employment", "fires"), [("retired", False), ("in_service", True)])
+def test_party_lesson_every_serving_member_not_retired(employment, fires):
+    """§5 "每名党员干部每年至少讲1次以上党课": every member in service (in an organ every
+    member is a cadre), not retired members (离退休党员 are not 党员干部 in service)."""
+    br = org("B1", "branch")
+    person(br, "P1", employment=employment)
+    found = only(run(Y, 2022), "party-lesson-member")
+    assert [f.subject["id"] for f in found] == (["P1"] if fires else [])
+    if found:
+        assert found[0].source["quote"] == "每名党员干部每年至少讲1次以上党课"
+
+
 def test_term_election_replaces_national():
     br = org("B1", "branch")
     term(br, "2020-01-01", 3)  # ends the day after as_of

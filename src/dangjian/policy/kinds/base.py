@@ -14,6 +14,7 @@ REGISTRY: dict[str, Kind] = {}
 
 PERSON_SELECTORS = (
     "members",
+    "serving_members",
     "full_members",
     "leading_cadres",
     "leadership_team",
@@ -190,6 +191,8 @@ def people_cte(ctx: Context, rule: Rule) -> tuple[str, list[Any]]:
     params: list[Any] = []
     if selector == "full_members":
         inner.append("p.status = 'full'")
+    elif selector == "serving_members":
+        inner.append("p.employment <> 'retired'")
     elif selector == "leading_cadres":
         inner.append("p.leading_cadre = %s")
         params.append(True)
@@ -242,6 +245,7 @@ def people_cte(ctx: Context, rule: Rule) -> tuple[str, list[Any]]:
 def person_label(selector: str | None) -> str:
     return {
         "members": "党员",
+        "serving_members": "在职党员",
         "full_members": "正式党员",
         "leading_cadres": "党员领导干部",
         "leadership_team": "领导班子成员",

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
-from dangjian.oversight.models import Grade
-from dangjian.policy.context import Context, in_list, to_date
+from dangjian.oversight.models import AssessmentKind, Grade
+from dangjian.policy.context import Context, a_date, in_list, num_out
 from dangjian.policy.findings import Finding
-from dangjian.policy.kinds.base import ASSESSMENT_KINDS, ROLES, S_GRADES, Kind, Rule, register
+from dangjian.policy.kinds.base import (
+    ASSESSMENT_KINDS,
+    ORG_TYPES,
+    ROLES,
+    S_GRADES,
+    Kind,
+    Rule,
+    register,
+)
 from dangjian.policy.periods import add_years
 
 GRADE_LABELS = dict(Grade.choices)
+ASSESSMENT_LABELS = dict(AssessmentKind.choices)
 
 
 def _grades(
@@ -107,10 +117,9 @@ class RankingStreak(YearKind):
         "properties": {
             "assessment": {"enum": list(ASSESSMENT_KINDS)},
             "bottom_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-            "bottom_count": {"type": "integer", "minimum": 1},
             "years": {"type": "integer", "minimum": 2},
         },
-        "required": ["assessment", "years"],
+        "required": ["assessment", "bottom_share", "years"],
         "additionalProperties": False,
     }
 
@@ -121,12 +130,13 @@ class RankingStreak(YearKind):
         years = list(range(ctx.year - p["years"] + 1, ctx.year + 1))
         grades = _grades(ctx, p["assessment"], years)
 
+        share = float(p["bottom_share"])
+
         def bottom(rank: int | None, out_of: int | None) -> bool:
+            # in the bottom `share` of those ranked: rank > out_of × (1 − share)
             if rank is None or not out_of:
                 return False
-            if p.get("bottom_count"):
-                return rank > out_of - p["bottom_count"]
-            return rank > out_of * (1 - p.get("bottom_share", 0.1))
+            return rank > round(out_of * (1 - share), 9)
 
         for org in ctx.orgs_of_types(rule.org_types):
             ctx.evaluated.add(("organization", org.pk))
@@ -139,12 +149,16 @@ class RankingStreak(YearKind):
             yield rule.finding(
                 subject=ctx.org_subject(org.pk),
                 period=f"{years[0]}-01-01/{ctx.year}-12-31",
-                severity="violation",
+                severity="warning",
                 required=f"not_bottom_{p['years']}_years",
                 actual="bottom",
                 due=ctx.year_end,
                 evidence=[org.ext_id],
-                message=f"{org.name} 连续 {p['years']} 年考核排名靠后（{ranks}），应予问责",
+                message=(
+                    f"{org.name} 连续 {p['years']} 年考核排名靠后（{ranks}，后"
+                    f"{num_out(share * 100)}%），请认定是否属于履责不实、落实不力、问题突出"
+                    "，决定是否问责"
+                ),
                 org=ctx.org_ref(org.pk),
             )
 
@@ -155,7 +169,15 @@ class AwardRequiresElection(YearKind):
     key_params = ("assessment",)
     params_schema = {
         "type": "object",
-        "properties": {"assessment": {"enum": list(ASSESSMENT_KINDS)}, "award_grades": S_GRADES},
+        "properties": {
+            "assessment": {"enum": list(ASSESSMENT_KINDS)},
+            "award_grades": S_GRADES,
+            "default_years": {
+                "type": "object",
+                "propertyNames": {"enum": list(ORG_TYPES)},
+                "additionalProperties": {"type": "integer", "minimum": 1},
+            },
+        },
         "required": ["assessment", "award_grades"],
         "additionalProperties": False,
     }
@@ -170,20 +192,24 @@ class AwardRequiresElection(YearKind):
             "SELECT t.org_id, t.elected_on, t.years FROM dj_term t WHERE t.elected_on <= %s",
             [ctx.param(ctx.year_end)],
         )
-        latest: dict[int, tuple] = {}
+        terms: dict[int, list[tuple[date, int]]] = {}
         for org_id, elected, years in rows:
-            elected = to_date(elected)
-            if org_id not in latest or elected > latest[org_id][0]:
-                latest[org_id] = (elected, int(years))
+            terms.setdefault(org_id, []).append((a_date(elected), int(years)))
+        by_type = p.get("default_years") or {}
         for org_id, org in orgs.items():
             ctx.evaluated.add(("organization", org_id))
             g = grades.get((org_id, ctx.year))
-            if g is None or g[0] not in p["award_grades"] or org_id not in latest:
+            if g is None or g[0] not in p["award_grades"] or org_id not in terms:
                 continue
-            elected, years = latest[org_id]
-            due = add_years(elected, years)
-            if due > ctx.year_end:
+            late = self._late_in_year(ctx, sorted(terms[org_id]), by_type.get(org.type))
+            if late is None:
                 continue
+            elected, due, next_elected = late
+            when = (
+                f"，至 {next_elected.isoformat()} 才换届"
+                if next_elected is not None
+                else "，至年底仍未换届"
+            )
             yield rule.finding(
                 subject=ctx.org_subject(org_id),
                 period=str(ctx.year),
@@ -193,8 +219,65 @@ class AwardRequiresElection(YearKind):
                 due=ctx.year_end,
                 evidence=[org.ext_id, f"{org.ext_id}@{elected.isoformat()}"],
                 message=(
-                    f"{org.name} 任期已于 {due.isoformat()} 届满未换届"
+                    f"{org.name} 任期已于 {due.isoformat()} 届满{when}，未按期换届"
                     f"，{ctx.year}年不应评为{GRADE_LABELS.get(g[0], g[0])}"
                 ),
                 org=ctx.org_ref(org_id),
+            )
+
+    @staticmethod
+    def _late_in_year(
+        ctx: Context, terms: list[tuple[date, int]], type_years: int | None
+    ) -> tuple[date, date, date | None] | None:
+        """The term whose election was overdue on some day of the year, if any:
+        (elected_on, due, next election or None). Overdue: from the due day until the
+        next election, when that comes after the due day."""
+        for i, (elected, years) in enumerate(terms):
+            due = add_years(elected, min(years, type_years or years))
+            nxt = terms[i + 1][0] if i + 1 < len(terms) else None
+            if due > ctx.year_end or (nxt is not None and nxt <= due):
+                continue
+            if nxt is None or nxt > ctx.year_start:
+                return elected, due, nxt
+        return None
+
+
+@register
+class AssessedYearly(YearKind):
+    """Each organisation has an `assessment` record for the year (全年考核)."""
+
+    name = "assessed_yearly"
+    key_params = ("assessment",)
+    params_schema = {
+        "type": "object",
+        "properties": {"assessment": {"enum": list(ASSESSMENT_KINDS)}},
+        "required": ["assessment"],
+        "additionalProperties": False,
+    }
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        if not self.year_open(ctx):
+            return
+        kind = rule.params["assessment"]
+        grades = _grades(ctx, kind, [ctx.year])
+        label = ASSESSMENT_LABELS.get(kind, kind)
+        for org in ctx.orgs_of_types(rule.org_types):
+            if not org.exists_during(ctx.year_start, ctx.check_day):
+                continue
+            ctx.evaluated.add(("organization", org.pk))
+            if (org.pk, ctx.year) in grades:
+                continue
+            sev = ctx.judge(ctx.year_start, ctx.year_end, 0, 1, rule.reminder_days)
+            if sev is None:
+                continue
+            yield rule.finding(
+                subject=ctx.org_subject(org.pk),
+                period=str(ctx.year),
+                severity=sev,
+                required=1,
+                actual=0,
+                due=ctx.year_end,
+                evidence=[org.ext_id],
+                message=f"{org.name} {ctx.year}年没有{label}记录",
+                org=ctx.org_ref(org.pk),
             )

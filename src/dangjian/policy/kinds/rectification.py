@@ -8,8 +8,11 @@ year; each step's deadline is worked out in Python from the step before it:
 - 整改完成 by the 整改期限 (`due_on`, set at 交办; none set: not judged);
 - 回访反馈 within `revisit_within_days` of 整改完成.
 
-A step that came late, or whose deadline passed on `as_of` without it, is a
-violation; one still open and due within `reminder_days` is a warning. Steps are
+整改完成 late (or missing after its recorded 整改期限) is a violation. The other
+steps' day limits are the pack's own choice (the document gives none): a step late
+or overdue against them is a warning (a reminder), and 核实 is not judged at all for
+an item rectified by its recorded deadline. A step still open and due within
+`reminder_days` is a warning. Steps are
 reported when their deadline falls in the year, or while still missing on `as_of`
 (an overdue step from an earlier year stays a violation). A later step is judged
 only once the step it counts from is recorded.
@@ -83,7 +86,9 @@ class RectificationLoop(Kind):
             steps: list[tuple[str, date, date, date | None]] = [
                 ("assign", found, found + timedelta(days=days["assign"]), assigned)
             ]
-            if assigned is not None:
+            fixed_in_time = due is not None and rectified is not None and rectified <= due
+            if assigned is not None and not fixed_in_time:
+                # rectified by the deadline recorded at 交办: how long 核实 took is moot
                 steps.append(
                     ("verify", assigned, assigned + timedelta(days=days["verify"]), verified)
                 )
@@ -122,12 +127,15 @@ class RectificationLoop(Kind):
         # The pack sets these deadlines in days, so days are the rule's own unit here.
         allowed = (deadline - start).days
         what = f"{org.name}整改事项“{title}”{STEP_NAMES[step]}"
+        # Only the 整改期限 recorded at 交办 is a deadline the records set; the other steps'
+        # day limits are the pack's choice (the text gives none): reminders, not violations.
+        late = "warning" if step != "rectify" else "violation"
         if done is not None:
-            severity = "violation"
+            severity = late
             actual = (done - start).days
             msg = f"{what}于 {done.isoformat()} 完成，晚于期限 {deadline.isoformat()}"
         elif deadline < ctx.as_of:
-            severity = "violation"
+            severity = late
             actual = (ctx.as_of - start).days
             msg = f"{what}已逾期（期限 {deadline.isoformat()}），尚未登记"
         elif (deadline - ctx.as_of).days <= rule.reminder_days:
