@@ -347,3 +347,35 @@ def test_queries_do_not_grow_with_data():
     large = count_queries(PACK)
     assert small == large
     assert large <= 4 * len(load_pack(PACK).rules)
+
+
+def test_dual_org_life_of_leading_cadres():
+    """三 "党员领导干部带头落实双重组织生活制度，积极参加所在党支部、党小组的组织生活"."""
+    br = org("B1", "branch")
+    other = org("B2", "branch")
+    cadre = person(br, "M1", leading_cadre=True)
+    activity(other, "org_life_meeting", "2022-11-01", attendees=[cadre])  # not own branch
+    found = only(run(PACK, 2022), "dual-org-life")
+    assert [(f.subject["id"], f.severity) for f in found] == [("M1", "violation")]
+    assert found[0].source["clause"] == "三"
+    activity(br, "org_life_meeting", "2022-12-31", attendees=[cadre])
+    assert only(run(PACK, 2022), "dual-org-life") == []
+
+
+def test_party_group_deputy_is_organ_deputy():
+    """五 "党组（党委）副书记任机关党组织副书记"."""
+    pg, oc = dept()
+    d = person(oc, "M1")
+    position(d, pg, "deputy_secretary", "2020-01-01")
+    found = only(run(PACK, 2022), "deputy-concurrent")
+    assert [(f.subject["id"], f.evidence) for f in found] == [("D1", ["M1"])]
+    assert found[0].source["quote"] == "党组（党委）副书记任机关党组织副书记"
+    position(d, oc, "deputy_secretary", "2020-01-01")
+    assert only(run(PACK, 2022), "deputy-concurrent") == []
+
+
+def test_every_obligation_of_section_five_is_listed():
+    pack = load_pack(PACK)
+    five = [c["obligation"] for c in pack.coverage if c["clause"] == "五"]
+    assert any("机关纪委书记由机关党委副书记担任" in o for o in five)
+    assert any("副书记任机关党组织副书记" in o for o in five)

@@ -180,3 +180,51 @@ def test_queries_do_not_grow_with_data():
     large = count_queries(PACK)
     assert small == large
     assert large <= 4 * len(load_pack(PACK).rules)
+
+
+def test_dual_org_life_of_leading_cadres():
+    """3 "党员领导干部带头过好双重组织生活"."""
+    br = org("B1", "branch")
+    cadre = person(br, "M1", leading_cadre=True)
+    found = only(run(PACK, 2022), "dual-org-life")
+    assert [(f.subject["id"], f.severity) for f in found] == [("M1", "violation")]
+    assert found[0].source["quote"] == "党员领导干部带头过好双重组织生活"
+    activity(br, "org_life_meeting", "2022-12-31", attendees=[cadre])
+    assert only(run(PACK, 2022), "dual-org-life") == []
+
+
+def test_organ_committee_member_attends_branch_org_life_meeting():
+    """3 "机关党委委员列席指导支部组织生活会"."""
+    pg = org("D1", "party_group")
+    oc = org("OC1", "organ_committee", parent=pg)
+    br = org("B1", "branch", parent=oc)
+    lone = org("B2", "branch", parent=pg)  # not under an organ committee: not checked
+    plain = person(br, "M1")
+    committee = person(oc, "M2")
+    position(committee, oc, "committee_member", "2020-01-01")
+    activity(br, "org_life_meeting", "2022-11-01", attendees=[plain], ext_id="OL1")
+    activity(lone, "org_life_meeting", "2022-11-01", attendees=[])
+    found = only(run(PACK, 2022), "organ-committee-attends-org-life")
+    assert [(f.subject["id"], f.actual, f.evidence) for f in found] == [("B1", 0, ["OL1"])]
+    assert found[0].source["quote"] == "机关党委委员列席指导支部组织生活会"
+    activity(br, "org_life_meeting", "2022-12-20", attendees=[plain, committee])
+    assert only(run(PACK, 2022), "organ-committee-attends-org-life") == []
+
+
+def test_no_org_life_meeting_is_the_national_rule_not_this_one():
+    pg = org("D1", "party_group")
+    oc = org("OC1", "organ_committee", parent=pg)
+    org("B1", "branch", parent=oc)
+    report = run(PACK, 2022)
+    assert only(report, "organ-committee-attends-org-life") == []
+    assert [f.subject["id"] for f in only(report, "org-life-meeting-yearly")] == ["B1"]
+
+
+def test_party_group_secretary_lesson_one_finding_beside_national():
+    pg = org("D1", "party_group")
+    s = person(pg, "S1")
+    position(s, pg, "secretary", "2020-01-01")
+    report = run(PACK, 2022)
+    found = only(report, "secretary-lesson") + only(report, "party-committee-secretary-lesson")
+    assert [f.subject["id"] for f in found] == ["S1"]
+    assert "同时未达到" in found[0].message

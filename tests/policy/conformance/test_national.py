@@ -341,3 +341,138 @@ def test_dues_rate_cites_the_clauses_that_set_the_rates():
     assert rule is not None
     assert rule.citation["clause"] == "第二条、第五条、第六条"
     assert rule.citation["quote"].startswith("在职党员: ≤3000 元 0.5%")
+
+
+@pytest.mark.parametrize(("present", "expected"), [(5, []), (4, ["warning"])])
+def test_branch_assembly_quorum(present, expected):
+    """第十一条 "半数以上有表决权的党员到会": of 10 full members (probationary members have
+    no vote), 5 present is half (以上 includes it); 4 is short — a warning, as the records
+    do not show whether a vote was taken."""
+    br = org("B1", "branch")
+    voters = members(br, 10)
+    prob = members(br, 3, status="probationary")
+    activity(br, "branch_assembly", "2022-03-15", attendees=voters[:present] + prob, ext_id="BA1")
+    found = only(run("national", 2022), "branch-assembly-quorum")
+    assert [f.severity for f in found] == expected
+    if found:
+        assert (found[0].required, found[0].actual, found[0].evidence) == (5, 4, ["BA1"])
+        assert found[0].source["quote"] == "半数以上有表决权的党员到会"
+
+
+def test_branch_has_a_secretary():
+    br = org("B1", "branch")
+    ppl = members(br, 3)
+    found = only(run("national", 2022), "branch-secretary")
+    assert [(f.subject["id"], f.severity) for f in found] == [("B1", "violation")]
+    assert found[0].source["quote"] == "党支部书记原则上由本单位党员主要负责人担任"
+    position(ppl[0], br, "secretary", "2020-01-01")
+    assert only(run("national", 2022), "branch-secretary") == []
+
+
+@pytest.mark.parametrize(("n", "expected"), [(50, []), (51, ["warning"])])
+def test_branch_at_most_50_members(n, expected):
+    """ "党支部党员人数一般不超过50人" (S): probationary members count; "一般" → a warning."""
+    br = org("B1", "branch")
+    members(br, n - 1)
+    members(br, 1, status="probationary")
+    found = only(run("national", 2022), "branch-size-max")
+    assert [f.severity for f in found] == expected
+    if found:
+        assert (found[0].required, found[0].actual) == (50, 51)
+        assert found[0].source["quote"] == "党支部党员人数一般不超过50人"
+
+
+@pytest.mark.parametrize(
+    ("last", "expected"),
+    [
+        ("2022-07-01", ["warning"]),  # six months come only on 2023-01-01
+        ("2022-06-30", ["violation"]),  # 6 months on 2022-12-30: six months running
+        ("2022-09-30", ["warning"]),  # 3 months
+        ("2022-10-01", []),
+    ],
+)
+def test_six_months_without_organisational_life(last, expected):
+    """第三十一条 "连续6个月不参加党的组织生活"."""
+    br = org("B1", "branch")
+    m = person(br, "P1")
+    other = person(br, "P2")
+    activity(br, "branch_assembly", last, attendees=[m])
+    activity(br, "theme_day", "2022-12-20", attendees=[other])
+    found = only(run("national", 2022), "org-life-absence")
+    assert [(f.subject["id"], f.severity) for f in found] == [("P1", s) for s in expected]
+    if found:
+        assert found[0].source["quote"] == "连续6个月不参加党的组织生活"
+
+
+def test_absence_counts_from_joining_and_speaking_counts():
+    br = org("B1", "branch")
+    person(br, "P1", joined_on="2022-06-01")  # joined 7 months before, never took part
+    person(br, "P3", joined_on="2022-08-01")  # 5 months: a reminder only
+    lecturer = person(br, "P2")
+    activity(br, "party_lesson", "2022-11-01", speaker=lecturer)  # speaking counts
+    found = only(run("national", 2022), "org-life-absence")
+    assert [(f.subject["id"], f.severity) for f in found] == [
+        ("P1", "violation"),
+        ("P3", "warning"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("born", "applied", "fires"),
+    [("2004-03-01", "2022-03-01", False), ("2004-03-02", "2022-03-01", True)],
+)
+def test_admission_at_eighteen_or_older(born, applied, fires):
+    """ "年满十八岁" (S): age on the day of application."""
+    br = org("B1", "branch")
+    person(br, "A1", status="applicant", birth_date=born, applied_on=applied)
+    found = only(run("national", 2022), "admission-age")
+    assert bool(found) is fires
+    if found:
+        assert (found[0].required, found[0].actual) == (18, 17)
+        assert found[0].source["quote"] == "年满十八岁"
+    # not the year of application: not checked
+    assert only(run("national", 2023), "admission-age") == []
+
+
+@pytest.mark.parametrize(("month", "fires"), [("2021-09", False), ("2021-08", True)])
+def test_back_payment_at_most_six_months(month, fires):
+    """第十二条 "补交党费的时间一般不得超过6个月": paid in March 2022 for September 2021
+    is six months back; for August 2021, seven."""
+    br = org("B1", "branch")
+    m = person(br, "P1")
+    due(m, month, 50, paid_on="2022-03-15")
+    found = only(run("national", 2022), "dues-back-payment")
+    assert bool(found) is fires
+    if found:
+        assert (found[0].required, found[0].actual) == (6, 7)
+        assert found[0].evidence == ["P1/2021-08"]
+        assert found[0].source["quote"] == "补交党费的时间一般不得超过6个月"
+
+
+@pytest.mark.parametrize("beside", [True, False])
+def test_discipline_secretary_is_organ_deputy_secretary(beside):
+    """第九条 "书记由机关党委副书记担任": the discipline committee beside or under it."""
+    pg = org("D1", "party_group")
+    oc = org("OC1", "organ_committee", parent=pg)
+    dc = org("DC1", "discipline_committee", parent=pg if beside else oc)
+    s = person(oc, "S1")
+    position(s, dc, "secretary", "2020-01-01")
+    found = only(run("national", 2022), "discipline-secretary-is-deputy")
+    assert [(f.subject["id"], f.evidence) for f in found] == [("DC1", ["S1"])]
+    assert found[0].source["quote"] == "书记由机关党委副书记担任"
+    position(s, oc, "deputy_secretary", "2020-01-01")
+    assert only(run("national", 2022), "discipline-secretary-is-deputy") == []
+
+
+def test_party_committee_secretary_gives_a_lesson():
+    """ "党委（党组）书记每年至少讲1次党课" (S)."""
+    pg = org("D1", "party_group")
+    br = org("B1", "branch", parent=pg)
+    s, plain = person(br, "S1"), person(br, "S2")
+    position(s, pg, "secretary", "2020-01-01")
+    position(plain, br, "secretary", "2020-01-01")  # a branch secretary: not this rule
+    found = only(run("national", 2022), "party-committee-secretary-lesson")
+    assert [(f.subject["id"], f.severity) for f in found] == [("S1", "violation")]
+    assert found[0].source["quote"] == "党委（党组）书记每年至少讲1次党课"
+    activity(br, "party_lesson", "2022-12-31", speaker=s)
+    assert only(run("national", 2022), "party-committee-secretary-lesson") == []

@@ -306,3 +306,17 @@ def test_yunnan_and_danyang_figures_differ_on_the_same_records():
     # danyang's 24 hours stands beside the national 32 (never lowers it): one finding each
     assert figures(dy, "training-hours-member") == [("L1", 32, 30), ("P1", 32, 20)]
     assert figures(dy, "training-hours-committee") == [("L1", 40, 30)]
+
+
+def test_branch_secretaries_duty_report_is_a_reminder():
+    """§15 "机关基层党组织书记向上一级党组织述职述责并接受评议考核": no frequency in the
+    text, so "yearly" is the pack's inference and a missing report is a warning."""
+    oc = org("OC1", "organ_committee")
+    br = org("B1", "branch", parent=oc)
+    gb = org("G1", "general_branch", parent=oc)
+    filing(gb, "duty_report", "2022-12-01", "2022")
+    found = only(run(Y, 2022), "duty-report-branch")
+    assert [(f.subject["id"], f.severity) for f in found] == [("B1", "warning")]
+    assert found[0].source["quote"] == "机关基层党组织书记向上一级党组织述职述责并接受评议考核"
+    filing(br, "duty_report", "2022-12-31", "2022")
+    assert only(run(Y, 2022), "duty-report-branch") == []

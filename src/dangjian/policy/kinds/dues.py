@@ -179,3 +179,73 @@ class DuesRate(Kind):
                 ),
                 org=ctx.org_ref(org_id),
             )
+
+
+@register
+class DuesBackPayment(Kind):
+    """Dues paid in the year for a month more than `max_months` months earlier
+    (补交党费的时间一般不得超过6个月): one finding per person, naming the months."""
+
+    name = "dues_back_payment"
+    subject = "person"
+    periods = ("year",)
+    params_schema = {
+        "type": "object",
+        "properties": {"max_months": S_COUNT},
+        "required": ["max_months"],
+        "additionalProperties": False,
+    }
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        if ctx.as_of < ctx.year_start:
+            return
+        most = int(rule.params["max_months"])
+        # One row per month of payment in the year: paid in month P, the month paid for
+        # is too old when it is before P minus `most` months (as first days of months).
+        rows_sql, params = [], []
+        for m in range(1, 13):
+            first = date(ctx.year, m, 1)
+            if first > ctx.as_of:
+                break
+            rows_sql.append("(%s, %s, %s)")
+            params += [
+                ctx.param(first),
+                ctx.param(min(month_end(first), ctx.as_of)),
+                ctx.param(add_months(first, -most)),
+            ]
+        where, wparams = ctx.path_like("o")
+        rows = ctx.query(
+            f"WITH pay(start_d, end_d, cutoff) AS (VALUES {', '.join(rows_sql)})"
+            " SELECT d.person_id, p.org_id, d.month, d.paid_on FROM dj_due d"
+            " JOIN pay ON d.paid_on >= pay.start_d AND d.paid_on <= pay.end_d"
+            " AND d.month < pay.cutoff"
+            " JOIN dj_person p ON p.id = d.person_id"
+            f" JOIN dj_organization o ON o.id = p.org_id WHERE {where}"
+            " ORDER BY d.person_id, d.month",
+            [*params, *wparams],
+        )
+        late: dict[int, tuple[int, list[tuple[date, date]]]] = {}
+        for person_id, org_id, month, paid_on in rows:
+            late.setdefault(person_id, (org_id, []))[1].append(
+                (to_date(month) or ctx.year_start, to_date(paid_on) or ctx.year_start)
+            )
+        for person_id, (org_id, items) in late.items():
+            ctx.evaluated.add(("person", person_id))
+            person = ctx.people[person_id]
+            worst = max(month_count(m, paid) - 1 for m, paid in items)
+            months = "、".join(f"{m.year}年{m.month}月" for m, _ in items[:6])
+            more = f"等 {len(items)} 个月" if len(items) > 6 else ""
+            yield rule.finding(
+                subject=ctx.person_subject(person_id),
+                period=str(ctx.year),
+                severity="violation",
+                required=most,
+                actual=worst,
+                due=max(paid for _, paid in items),
+                evidence=[f"{person.ext_id}/{m.strftime('%Y-%m')}" for m, _ in items],
+                message=(
+                    f"{person.name} 补交 {months}{more}的党费，最长补交 {worst} 个月前的党费"
+                    f"，超过 {most} 个月"
+                ),
+                org=ctx.org_ref(org_id),
+            )

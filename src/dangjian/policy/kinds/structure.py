@@ -411,7 +411,7 @@ class ConcurrentPost(Standing):
         "type": "object",
         "properties": {
             "role": {"enum": list(ROLES)},
-            "relation": {"enum": ["parent", "child"]},
+            "relation": {"enum": ["parent", "child", "parent_or_sibling"]},
             "related_types": S_ORG_TYPES,
             "parent_types": S_ORG_TYPES,  # same as relation: parent + related_types
             "also_roles": S_ROLES,
@@ -438,8 +438,20 @@ class ConcurrentPost(Standing):
                 held.add((org_id, person_id))
         related_types = set(p.get("related_types") or p["parent_types"])
         for o in orgs:
-            if p.get("relation", "parent") == "parent":
+            relation = p.get("relation", "parent")
+            if relation == "parent":
                 related = [ctx.orgs[o.parent_id]] if o.parent_id in ctx.orgs else []
+            elif relation == "parent_or_sibling":
+                # e.g. a discipline committee under its organ committee or beside it
+                related = [ctx.orgs[o.parent_id]] if o.parent_id in ctx.orgs else []
+                related += [
+                    c
+                    for c in ctx.orgs.values()
+                    if o.parent_id is not None
+                    and c.parent_id == o.parent_id
+                    and c.pk != o.pk
+                    and c.exists_on(day)
+                ]
             else:
                 related = [c for c in ctx.orgs.values() if c.parent_id == o.pk and c.exists_on(day)]
             related = [r for r in related if r.type in related_types]

@@ -1,0 +1,188 @@
+"""Kinds about members as the records show them (national rules of the 2014 细则,
+the 党员教育管理条例 and the 支部工作条例).
+
+- org_size_max: an organisation of the rule's types has at most `max` members (full and
+  probationary) on the check day.
+- absence_streak: a member has taken part in (attended, or spoken at) no activity of
+  `activity_kinds` for `violation_months` running up to the check day (`warning_months`
+  gives a reminder); counted from the later of their last participation and joining.
+- admission_age: a person whose application (`applied_on`, else `joined_on`) falls in
+  the year was at least `min_years` old on that day (needs `birth_date`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from dangjian.policy.context import Context, a_date, in_list, to_date
+from dangjian.policy.findings import Finding
+from dangjian.policy.kinds.base import (
+    S_ACTIVITY_KINDS,
+    S_COUNT,
+    Kind,
+    Rule,
+    people_cte,
+    register,
+)
+from dangjian.policy.kinds.frequency import KIND_LABELS
+from dangjian.policy.kinds.structure import ORG_LABELS, Standing, _violation, full_members_on
+from dangjian.policy.periods import add_months, months_between
+
+
+@register
+class OrgSizeMax(Standing):
+    name = "org_size_max"
+    params_schema = {
+        "type": "object",
+        "properties": {"max": S_COUNT},
+        "required": ["max"],
+        "additionalProperties": False,
+    }
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        orgs = self.subjects(ctx, rule)
+        if not orgs:
+            return
+        sizes = full_members_on(ctx, ctx.check_day, all_members=True)
+        most = rule.params["max"]
+        for o in orgs:
+            n = sizes.get(o.pk, 0)
+            if n <= most:
+                continue
+            yield _violation(
+                ctx,
+                rule,
+                o.pk,
+                most,
+                n,
+                f"{o.name}（{ORG_LABELS[o.type]}）有党员 {n} 名，超过 {most} 名",
+            )
+
+
+@register
+class AbsenceStreak(Kind):
+    name = "absence_streak"
+    subject = "person"
+    periods = ("year",)
+    key_params = ("activity_kinds",)
+    params_schema = {
+        "type": "object",
+        "properties": {
+            "activity_kinds": S_ACTIVITY_KINDS,
+            "violation_months": S_COUNT,
+            "warning_months": S_COUNT,
+        },
+        "required": ["activity_kinds", "violation_months", "warning_months"],
+        "additionalProperties": False,
+    }
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        periods = ctx.periods("year")
+        if not periods:
+            return
+        p = rule.params
+        day = ctx.check_day
+        pcte, pparams = ctx.periods_cte(periods)
+        scte, sparams = people_cte(ctx, rule)
+        kinds_sql, kparams = in_list(p["activity_kinds"])
+        rows = ctx.query(
+            f"WITH {pcte}, {scte},"
+            " took(person_id, date) AS ("
+            " SELECT at.person_id, a.date FROM dj_attendance at"
+            f" JOIN dj_activity a ON a.id = at.activity_id WHERE a.kind IN {kinds_sql}"
+            " AND a.date <= %s"
+            " UNION ALL SELECT a.speaker_id, a.date FROM dj_activity a"
+            f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {kinds_sql} AND a.date <= %s)"
+            " SELECT subj.person_id, subj.org_id, p.joined_on, t.last_d FROM subj"
+            " JOIN dj_person p ON p.id = subj.person_id"
+            " LEFT JOIN (SELECT person_id, MAX(date) AS last_d FROM took GROUP BY person_id) t"
+            " ON t.person_id = subj.person_id",
+            [*pparams, *sparams, *kparams, ctx.param(day), *kparams, ctx.param(day)],
+        )
+        what = "、".join(KIND_LABELS.get(k, k) for k in p["activity_kinds"])
+        for person_id, org_id, joined, last in rows:
+            ctx.evaluated.add(("person", person_id))
+            joined, last = to_date(joined), to_date(last)
+            since = max(d for d in (joined, last) if d is not None) if (joined or last) else None
+            if since is None:
+                continue
+            months = months_between(since, day)
+            # N months running: the day N months after the last participation has come
+            if add_months(since, int(p["violation_months"])) <= day:
+                severity = "violation"
+            elif add_months(since, int(p["warning_months"])) <= day:
+                severity = "warning"
+            else:
+                continue
+            person = ctx.people[person_id]
+            from_what = f"最后一次参加为 {last.isoformat()}" if last else "入党以来未参加"
+            yield rule.finding(
+                subject=ctx.person_subject(person_id),
+                period=f"{since.isoformat()}/{day.isoformat()}",
+                severity=severity,
+                required=p["violation_months"],
+                actual=months,
+                due=day,
+                evidence=[person.ext_id],
+                message=(
+                    f"{person.name} 已连续 {months} 个月未参加组织生活（{what}；{from_what}）"
+                ),
+                org=ctx.org_ref(org_id),
+            )
+
+
+@register
+class AdmissionAge(Kind):
+    name = "admission_age"
+    subject = "person"
+    periods = ("year",)
+    params_schema = {
+        "type": "object",
+        "properties": {"min_years": S_COUNT},
+        "required": ["min_years"],
+        "additionalProperties": False,
+    }
+
+    def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
+        if ctx.as_of < ctx.year_start:
+            return
+        where, wparams = ctx.path_like("o")
+        start, end = ctx.param(ctx.year_start), ctx.param(ctx.check_day)
+        rows = ctx.query(
+            "SELECT p.id, p.org_id, p.birth_date, p.applied_on, p.joined_on FROM dj_person p"
+            f" JOIN dj_organization o ON o.id = p.org_id WHERE {where}"
+            " AND p.birth_date IS NOT NULL AND ("
+            "(p.applied_on >= %s AND p.applied_on <= %s)"
+            " OR (p.applied_on IS NULL AND p.joined_on >= %s AND p.joined_on <= %s))",
+            [*wparams, start, end, start, end],
+        )
+        need = int(rule.params["min_years"])
+        for person_id, org_id, born, applied, joined in rows:
+            born = a_date(born)
+            on = to_date(applied) or to_date(joined)
+            assert on is not None
+            ctx.evaluated.add(("person", person_id))
+            if _age(born, on) >= need:
+                continue
+            person = ctx.people[person_id]
+            what = "递交入党申请" if applied else "入党"
+            yield rule.finding(
+                subject=ctx.person_subject(person_id),
+                period=str(ctx.year),
+                severity="violation",
+                required=need,
+                actual=_age(born, on),
+                due=on,
+                evidence=[person.ext_id],
+                message=(
+                    f"{person.name} {on.isoformat()} {what}时未满 {need} 周岁"
+                    f"（出生日期 {born.isoformat()}）"
+                ),
+                org=ctx.org_ref(org_id),
+            )
+
+
+def _age(born: date, on: date) -> int:
+    """Full years of age on `on` (one born on 29 February comes of age on 1 March)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
