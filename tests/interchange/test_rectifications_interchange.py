@@ -202,8 +202,16 @@ def test_rectifications_opened_on_the_web_get_an_id_and_export(export_json):
 @pytest.mark.django_db(transaction=True)
 def test_check_file_reports_an_overdue_rectification(with_rects, write_json):
     with_rects["rectifications"].append(
-        # found, never assigned: the 15-day 交办 deadline (2022-08-16) has passed
-        {"id": "R9", "org": "O4", "title": "谈心谈话未开展", "found_on": "2022-08-01"}
+        # assigned with a 整改期限 of 2022-09-30 that passed without 整改完成 (the pack's own
+        # day limits for the other steps only give reminders)
+        {
+            "id": "R9",
+            "org": "O4",
+            "title": "谈心谈话未开展",
+            "found_on": "2022-08-01",
+            "assigned_on": "2022-08-05",
+            "due_on": "2022-09-30",
+        }
     )
     out = io.StringIO()
     call_command(
