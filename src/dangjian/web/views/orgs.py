@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dangjian.access import selectors as access
-from dangjian.orgs import services as org_services
 from dangjian.orgs.models import OrgType
+from dangjian.policy.services import pack_choose
 from dangjian.records.models import ActivityKind
 from dangjian.web import engine
 from dangjian.web import selectors as sel
@@ -64,9 +64,7 @@ def org_pack(request: HttpRequest, pk: int) -> HttpResponse:
     if org.type != OrgType.WORK_COMMITTEE:
         raise PermissionDenied("只有机关工委可以选择适用的规则包")
     try:
-        org_services.organization_pack_set(
-            org=org, pack_id=request.POST.get("pack", ""), actor=actor_of(request)
-        )
+        pack_choose(org=org, pack_id=request.POST.get("pack", ""), actor=actor_of(request))
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
     else:
