@@ -130,8 +130,8 @@ def person_create(
     )
     for key, value in fields.items():
         setattr(person, key, value)
-    person.full_clean()
     _check_person(person)
+    person.full_clean()
     person.save()
     audit_record(
         actor=actor,
@@ -193,8 +193,8 @@ def person_update(
     )
     if mobile is False and hosted_by is UNSET:
         person.hosted_by = None
-    person.full_clean()
     _check_person(person)
+    person.full_clean()
     audited_save(obj=person, before=before, fields=PERSON_FIELDS, object_type="person", actor=actor)
     return person
 
