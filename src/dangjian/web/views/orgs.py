@@ -17,6 +17,7 @@ from dangjian.policy.services import pack_choose
 from dangjian.records.models import ActivityKind
 from dangjian.web import engine
 from dangjian.web import selectors as sel
+from dangjian.web.selectors_keeping import hours_per_member
 from dangjian.web.views.common import actor_of, administered_org, int_param, paginate
 
 
@@ -98,7 +99,7 @@ def org_ledger(request: HttpRequest, pk: int) -> HttpResponse:
 def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, pk)
     year = int_param(request, "year", datetime.date.today().year)
-    page = paginate(request, sel.hours_per_member(org, year), 50)
+    page = paginate(request, hours_per_member(org, year), 50)
     required = engine.required_hours(org, year, [p.pk for p in page.object_list])
     rows = [(p, required.get(p.pk)) for p in page.object_list]
     context = {
