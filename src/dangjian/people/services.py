@@ -383,17 +383,27 @@ def election_record(
     term = Term(org=org, elected_on=elected_on, years=years)
     term.full_clean()
     term.save()
+    # A post of the new committee already recorded from that very day is kept as it is.
+    same_day = {
+        (p.person_id, p.role): p.pk
+        for p in Position.objects.filter(
+            org=org, role__in=LEADERSHIP_ROLES, start=elected_on, end__isnull=True
+        )
+    }
+    kept = {same_day[(p.pk, r)] for p, r in committee if (p.pk, r) in same_day}
     # Old posts end the day of the election (no vacancy between old and new).
     old = Position.objects.filter(
         Q(end__isnull=True) | Q(end__gt=elected_on),
         org=org,
         role__in=LEADERSHIP_ROLES,
-        start__lt=elected_on,
-    )
+        start__lte=elected_on,
+    ).exclude(pk__in=kept)
     ended = sorted(old.values_list("pk", flat=True))
     old.update(end=elected_on)
     new_posts = []
     for person, role in committee:
+        if (person.pk, role) in same_day:
+            continue
         position = Position(person=person, org=org, role=role, start=elected_on)
         _check_position(position)
         position.full_clean()
