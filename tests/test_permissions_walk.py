@@ -18,6 +18,8 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from dangjian.orgs.models import Position, Term
+from dangjian.people.models import TransferRequest
 from dangjian.records.models import Attachment
 from dangjian.web import engine
 from dangjian.web.testing import PASSWORD, Tree, build_tree
@@ -71,6 +73,19 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:rectifications": ADMIN_OF_BRANCH1,
     "web:rectification_new": ADMIN_OF_BRANCH1,
     "web:rectification": ADMIN_OF_BRANCH1,
+    # Keeping records (members, posts, elections, transfers, organisations).
+    "web:org_tree": SIGNED_IN,  # the tree of what the user administers (empty for a member)
+    "web:org_manage": ADMIN_OF_BRANCH1,
+    "web:members": ADMIN_OF_BRANCH1,
+    "web:member_new": ADMIN_OF_BRANCH1,
+    "web:person_edit": ADMIN_OF_BRANCH1,
+    "web:person_leave": ADMIN_OF_BRANCH1,
+    "web:leadership": ADMIN_OF_BRANCH1,
+    "web:position_end": expect(LOGIN, 405, 405, 405, 405),  # POST only
+    "web:election_new": ADMIN_OF_BRANCH1,
+    "web:transfers": ADMIN_OF_BRANCH1,
+    "web:transfer_accept": expect(LOGIN, 405, 405, 405, 405),
+    "web:transfer_cancel": expect(LOGIN, 405, 405, 405, 405),
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,
@@ -92,6 +107,20 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:training-detail": expect(401, 200, 200, 404, 200),
     "api:filing-detail": expect(401, 404, 200, 404, 200),
     "api:checks": expect(401, 405, 405, 405, 405),  # POST to run a check
+    # Keeping records: POST-only actions; details of branch1's post and term; the pending
+    # transfer from branch2 to branch1 is seen by both sides, not by the member.
+    "api:organization-move": expect(401, 405, 405, 405, 405),
+    "api:organization-dissolve": expect(401, 405, 405, 405, 405),
+    "api:person-leave": expect(401, 405, 405, 405, 405),
+    "api:position-detail": expect(401, 404, 200, 404, 200),
+    "api:position-end": expect(401, 405, 405, 405, 405),
+    "api:term-detail": expect(401, 200, 200, 404, 200),
+    "api:transfer-list": expect(401, 200, 200, 200, 200),
+    "api:transfer-detail": expect(401, 404, 200, 200, 200),
+    "api:transfer-accept": expect(401, 405, 405, 405, 405),
+    "api:transfer-cancel": expect(401, 405, 405, 405, 405),
+    "api:transfer-outside": expect(401, 405, 405, 405, 405),
+    "api:transfer-incoming": expect(401, 405, 405, 405, 405),
     # An organisation outside the caller's view is a 400 naming the `org` parameter.
     "api:findings": expect(401, 200, 200, 400, 200),
     # --- Excel import/export (administrators) ---
@@ -211,7 +240,28 @@ API_DETAIL = {
     "api:activity-detail": lambda t: t.activity.ext_id,
     "api:training-detail": lambda t: t.training.ext_id,
     "api:filing-detail": lambda t: t.filing.ext_id,
+    "api:organization-move": lambda t: t.branch1.ext_id,
+    "api:organization-dissolve": lambda t: t.branch1.ext_id,
+    "api:person-leave": lambda t: t.member.ext_id,
+    "api:position-detail": lambda t: _secretary(t).pk,
+    "api:position-end": lambda t: _secretary(t).pk,
+    "api:term-detail": lambda t: _term(t).pk,
+    "api:transfer-detail": lambda t: _pending(t).pk,
+    "api:transfer-accept": lambda t: _pending(t).pk,
+    "api:transfer-cancel": lambda t: _pending(t).pk,
 }
+
+
+def _secretary(tree: Tree) -> Position:
+    return Position.objects.get(org=tree.branch1, role="secretary")
+
+
+def _term(tree: Tree) -> Term:
+    return Term.objects.get(org=tree.branch1)
+
+
+def _pending(tree: Tree) -> TransferRequest:
+    return TransferRequest.objects.get(to_org=tree.branch1, letter="W-1")
 
 
 def pk_for(key: str, tree: Tree, attachment: Attachment) -> int:
@@ -221,6 +271,10 @@ def pk_for(key: str, tree: Tree, attachment: Attachment) -> int:
         return tree.activity.pk
     if name == "attachment":
         return attachment.pk
+    if name == "position_end":
+        return _secretary(tree).pk
+    if name.startswith("transfer_"):
+        return _pending(tree).pk
     if name == "rectification":
         from dangjian.oversight.models import Rectification
 
@@ -253,6 +307,14 @@ def world(db, tmp_path, settings):
     Rectification.objects.create(
         org=tree.branch1, title="未按期召开支部委员会", found_on=datetime.date.today()
     )
+    # A pending transfer from branch2 into branch1: both sides see it, the member does not.
+    TransferRequest.objects.create(
+        person=tree.members2[0],
+        from_org=tree.branch2,
+        to_org=tree.branch1,
+        date=datetime.date.today(),
+        letter="W-1",
+    )
     keys = [f.key for f in engine.findings(tree.branch1, datetime.date.today().year)]
     return tree, attachment, (keys[0] if keys else "0" * 16)
 
@@ -282,3 +344,201 @@ def test_finding_key_is_real(world):
     """The walk reaches a real finding's page (branch1 held no theme day this year)."""
     _, _, key = world
     assert key != "0" * 16
+
+
+# ---------------------------------------------------------------- writes of kept records
+# Every write URL of record keeping, POSTed by every role with a body that would do the
+# write in branch1. A member and the other branch's administrator get 403 or 404;
+# anonymous users are sent to sign in (pages) or get 401 (API). "ok" = the request
+# reached the service (saved, or a form/400 naming what is wrong): not 401/403/404/405/5xx.
+DENIED = {403, 404}
+WRITE_WALK: list[tuple[str, str, object, dict[str, object]]] = []
+
+
+def _w(key: str, url: str, body: object, **roles: object) -> None:
+    want: dict[str, object] = {"member": DENIED, "b2": DENIED, "b1": "ok", "wc": "ok"}
+    want.update(roles)
+    WRITE_WALK.append((key, url, body, want))
+
+
+_w(
+    "web:org_manage",
+    "/orgs/{b1}/manage/",
+    {"kind": "create", "create-name": "新党小组", "create-type": "party_cell"},
+)
+# Renaming, moving, dissolving a branch is for its parent's administrators: b1's own
+# grant does not reach the parent, so the form says so (200, nothing changed).
+_w("web:org_manage", "/orgs/{b1}/manage/", {"kind": "rename", "rename-name": "改名"})
+_w("web:members", "/orgs/{b1}/members/", {})
+_w(
+    "web:member_new",
+    "/orgs/{b1}/members/new/",
+    {
+        "name": "新人",
+        "status": "full",
+        "employment": "in_service",
+        "joined_on": "2020-01-01",
+        "full_on": "2021-01-01",
+    },
+)
+_w(
+    "web:person_edit",
+    "/people/{member}/edit/",
+    {
+        "name": "张一",
+        "status": "full",
+        "employment": "in_service",
+        "joined_on": "2010-07-01",
+        "full_on": "2011-07-01",
+    },
+)
+_w("web:person_leave", "/people/{p3}/leave/", {"date": "2026-01-01", "reason": "other"})
+_w(
+    "web:leadership",
+    "/orgs/{b1}/leadership/",
+    {"person": "{p3}", "role": "committee_member", "start": "2026-01-01"},
+)
+_w("web:position_end", "/positions/{sec}/end/", {"end": "2099-01-01"})
+_w(
+    "web:election_new",
+    "/orgs/{b1}/election/",
+    {"elected_on": "2099-01-01", "years": "3", "person_0": "{p3}", "role_0": "secretary"},
+)
+_w(
+    "web:transfers",
+    "/orgs/{b1}/transfers/",
+    {"kind": "out", "out-person": "{p3}", "out-date": "2099-01-01", "out-letter": "L"},
+)
+# The pending transfer comes from branch2: b2 is its sending side and may withdraw it,
+# but only the receiving side (b1) may accept it.
+_w("web:transfer_accept", "/transfers/{pending}/accept/", {}, b2=DENIED)
+_w("web:transfer_cancel", "/transfers/{pending}/cancel/", {}, b2="ok")
+
+_API_PERSON = {
+    "name": "新人",
+    "org": "TB1",
+    "status": "full",
+    "joined_on": "2020-01-01",
+    "full_on": "2021-01-01",
+}
+_w("api:person-list", "/api/v1/people/", _API_PERSON)
+_w("api:person-detail", "/api/v1/people/{member_ext}/", {"name": "张一"})
+_w("api:person-leave", "/api/v1/people/{p3_ext}/leave/", {"date": "2026-01-01", "reason": "other"})
+_w(
+    "api:position-list",
+    "/api/v1/positions/",
+    {"person": "{p3_ext}", "org": "TB1", "role": "committee_member", "start": "2026-01-01"},
+)
+_w("api:position-end", "/api/v1/positions/{sec}/end/", {"end": "2099-01-01"})
+_w(
+    "api:term-list",
+    "/api/v1/terms/",
+    {
+        "org": "TB1",
+        "elected_on": "2099-01-01",
+        "years": 3,
+        "committee": [{"person": "{p3_ext}", "role": "secretary"}],
+    },
+)
+_w(
+    "api:transfer-list",
+    "/api/v1/transfers/",
+    {"person": "{p3_ext}", "to_org": "TB2", "date": "2099-01-01"},
+)
+_w("api:transfer-accept", "/api/v1/transfers/{pending}/accept/", {}, b2=DENIED)
+_w("api:transfer-cancel", "/api/v1/transfers/{pending}/cancel/", {}, b2="ok")
+_w(
+    "api:transfer-outside",
+    "/api/v1/transfers/outside/",
+    {"person": "{p3_ext}", "date": "2099-01-01", "letter": "L"},
+)
+_w(
+    "api:transfer-incoming",
+    "/api/v1/transfers/incoming/",
+    {"to_org": "TB1", "date": "2099-01-01", "letter": "L", "person": _API_PERSON},
+)
+_w(
+    "api:organization-list",
+    "/api/v1/organizations/",
+    {"name": "新党小组", "type": "party_cell", "parent": "TB1"},
+)
+# Renaming, moving and dissolving branch1 is for its parent's administrators only.
+_w("api:organization-detail", "/api/v1/organizations/TB1/", {"name": "改名"}, b1=DENIED)
+_w("api:organization-move", "/api/v1/organizations/TB1/move/", {"parent": "TPG"}, b1=DENIED)
+_w(
+    "api:organization-dissolve",
+    "/api/v1/organizations/TB1/dissolve/",
+    {"date": "2099-01-01"},
+    b1=DENIED,
+)
+
+
+def _fill_write(text: str, tree: Tree) -> str:
+    values = {
+        "b1": tree.branch1.pk,
+        "member": tree.member.pk,
+        "member_ext": tree.member.ext_id,
+        "p3": tree.members1[3].pk,
+        "p3_ext": tree.members1[3].ext_id,
+        "sec": _secretary(tree).pk,
+        "pending": _pending(tree).pk,
+    }
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", str(value))
+    return text
+
+
+def _fill_body(body: object, tree: Tree) -> object:
+    if isinstance(body, dict):
+        return {k: _fill_body(v, tree) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_fill_body(v, tree) for v in body]
+    return _fill_write(body, tree) if isinstance(body, str) else body
+
+
+def test_every_write_url_of_record_keeping_is_walked():
+    walked = {key for key, *_ in WRITE_WALK}
+    keeping = {
+        k
+        for k in EXPECTED
+        if k.startswith(("api:transfer", "api:position", "api:term", "api:person"))
+        or k.startswith(("api:organization", "web:org_manage", "web:member", "web:person_"))
+        or k in ("web:leadership", "web:position_end", "web:election_new", "web:transfers")
+        or k.startswith("web:transfer_")
+    }
+    keeping -= {"api:position-detail", "api:term-detail", "api:transfer-detail"}  # read-only
+    assert keeping <= walked, sorted(keeping - walked)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_writes_per_role(world, role):
+    import json
+
+    from rest_framework.test import APIClient
+
+    tree, _, _ = world
+    web, api = Client(), APIClient()
+    if role != "anon":
+        assert web.login(username=tree.users[role].get_username(), password=PASSWORD)
+        api.force_authenticate(tree.users[role])
+    wrong = []
+    for key, url, body, want in WRITE_WALK:
+        url = _fill_write(url, tree)
+        data = _fill_body(body, tree)
+        if key.startswith("api:"):
+            method = "patch" if key in ("api:person-detail", "api:organization-detail") else "post"
+            got = getattr(api, method)(url, json.dumps(data), content_type="application/json")
+            expected: object = 401 if role == "anon" else want[role]
+        else:
+            got = web.post(url, data)
+            expected = LOGIN if role == "anon" else want[role]
+        code = got.status_code
+        if expected == "ok":
+            ok = code not in (401, 403, 404, 405) and code < 500
+        elif isinstance(expected, set):
+            ok = code in expected
+        else:
+            ok = code == expected
+        if not ok:
+            wrong.append(f"{key} POST {url}: expected {expected}, got {code}")
+    assert not wrong, "\n".join(wrong)

@@ -168,33 +168,35 @@ def test_filing_period_validated(tree):
 
 
 def test_organization_move_rewrites_subtree_paths(tree, system_actor):
-    new_parent = org_services.organization_create(
+    new_parent = org_services.org_create(
         name="新机关党委", type="organ_committee", parent=tree.dept, actor=system_actor
     )
-    org_services.organization_update(org=tree.branch1, parent=new_parent, actor=system_actor)
+    org_services.org_move(org=tree.branch1, parent=new_parent, actor=system_actor)
     tree.branch1.refresh_from_db()
     assert tree.branch1.path == f"{new_parent.path}{tree.branch1.pk}/"
     assert tree.branch1.depth == new_parent.depth + 1
     assert Organization.objects.filter(path__startswith=new_parent.path).count() == 2
     with pytest.raises(ValidationError):
-        org_services.organization_update(org=new_parent, parent=tree.branch1, actor=system_actor)
+        org_services.org_move(org=new_parent, parent=tree.branch1, actor=system_actor)
 
 
 def test_position_and_term_services_audited(tree):
     actor = web_actor(tree.users["b1"])
-    position = org_services.position_create(
+    position = people_services.position_appoint(
         person=tree.members1[2],
         org=tree.branch1,
         role="committee_member",
         start=datetime.date(2026, 1, 1),
         actor=actor,
     )
-    org_services.position_update(position=position, end=datetime.date(2026, 6, 30), actor=actor)
+    people_services.position_update(position=position, end=datetime.date(2026, 6, 30), actor=actor)
     term = org_services.term_create(
         org=tree.branch1, elected_on=datetime.date(2026, 6, 1), years=3, actor=actor
     )
     with pytest.raises(ValidationError):
-        org_services.position_update(position=position, end=datetime.date(2025, 1, 1), actor=actor)
+        people_services.position_update(
+            position=position, end=datetime.date(2025, 1, 1), actor=actor
+        )
     actions = list(
         AuditEntry.objects.filter(object_type__in=["position", "term"]).values_list(
             "object_type", "action"

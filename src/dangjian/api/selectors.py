@@ -19,7 +19,7 @@ from dangjian.access.selectors import (
     person_of,
 )
 from dangjian.orgs.models import Organization, Position, Term
-from dangjian.people.models import Person
+from dangjian.people.models import Person, TransferRequest
 from dangjian.records.models import Activity, Attendance, Filing, Training
 
 
@@ -81,3 +81,18 @@ def api_filings(user: Any) -> QuerySet[Filing]:
     if person is not None:
         q |= Q(by=person)
     return Filing.objects.filter(q).select_related("org", "by").order_by("-date", "ext_id")
+
+
+def api_transfer_requests(user: Any) -> QuerySet[TransferRequest]:
+    """Transfers issued from or to an administered organisation (both sides see them
+    pending), plus the member's own."""
+    administered = orgs_administered(user)
+    q = Q(from_org__in=administered) | Q(to_org__in=administered)
+    person = person_of(user)
+    if person is not None:
+        q |= Q(person=person)
+    return (
+        TransferRequest.objects.filter(q)
+        .select_related("person", "from_org", "to_org")
+        .order_by("-issued_at", "-pk")
+    )

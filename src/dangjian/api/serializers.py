@@ -13,7 +13,16 @@ from rest_framework import serializers
 
 from dangjian.access.selectors import orgs_visible, people_visible
 from dangjian.orgs.models import Organization, OrgType, Position, PositionRole, Term
-from dangjian.people.models import Employment, PartyWorker, Person, PersonStatus
+from dangjian.people.models import (
+    Employment,
+    LeftReason,
+    PartyWorker,
+    Person,
+    PersonStatus,
+    Transfer,
+    TransferRequest,
+    TransferStatus,
+)
 from dangjian.records.models import (
     Activity,
     ActivityKind,
@@ -92,6 +101,7 @@ class PersonSerializer(serializers.ModelSerializer):
     employment = serializers.ChoiceField(choices=Employment.choices, read_only=True)
     monthly_income = _number(read_only=True, allow_null=True)
     hosted_by = _ref(allow_null=True, help_text="流入地党组织编号")
+    left_reason = serializers.CharField(read_only=True, help_text="离开原因（见 leave）")
 
     class Meta:
         model = Person
@@ -114,28 +124,31 @@ class PersonSerializer(serializers.ModelSerializer):
             "mobile",
             "hosted_by",
             "left_on",
+            "left_reason",
         ]
         read_only_fields = fields
 
 
 class PositionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
     person = _ref()
     org = _ref()
     role = serializers.ChoiceField(choices=PositionRole.choices, read_only=True)
 
     class Meta:
         model = Position
-        fields = ["person", "org", "role", "start", "end"]
+        fields = ["id", "person", "org", "role", "start", "end"]
         read_only_fields = fields
 
 
 class TermSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
     org = _ref()
     next_election = serializers.SerializerMethodField(help_text="下次换届应在此日期")
 
     class Meta:
         model = Term
-        fields = ["org", "elected_on", "years", "next_election"]
+        fields = ["id", "org", "elected_on", "years", "next_election"]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.DATE)
@@ -339,3 +352,182 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+# ---------------------------------------------------------------- record keeping (writes)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class AdminRef(ScopedRef):
+    """A reference for a write: unknown ids are a 400 naming the field; an id the caller
+    may not see is a 403 (the services refuse what the caller does not administer)."""
+
+    def __init__(self, *, model: type[Model], **kwargs: Any):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Model:
+        if (
+            isinstance(data, str)
+            and not self.get_queryset().filter(ext_id=data).exists()
+            and self.model._default_manager.filter(ext_id=data).exists()
+        ):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied(f"没有管理编号为 {data} 的{self.noun}的权限")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class AnyOrgRef(serializers.SlugRelatedField):
+    """Any organisation of the system (a transfer's receiving side is outside the sender's view)."""
+
+    default_error_messages = {
+        "does_not_exist": "编号为 {value} 的党组织不存在",
+        "invalid": "应为编号（字符串）",
+    }
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(slug_field="ext_id", queryset=Organization.objects.all(), **kwargs)
+
+
+def _date(**kwargs: Any) -> serializers.DateField:
+    return serializers.DateField(required=False, allow_null=True, **kwargs)
+
+
+@extend_schema_field(_enum_schema(LeftReason))
+class LeftReasonField(_KindField):
+    kinds = LeftReason
+
+
+@extend_schema_field(_enum_schema(TransferStatus))
+class TransferStatusField(_KindField):
+    kinds = TransferStatus
+
+
+class PersonWriteSerializer(serializers.Serializer):
+    """A person as a client sends it. The organisation changes only through a transfer."""
+
+    id = serializers.CharField(max_length=64, required=False, help_text="编号；省略时自动分配")
+    name = serializers.CharField(max_length=100)
+    org = AdminRef(scope=_orgs, model=Organization, noun="党组织", help_text="所在党组织编号")
+    status = serializers.ChoiceField(choices=PersonStatus.choices)
+    applied_on = _date()
+    activist_on = _date()
+    candidate_on = _date()
+    joined_on = _date()
+    full_on = _date()
+    birth_date = _date()
+    leading_cadre = serializers.BooleanField(required=False)
+    party_worker = serializers.ChoiceField(
+        choices=PartyWorker.choices, required=False, allow_null=True
+    )
+    employment = serializers.ChoiceField(choices=Employment.choices, required=False)
+    monthly_income = _number(required=False, allow_null=True, min_value=0)
+    probation_extended_to = _date()
+    mobile = serializers.BooleanField(required=False)
+    hosted_by = ScopedRef(
+        scope=_orgs, noun="党组织", required=False, allow_null=True, help_text="流入地党组织编号"
+    )
+
+
+class PersonLeaveSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="离开日期")
+    reason = LeftReasonField(help_text="离开原因")
+
+
+class PositionWriteSerializer(serializers.Serializer):
+    person = AdminRef(scope=_people, model=Person, noun="党员", help_text="党员编号")
+    org = AdminRef(scope=_orgs, model=Organization, noun="党组织", help_text="党组织编号")
+    role = serializers.ChoiceField(choices=PositionRole.choices)
+    start = serializers.DateField(help_text="任职日期")
+    end = _date(help_text="离任日期")
+
+
+class PositionEndSerializer(serializers.Serializer):
+    end = serializers.DateField(help_text="离任日期")
+
+
+class CommitteeMemberSerializer(serializers.Serializer):
+    person = AdminRef(scope=_people, model=Person, noun="党员", help_text="党员编号")
+    role = serializers.ChoiceField(choices=PositionRole.choices)
+
+
+class ElectionSerializer(serializers.Serializer):
+    """换届：选举日期、任期和新一届委员会（原职务当日结束，新职务当日开始）。"""
+
+    org = AdminRef(scope=_orgs, model=Organization, noun="党组织", help_text="党组织编号")
+    elected_on = serializers.DateField(help_text="选举日期")
+    years = serializers.IntegerField(min_value=1, max_value=10, help_text="任期（年）")
+    committee = CommitteeMemberSerializer(many=True, help_text="新一届委员会成员")
+
+
+class TransferRequestSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
+    person = _ref()
+    from_org = _ref()
+    to_org = _ref()
+    status = TransferStatusField(read_only=True)
+
+    class Meta:
+        model = TransferRequest
+        fields = ["id", "person", "from_org", "to_org", "date", "letter", "status", "issued_at"]
+        read_only_fields = fields
+
+
+class TransferIssueSerializer(serializers.Serializer):
+    person = AdminRef(scope=_people, model=Person, noun="党员", help_text="党员编号")
+    to_org = AnyOrgRef(help_text="转入党组织编号（本系统内）")
+    date = serializers.DateField(help_text="转接日期（自该日起属于转入组织）")
+    letter = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class TransferRecordSerializer(serializers.ModelSerializer):
+    person = _ref()
+    from_org = _ref(allow_null=True)
+    to_org = _ref(allow_null=True)
+
+    class Meta:
+        model = Transfer
+        fields = ["person", "from_org", "to_org", "date", "letter"]
+        read_only_fields = fields
+
+
+class TransferOutSerializer(serializers.Serializer):
+    person = AdminRef(scope=_people, model=Person, noun="党员", help_text="党员编号")
+    date = serializers.DateField(help_text="转出日期")
+    letter = serializers.CharField(max_length=64, help_text="介绍信编号")
+    to_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="转往单位（系统外）"
+    )
+
+
+class TransferInSerializer(serializers.Serializer):
+    to_org = AdminRef(scope=_orgs, model=Organization, noun="党组织", help_text="转入党组织编号")
+    date = serializers.DateField(help_text="转入日期")
+    letter = serializers.CharField(max_length=64, help_text="介绍信编号")
+    from_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="原单位（系统外）"
+    )
+    person = PersonWriteSerializer(help_text="转入人员（org 填转入党组织）")
+
+
+class OrganizationWriteSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=64, required=False, help_text="编号；省略时自动分配")
+    name = serializers.CharField(max_length=200)
+    type = serializers.ChoiceField(choices=OrgType.choices)
+    parent = AdminRef(  # type: ignore[assignment]
+        scope=_orgs, model=Organization, noun="党组织", help_text="上级党组织编号"
+    )
+    staff_count = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    established = _date()
+
+
+class OrganizationMoveSerializer(serializers.Serializer):
+    parent = AdminRef(  # type: ignore[assignment]
+        scope=_orgs, model=Organization, noun="党组织", help_text="新的上级党组织编号"
+    )
+
+
+class OrganizationDissolveSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="撤销日期")

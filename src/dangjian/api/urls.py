@@ -11,6 +11,7 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("people", views.PersonViewSet, basename="person")
 router.register("positions", views.PositionViewSet, basename="position")
 router.register("terms", views.TermViewSet, basename="term")
+router.register("transfers", views.TransferViewSet, basename="transfer")
 router.register("activities", views.ActivityViewSet, basename="activity")
 router.register("trainings", views.TrainingViewSet, basename="training")
 router.register("filings", views.FilingViewSet, basename="filing")

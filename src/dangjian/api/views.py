@@ -16,6 +16,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -29,21 +30,36 @@ from dangjian.api.serializers import (
     ActivitySerializer,
     ActivityWriteSerializer,
     CheckRunSerializer,
+    ElectionSerializer,
     FilingSerializer,
     FilingWriteSerializer,
     FindingsQuerySerializer,
+    OrganizationDissolveSerializer,
+    OrganizationMoveSerializer,
     OrganizationSerializer,
+    OrganizationWriteSerializer,
+    PersonLeaveSerializer,
     PersonSerializer,
+    PersonWriteSerializer,
+    PositionEndSerializer,
     PositionSerializer,
+    PositionWriteSerializer,
     TermSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     TrainingSerializer,
     TrainingWriteSerializer,
+    TransferInSerializer,
+    TransferIssueSerializer,
+    TransferOutSerializer,
+    TransferRecordSerializer,
+    TransferRequestSerializer,
 )
 from dangjian.core.actor import Actor
 from dangjian.core.middleware import client_ip
+from dangjian.orgs import services as org_services
 from dangjian.orgs.models import Organization
+from dangjian.people import services as people_services
 from dangjian.people.models import Person
 from dangjian.policy.engine import EngineError, evaluate
 from dangjian.policy.packs import PackError, list_packs
@@ -147,12 +163,35 @@ class ScopedViewSet(viewsets.GenericViewSet):
 # ---------------------------------------------------------------- reads
 
 
+class KeepingViewSet(ScopedViewSet):
+    """Writes of kept records (people, posts, elections, transfers, organisations):
+    administrators only (a member gets 403), objects through the scoped selector
+    (404 outside it), every write through one service."""
+
+    def _ensure_writer(self) -> None:
+        if not is_admin(self.request.user):
+            raise exceptions.PermissionDenied("只有党组织管理员可以维护这些记录")
+
+    def _body(self, serializer_class: type[BaseSerializer[Any]]) -> dict[str, Any]:
+        self._ensure_writer()
+        body = serializer_class(data=self.request.data, context={"request": self.request})
+        body.is_valid(raise_exception=True)
+        return dict(body.validated_data)  # type: ignore[arg-type]
+
+    def _show(
+        self, serializer_class: type[BaseSerializer[Any]], obj: Any, code: int = 200
+    ) -> Response:
+        return Response(serializer_class(obj, context={"request": self.request}).data, status=code)
+
+
 @extend_schema(tags=["organizations"])
-class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """党组织。`under` 返回某组织及其全部下级组织。"""
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KeepingViewSet):
+    """党组织。`under` 返回某组织及其全部下级组织。新建、更名、调整隶属关系和撤销
+    由上级组织（机关工委、部门）的管理员办理。"""
 
     serializer_class = OrganizationSerializer
     selector = staticmethod(selectors.api_organizations)
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     @extend_schema(parameters=[_UNDER, OpenApiParameter("type", OpenApiTypes.STR)])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -168,13 +207,62 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
                 qs = qs.filter(type=kind)
         return qs
 
+    @extend_schema(request=OrganizationWriteSerializer, responses={201: OrganizationSerializer})
+    def create(self, request: Request) -> Response:
+        data = self._body(OrganizationWriteSerializer)
+        ext_id = data.pop("id", None)
+        if ext_id and Organization.objects.filter(ext_id=ext_id).exists():
+            raise exceptions.ValidationError({"id": [f"编号 {ext_id} 已存在"]})
+        org = call_service(org_services.org_create, ext_id=ext_id, actor=api_actor(request), **data)
+        return self._show(OrganizationSerializer, org, status.HTTP_201_CREATED)
+
+    @extend_schema(request=OrganizationWriteSerializer, responses={200: OrganizationSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        org = self.get_object()
+        self._ensure_writer()
+        body = OrganizationWriteSerializer(
+            data=request.data, partial=True, context={"request": request}
+        )
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if data.pop("id", org.ext_id) != org.ext_id:
+            raise exceptions.ValidationError({"id": ["编号不能修改"]})
+        if "parent" in data:
+            raise exceptions.ValidationError({"parent": ["调整隶属关系请用 move"]})
+        org = call_service(org_services.org_update, org=org, actor=api_actor(request), **data)
+        return self._show(OrganizationSerializer, org)
+
+    @extend_schema(request=OrganizationMoveSerializer, responses={200: OrganizationSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, id: str) -> Response:
+        """调整隶属关系：移到另一个上级组织之下（含全部下级组织）。"""
+        org = self.get_object()
+        data = self._body(OrganizationMoveSerializer)
+        org = call_service(
+            org_services.org_move, org=org, parent=data["parent"], actor=api_actor(request)
+        )
+        return self._show(OrganizationSerializer, org)
+
+    @extend_schema(request=OrganizationDissolveSerializer, responses={200: OrganizationSerializer})
+    @action(detail=True, methods=["post"])
+    def dissolve(self, request: Request, id: str) -> Response:
+        """撤销党组织（须已无党员和下级组织）；此后不能再转入。"""
+        org = self.get_object()
+        data = self._body(OrganizationDissolveSerializer)
+        org = call_service(
+            org_services.org_dissolve, org=org, on=data["date"], actor=api_actor(request)
+        )
+        return self._show(OrganizationSerializer, org)
+
 
 @extend_schema(tags=["people"])
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    """党员及入党积极分子等。"""
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KeepingViewSet):
+    """党员及入党积极分子等。所在党组织只能通过组织关系转接改变；有记录的人员
+    不删除，而是登记离开（leave）。"""
 
     serializer_class = PersonSerializer
     selector = staticmethod(selectors.api_people)
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     @extend_schema(parameters=[_ORG, _UNDER, OpenApiParameter("status", OpenApiTypes.STR)])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -188,6 +276,50 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
                 qs = qs.filter(status=value)
         return qs
 
+    @extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer})
+    def create(self, request: Request) -> Response:
+        data = self._body(PersonWriteSerializer)
+        ext_id = data.pop("id", None)
+        if ext_id and Person.objects.filter(ext_id=ext_id).exists():
+            raise exceptions.ValidationError({"id": [f"编号 {ext_id} 已存在"]})
+        person = call_service(
+            people_services.person_create, ext_id=ext_id, actor=api_actor(request), **data
+        )
+        return self._show(PersonSerializer, person, status.HTTP_201_CREATED)
+
+    @extend_schema(request=PersonWriteSerializer, responses={200: PersonSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.get_object()
+        self._ensure_writer()
+        body = PersonWriteSerializer(data=request.data, partial=True, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if data.pop("id", person.ext_id) != person.ext_id:
+            raise exceptions.ValidationError({"id": ["编号不能修改"]})
+        if data.pop("org", person.org) != person.org:
+            raise exceptions.ValidationError(
+                {"org": ["所在党组织请通过组织关系转接（transfers）改变"]}
+            )
+        person = call_service(
+            people_services.person_update, person=person, actor=api_actor(request), **data
+        )
+        return self._show(PersonSerializer, person)
+
+    @extend_schema(request=PersonLeaveSerializer, responses={200: PersonSerializer})
+    @action(detail=True, methods=["post"])
+    def leave(self, request: Request, id: str) -> Response:
+        """登记离开（去世、出党、除名等）；记录保留，所任职务当日结束。"""
+        person = self.get_object()
+        data = self._body(PersonLeaveSerializer)
+        person = call_service(
+            people_services.person_mark_left,
+            person=person,
+            on=data["date"],
+            reason=data["reason"],
+            actor=api_actor(request),
+        )
+        return self._show(PersonSerializer, person)
+
 
 def _org_filters(request: Request, qs: QuerySet[Any], org_field: str) -> QuerySet[Any]:
     if org := _param(request, "org"):
@@ -199,11 +331,14 @@ def _org_filters(request: Request, qs: QuerySet[Any], org_field: str) -> QuerySe
 
 
 @extend_schema(tags=["positions"])
-class PositionViewSet(mixins.ListModelMixin, ScopedViewSet):
-    """职务（任职记录）。"""
+class PositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KeepingViewSet):
+    """职务（任职记录）：任命（POST）与免职（end）。"""
 
     serializer_class = PositionSerializer
     selector = staticmethod(selectors.api_positions)
+    lookup_field = "pk"
+    lookup_value_regex = "[0-9]+"
+    http_method_names = ["get", "post", "head", "options"]
 
     @extend_schema(
         parameters=[
@@ -221,13 +356,36 @@ class PositionViewSet(mixins.ListModelMixin, ScopedViewSet):
             qs = qs.filter(person__ext_id=person)
         return qs
 
+    @extend_schema(request=PositionWriteSerializer, responses={201: PositionSerializer})
+    def create(self, request: Request) -> Response:
+        data = self._body(PositionWriteSerializer)
+        position = call_service(people_services.position_appoint, actor=api_actor(request), **data)
+        return self._show(PositionSerializer, position, status.HTTP_201_CREATED)
+
+    @extend_schema(request=PositionEndSerializer, responses={200: PositionSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, id: str) -> Response:
+        """免职：职务在该日结束（不能早于任职日期）。"""
+        position = self.get_object()
+        data = self._body(PositionEndSerializer)
+        position = call_service(
+            people_services.position_end,
+            position=position,
+            end=data["end"],
+            actor=api_actor(request),
+        )
+        return self._show(PositionSerializer, position)
+
 
 @extend_schema(tags=["terms"])
-class TermViewSet(mixins.ListModelMixin, ScopedViewSet):
-    """任期（届次）与下次换届日期。"""
+class TermViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KeepingViewSet):
+    """任期（届次）与下次换届日期；POST 登记一次换届选举及新一届委员会。"""
 
     serializer_class = TermSerializer
     selector = staticmethod(selectors.api_terms)
+    lookup_field = "pk"
+    lookup_value_regex = "[0-9]+"
+    http_method_names = ["get", "post", "head", "options"]
 
     @extend_schema(parameters=[_ORG, _UNDER])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -235,6 +393,101 @@ class TermViewSet(mixins.ListModelMixin, ScopedViewSet):
 
     def get_queryset(self) -> QuerySet[Any]:
         return _org_filters(self.request, super().get_queryset(), "org")
+
+    @extend_schema(request=ElectionSerializer, responses={201: TermSerializer})
+    def create(self, request: Request) -> Response:
+        data = self._body(ElectionSerializer)
+        committee = [(m["person"], m["role"]) for m in data["committee"]]
+        term = call_service(
+            people_services.election_record,
+            org=data["org"],
+            elected_on=data["elected_on"],
+            years=data["years"],
+            committee=committee,
+            actor=api_actor(request),
+        )
+        return self._show(TermSerializer, term, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["transfers"])
+class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KeepingViewSet):
+    """组织关系转接（本系统内）：转出方开具（POST），转入方接收（accept）后才生效；
+    双方都能看到待接收的转接。转出、转入本系统以外用 outside / incoming（须填介绍信编号）。"""
+
+    serializer_class = TransferRequestSerializer
+    selector = staticmethod(selectors.api_transfer_requests)
+    lookup_field = "pk"
+    lookup_value_regex = "[0-9]+"
+    http_method_names = ["get", "post", "head", "options"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", OpenApiTypes.STR, description="pending 等")]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = super().get_queryset()
+        if self.action == "list" and (value := _param(self.request, "status")):
+            qs = qs.filter(status=value)
+        return qs
+
+    @extend_schema(request=TransferIssueSerializer, responses={201: TransferRequestSerializer})
+    def create(self, request: Request) -> Response:
+        data = self._body(TransferIssueSerializer)
+        transfer = call_service(people_services.transfer_issue, actor=api_actor(request), **data)
+        return self._show(TransferRequestSerializer, transfer, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: TransferRecordSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, id: str) -> Response:
+        """转入方接收：自转接日期起属于转入组织，此前的月份仍算在转出组织。"""
+        pending = self.get_object()
+        self._ensure_writer()
+        transfer = call_service(
+            people_services.transfer_accept, request=pending, actor=api_actor(request)
+        )
+        return self._show(TransferRecordSerializer, transfer)
+
+    @extend_schema(request=None, responses={200: TransferRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, id: str) -> Response:
+        """转出方撤回，或转入方退回。"""
+        pending = self.get_object()
+        self._ensure_writer()
+        pending = call_service(
+            people_services.transfer_cancel, request=pending, actor=api_actor(request)
+        )
+        return self._show(TransferRequestSerializer, pending)
+
+    @extend_schema(request=TransferOutSerializer, responses={201: TransferRecordSerializer})
+    @action(detail=False, methods=["post"])
+    def outside(self, request: Request) -> Response:
+        """转出本系统：填写介绍信编号；自转出日期起不再计入本系统。"""
+        data = self._body(TransferOutSerializer)
+        transfer = call_service(
+            people_services.transfer_out_external, actor=api_actor(request), **data
+        )
+        return self._show(TransferRecordSerializer, transfer, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransferInSerializer, responses={201: TransferRecordSerializer})
+    @action(detail=False, methods=["post"])
+    def incoming(self, request: Request) -> Response:
+        """从本系统以外转入：填写介绍信编号和转入人员信息。"""
+        data = self._body(TransferInSerializer)
+        person = dict(data.pop("person"))
+        person.pop("org", None)
+        ext_id = person.pop("id", None)
+        if ext_id and Person.objects.filter(ext_id=ext_id).exists():
+            raise exceptions.ValidationError({"person": {"id": [f"编号 {ext_id} 已存在"]}})
+        transfer = call_service(
+            people_services.transfer_in_external,
+            ext_id=ext_id,
+            actor=api_actor(request),
+            **data,
+            **person,
+        )
+        return self._show(TransferRecordSerializer, transfer, status.HTTP_201_CREATED)
 
 
 # ---------------------------------------------------------------- records (read and write)

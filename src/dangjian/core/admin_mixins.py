@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
@@ -15,27 +13,11 @@ from django.http import HttpRequest
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.core.middleware import client_ip
+from dangjian.core.writes import json_value, snapshot
 
 
 def admin_actor(request: HttpRequest) -> Actor:
     return Actor(user=request.user, source="admin", ip=client_ip(request))
-
-
-def json_value(value: Any) -> Any:
-    """A field value as something the audit entry's JSON can hold."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [json_value(v) for v in value]
-    return str(value)
 
 
 def _concrete(model: type[models.Model], name: str) -> models.Field[Any, Any] | None:
@@ -44,14 +26,6 @@ def _concrete(model: type[models.Model], name: str) -> models.Field[Any, Any] | 
     except FieldDoesNotExist:
         return None
     return field if isinstance(field, models.Field) and field.concrete else None
-
-
-def snapshot(obj: models.Model) -> dict[str, Any]:
-    return {
-        f.name: json_value(f.value_from_object(obj))
-        for f in obj._meta.concrete_fields
-        if not f.primary_key
-    }
 
 
 class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -64,8 +38,12 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def _db(self) -> str:
         return router.db_for_write(self.model)
 
+    # The object type of the services' audit entries for this model, so a record's
+    # history shows admin edits together with those from the web and the API.
+    audit_object_type: str | None = None
+
     def _object_type(self) -> str:
-        return self.model._meta.label_lower
+        return self.audit_object_type or self.model._meta.label_lower
 
     def after_save(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         """Hook run inside the save's transaction, before the audit entry."""
@@ -137,3 +115,29 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 object_type=self._object_type(),
                 changes={"ids": ids},
             )
+
+
+class ReadOnlyModelAdmin(AuditedModelAdmin):
+    """For records kept through services only: the admin shows them and never writes."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def service_call(request: HttpRequest, fn: Any, **kwargs: Any) -> Any:
+    """Run a write service from the admin; a refused edit changes nothing and says why."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    try:
+        return fn(actor=admin_actor(request), **kwargs)
+    except (ValidationError, PermissionDenied) as exc:
+        text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, f"未保存：{text}")
+        return None

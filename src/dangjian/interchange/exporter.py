@@ -152,6 +152,7 @@ def _people(s: _Scope) -> Iterator[Row]:
         out = {"id": row["ext_id"], "org": s.org(row["org_id"])}
         for name in _PERSON_FIELDS:
             out[name] = row[name]
+        out["left_reason"] = row["left_reason"] or None  # "" in the database: not given
         out["hosted_by"] = s.org(row["hosted_by_id"])
         out["extra"] = _extra(row["extra_text"])
         return out

@@ -367,6 +367,14 @@ def _existing(
     return {tuple(row[:-1]): row[-1] for row in qs.values_list(*fields, "pk")}
 
 
+def _person_value(r: Record, field: str, org: Callable[[str | None], int | None]) -> Any:
+    if field in ("org", "hosted_by"):
+        return org(r[field])
+    if field == "left_reason":
+        return r.get(field) or ""  # absent in files written before it existed
+    return r[field]
+
+
 def refresh_org_paths(*, using: str = "default") -> int:
     """Recompute every organisation's materialised path; write only the changed ones."""
     rows = list(Organization.objects.using(using).values_list("pk", "parent_id", "path", "depth"))
@@ -439,6 +447,7 @@ def _write(parsed: ParsedDataset, using: str) -> ImportSummary:
             "mobile",
             "hosted_by",
             "left_on",
+            "left_reason",
             "extra",
         ]
         counts["people"] = _upsert(
@@ -450,7 +459,7 @@ def _write(parsed: ParsedDataset, using: str) -> ImportSummary:
                 (
                     (r["id"],),
                     (
-                        *(org(r[f]) if f in ("org", "hosted_by") else r[f] for f in fields[:-1]),
+                        *(_person_value(r, f, org) for f in fields[:-1]),
                         _json(r["extra"]),
                     ),
                 )

@@ -24,7 +24,7 @@ from typing import Any
 from dangjian.interchange.errors import DatasetError, Problem
 from dangjian.orgs.models import OrgType, PositionRole
 from dangjian.oversight.models import AssessmentKind, Grade
-from dangjian.people.models import Employment, PartyWorker, PersonStatus
+from dangjian.people.models import Employment, LeftReason, PartyWorker, PersonStatus
 from dangjian.records.models import ActivityKind, FilingKind, TrainingKind
 
 FORMAT = "dangjian/1"
@@ -90,6 +90,7 @@ LISTS: dict[str, tuple[FieldSpec, ...]] = {
         _f("mobile", "bool", default=False),
         _f("hosted_by", "org"),
         _f("left_on", "date"),
+        _f("left_reason", "enum", choices=tuple(LeftReason.values)),
         _EXTRA,
     ),
     "transfers": (

@@ -10,8 +10,8 @@ from django.db import transaction
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
+from dangjian.core.writes import ensure_can_administer, snapshot
 from dangjian.orgs.models import Organization
-from dangjian.orgs.services import ensure_can_administer, snapshot
 from dangjian.oversight.models import (
     RECTIFICATION_STEPS,
     STEP_LABELS,

@@ -27,6 +27,15 @@ class Employment(models.TextChoices):
     SELF_EMPLOYED = "self_employed", "个体"
 
 
+class LeftReason(models.TextChoices):
+    TRANSFERRED_OUT = "transferred_out", "组织关系转出本系统"
+    DECEASED = "deceased", "去世"
+    EXPELLED = "expelled", "开除党籍"
+    REMOVED = "removed", "除名"
+    QUIT = "quit", "退党（出党）"
+    OTHER = "other", "其他"
+
+
 class Person(models.Model):
     ext_id = models.CharField("编号", max_length=64, unique=True)
     name = models.CharField("姓名", max_length=100)
@@ -64,6 +73,9 @@ class Person(models.Model):
         verbose_name="流入地党组织",
     )
     left_on = models.DateField("离开日期", null=True, blank=True)
+    left_reason = models.CharField(
+        "离开原因", max_length=16, choices=LeftReason.choices, blank=True, default=""
+    )
     extra = models.JSONField("扩展字段", default=dict, blank=True)
 
     class Meta:
@@ -137,6 +149,68 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.date}"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", "待接收"
+    ACCEPTED = "accepted", "已接收"
+    CANCELLED = "cancelled", "已撤回"
+    REFUSED = "refused", "已退回"
+
+
+class TransferRequest(models.Model):
+    """A transfer within the system the sending side issued: nothing moves until the
+    receiving side accepts it; accepting writes the `Transfer` and moves the person."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="transfer_requests", verbose_name="党员"
+    )
+    from_org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="transfer_requests_out",
+        verbose_name="转出组织",
+    )
+    to_org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="transfer_requests_in",
+        verbose_name="转入组织",
+    )
+    date = models.DateField("转接日期")
+    letter = models.CharField("介绍信编号", max_length=64, blank=True, default="")
+    status = models.CharField(
+        "状态", max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    issued_at = models.DateTimeField("开具时间", auto_now_add=True)
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    transfer = models.OneToOneField(
+        Transfer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="request",
+        verbose_name="转接记录",
+    )
+
+    class Meta:
+        db_table = "dj_transfer_request"
+        verbose_name = "组织关系转接（待接收）"
+        verbose_name_plural = "组织关系转接（待接收）"
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status="pending"),
+                name="transfer_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=TransferStatus.values), name="transfer_request_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.date} {self.get_status_display()}"
 
 
 class Due(models.Model):

@@ -18,8 +18,7 @@ from django.db import transaction
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
-from dangjian.orgs.models import Organization
-from dangjian.orgs.services import (
+from dangjian.core.writes import (
     UNSET,
     audited_delete,
     diff,
@@ -27,6 +26,7 @@ from dangjian.orgs.services import (
     new_ext_id,
     snapshot,
 )
+from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
 from dangjian.records.models import (
     Activity,

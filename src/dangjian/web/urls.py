@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
 from dangjian.web import views_rectification as rectification
-from dangjian.web.views import calendar, findings, home, orgs, people, records, rules
+from dangjian.web.views import calendar, findings, home, keeping, orgs, people, records, rules
 
 app_name = "web"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -42,4 +42,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="rectification_new",
     ),
     path("rectifications/<int:pk>/", rectification.rectification_detail, name="rectification"),
+    # Keeping records: members, posts and elections, transfers, the organisation tree.
+    path("orgs/tree/", keeping.org_tree, name="org_tree"),
+    path("orgs/<int:pk>/manage/", keeping.org_manage, name="org_manage"),
+    path("orgs/<int:pk>/members/", keeping.members, name="members"),
+    path("orgs/<int:org_pk>/members/new/", keeping.member_new, name="member_new"),
+    path("people/<int:pk>/edit/", keeping.person_edit, name="person_edit"),
+    path("people/<int:pk>/leave/", keeping.person_leave, name="person_leave"),
+    path("orgs/<int:pk>/leadership/", keeping.leadership, name="leadership"),
+    path("positions/<int:pk>/end/", keeping.position_end, name="position_end"),
+    path("orgs/<int:org_pk>/election/", keeping.election_new, name="election_new"),
+    path("orgs/<int:pk>/transfers/", keeping.transfers, name="transfers"),
+    path("transfers/<int:pk>/accept/", keeping.transfer_accept, name="transfer_accept"),
+    path("transfers/<int:pk>/cancel/", keeping.transfer_cancel, name="transfer_cancel"),
 ]

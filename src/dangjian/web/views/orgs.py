@@ -12,11 +12,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dangjian.access import selectors as access
-from dangjian.orgs import services as org_services
 from dangjian.orgs.models import OrgType
+from dangjian.policy.services import pack_choose
 from dangjian.records.models import ActivityKind
 from dangjian.web import engine
 from dangjian.web import selectors as sel
+from dangjian.web.selectors_keeping import hours_per_member
 from dangjian.web.views.common import actor_of, administered_org, int_param, paginate
 
 
@@ -64,9 +65,7 @@ def org_pack(request: HttpRequest, pk: int) -> HttpResponse:
     if org.type != OrgType.WORK_COMMITTEE:
         raise PermissionDenied("只有机关工委可以选择适用的规则包")
     try:
-        org_services.organization_pack_set(
-            org=org, pack_id=request.POST.get("pack", ""), actor=actor_of(request)
-        )
+        pack_choose(org=org, pack_id=request.POST.get("pack", ""), actor=actor_of(request))
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
     else:
@@ -100,7 +99,7 @@ def org_ledger(request: HttpRequest, pk: int) -> HttpResponse:
 def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, pk)
     year = int_param(request, "year", datetime.date.today().year)
-    page = paginate(request, sel.hours_per_member(org, year), 50)
+    page = paginate(request, hours_per_member(org, year), 50)
     required = engine.required_hours(org, year, [p.pk for p in page.object_list])
     rows = [(p, required.get(p.pk)) for p in page.object_list]
     context = {

@@ -9,8 +9,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from dangjian.access import selectors as access
+from dangjian.people.models import Person
 from dangjian.web import engine
 from dangjian.web import selectors as sel
+from dangjian.web.selectors_keeping import history_rows
 from dangjian.web.views.common import int_param, paginate, visible_person
 
 
@@ -41,6 +43,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         if getattr(person, name)
     ]
+    can_admin = access.can_administer(request.user, person.org)
     context = {
         "person": person,
         "year": year,
@@ -54,7 +57,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lessons": list(sel.lessons_given(person)[:50]),
         "page": paginate(request, sel.person_attendance(person), 20),
         "findings": engine.person_findings(person, year),
-        "can_admin": access.can_administer(request.user, person.org),
+        "can_admin": can_admin,
+        "history": history_rows("person", person.pk, Person) if can_admin else None,
         "is_self": access.person_of(request.user) == person,
     }
     return render(request, "web/person_detail.html", context)
