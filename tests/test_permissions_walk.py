@@ -71,6 +71,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:rectifications": ADMIN_OF_BRANCH1,
     "web:rectification_new": ADMIN_OF_BRANCH1,
     "web:rectification": ADMIN_OF_BRANCH1,
+    # The audit log: the audit administrator (审计管理员) only; nobody in the tree is one.
+    "web:audit_log": expect(LOGIN, 403, 403, 403, 403),
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,

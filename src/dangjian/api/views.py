@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -516,7 +516,7 @@ def docs_asset(request: HttpRequest, name: str) -> FileResponse:
     return response
 
 
-class DocsView(SpectacularSwaggerView):
+class DocsView(SpectacularSwaggerSplitView):
     """Swagger UI with its scripts from this server, never a CDN."""
 
     url_name = "api:schema"

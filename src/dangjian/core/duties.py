@@ -3,6 +3,8 @@
 - system administrator (系统管理员): accounts and configuration (a superuser counts);
 - security administrator (安全管理员): grants and member-account links;
 - audit administrator (审计管理员): the only one who reads the audit log.
+
+A duty is held by a staff user (is_staff) in the group of that name.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ DUTIES = (SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
 
 
 def _in_group(user: Any, name: str) -> bool:
+    # Duties are staff roles: a login without staff status holds none (and costs no query).
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if not getattr(user, "is_staff", False):
         return False
     cache = getattr(user, "_dj_duties", None)
     if cache is None:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
 from dangjian.web import views_rectification as rectification
-from dangjian.web.views import calendar, findings, home, orgs, people, records, rules
+from dangjian.web.views import audit, calendar, findings, home, orgs, people, records, rules
 
 app_name = "web"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -42,4 +42,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="rectification_new",
     ),
     path("rectifications/<int:pk>/", rectification.rectification_detail, name="rectification"),
+    path("audit/", audit.audit_log, name="audit_log"),
 ]
