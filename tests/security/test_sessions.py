@@ -104,6 +104,7 @@ def test_idle_session_is_signed_out(user, settings):
     assert "_auth_user_id" not in client.session
     entry = AuditEntry.objects.get(action="session_timeout")
     assert entry.changes == {"reason": "idle"}
+    assert "长时间未操作，已自动退出登录" in client.get(response["Location"]).content.decode()
 
 
 def test_active_session_ends_at_the_absolute_limit(user, settings):

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
@@ -86,6 +87,13 @@ class SessionTimeoutMiddleware:
             if idle or too_long:
                 request.session_expired = "idle" if idle else "absolute"  # type: ignore[attr-defined]
                 logout(request)
+                if not request.path.startswith("/api/"):
+                    messages.info(
+                        request,
+                        "长时间未操作，已自动退出登录，请重新登录。"
+                        if idle
+                        else "本次登录已达最长时限，请重新登录。",
+                    )
             elif now - seen >= SEEN_GRANULARITY:
                 request.session[SESSION_SEEN] = now
         return self.get_response(request)
