@@ -41,6 +41,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     # --- web pages ---
     "web:login": ALL_OK,
     "web:logout": expect(405, 405, 405, 405, 405),  # sign-out is a POST
+    "web:password_change": SIGNED_IN,
+    "web:password_change_done": SIGNED_IN,
     "web:home": SIGNED_IN,
     "web:org_list": SIGNED_IN,
     "web:org": ADMIN_OF_BRANCH1,

@@ -162,3 +162,36 @@ def test_admin_delete_records_what_cascaded():
     assert cascade  # what went with the member is named
     if trainings:
         assert sorted(cascade["records.training"]) == sorted(str(pk) for pk in trainings)
+
+
+def test_audit_log_page_queries_do_not_grow_with_entries():
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    auditor = duty_user("shenji9", AUDIT_ADMIN)
+    client = Client()
+    client.force_login(auditor)
+
+    def count() -> int:
+        with CaptureQueriesContext(conn) as ctx:
+            assert client.get("/audit/").status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(3):
+        _entry()
+    few = count()
+    with transaction.atomic():
+        for i in range(60):
+            audit_record(actor=Actor.system("test"), action="update", object_type=f"t{i}")
+    assert count() == few
+
+
+def test_audit_log_filters_and_bad_dates():
+    auditor = duty_user("shenji9", AUDIT_ADMIN)
+    _entry()
+    client = Client()
+    client.force_login(auditor)
+    page = client.get("/audit/?from=9999-99-99&to=not-a-date&object_id=zzz")
+    assert page.status_code == 200 and "没有符合条件的审计记录" in page.content.decode()
+    page = client.get("/audit/?actor=shenji9")
+    assert page.status_code == 200 and "登录" in page.content.decode()

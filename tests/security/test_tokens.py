@@ -77,3 +77,27 @@ def test_inactive_user_token_is_refused(user):
     user.is_active = False
     user.save()
     assert _with(key).get("/api/v1/organizations/").status_code == 401
+
+
+def test_password_change_page_applies_the_policy_and_revokes_tokens(user):
+    from django.test import Client
+
+    key = _token(APIClient())["token"]
+    client = Client()
+    client.force_login(user)
+    weak = client.post(
+        "/password/",
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert weak.status_code == 200
+    html = weak.content.decode()
+    assert "请修改以下内容" in html and "密码" in html
+    assert _with(key).get("/api/v1/organizations/").status_code == 200
+    new = "Renewed-pass-2027"
+    done = client.post(
+        "/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert done.status_code == 302 and done["Location"] == "/password/done/"
+    assert client.get("/password/done/").status_code == 200  # still signed in
+    assert _with(key).get("/api/v1/organizations/").status_code == 401
+    assert AuditEntry.objects.filter(action="update", object_id=str(user.pk)).exists()
