@@ -8,7 +8,9 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system run demo test lint typecheck test-sqlite test-postgres bench clean
+# `make serve` is the production server (gunicorn); it needs the production environment,
+# e.g. `set -a; . /etc/dangjian/production.env; set +a; make serve` (docs/deploy.md).
+.PHONY: install system run serve demo test lint typecheck test-sqlite test-postgres bench clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -25,11 +27,16 @@ $(NODE_STAMP): package.json package-lock.json
 system:
 	bash scripts/ensure-system.sh
 
+# The demo is a development configuration: DEBUG on, a per-process secret key.
+run: export DANGJIAN_DEBUG = 1
 run: install
 	mkdir -p var
 	$(BIN)/dangjian migrate --noinput -v 0
 	$(BIN)/dangjian demo
 	$(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
+
+serve: install
+	scripts/serve-production
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -43,6 +43,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     # --- web pages ---
     "web:login": ALL_OK,
     "web:logout": expect(405, 405, 405, 405, 405),  # sign-out is a POST
+    "web:password_change": SIGNED_IN,
+    "web:password_change_done": SIGNED_IN,
     "web:home": SIGNED_IN,
     "web:org_list": SIGNED_IN,
     "web:org": ADMIN_OF_BRANCH1,
@@ -86,6 +88,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:transfers": ADMIN_OF_BRANCH1,
     "web:transfer_accept": expect(LOGIN, 405, 405, 405, 405),
     "web:transfer_cancel": expect(LOGIN, 405, 405, 405, 405),
+    # The audit log: the audit administrator (审计管理员) only; nobody in the tree is one.
+    "web:audit_log": expect(LOGIN, 403, 403, 403, 403),
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,

@@ -1,9 +1,13 @@
 """One settings module; production differs only through the environment."""
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -16,16 +20,35 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DANGJIAN_DEBUG", False)
-SECRET_KEY = os.environ.get("DANGJIAN_SECRET_KEY", "dev-only-insecure-key-change-me")
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("DANGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-    if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("DANGJIAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"环境变量 {name} 应为整数，现为 {value!r}") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# Development unless the environment says otherwise: deploy/production.env sets
+# DANGJIAN_DEBUG=0, and the production server (scripts/serve-production) refuses DEBUG.
+DEBUG = env_bool("DANGJIAN_DEBUG", True)
+PRODUCTION = not DEBUG
+SECRET_KEY = os.environ.get("DANGJIAN_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "DANGJIAN_SECRET_KEY 未设置：生产配置（DANGJIAN_DEBUG=0）必须提供密钥，"
+            "例如 head -c 48 /dev/urandom | base64"
+        )
+    # Development only: a fresh key per process, never a published one.
+    SECRET_KEY = "dev-" + secrets.token_urlsafe(48)
+ALLOWED_HOSTS = env_list("DANGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("DANGJIAN_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,7 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
     "drf_spectacular",
     "dangjian.core",
     "dangjian.access",
@@ -58,8 +81,19 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dangjian.core.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "dangjian.core.middleware.RequestContextMiddleware",
+    "dangjian.core.middleware.NoStoreMiddleware",
+    # Last, so it sees the lock-out flag the authentication backend set.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username/address before any password is checked.
+    "dangjian.core.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "dangjian.urls"
@@ -95,8 +129,19 @@ if os.environ.get("DANGJIAN_TEST_DB_NAME"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password policy (等保 2.0 level 3: length, complexity, no common or personal passwords).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {
+        "NAME": "dangjian.core.passwords.CharacterClassValidator",
+        "OPTIONS": {"min_classes": 2},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -109,7 +154,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DANGJIAN_STATIC_ROOT", REPO_DIR / "var" / "static"))
 # WhiteNoise scans STATIC_ROOT at start-up; with finders on, an empty one is enough.
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# In production `collectstatic` fills it (docs/deploy.md).
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = Path(os.environ.get("DANGJIAN_NODE_MODULES", REPO_DIR / "node_modules"))
 # Front-end libraries come from npm packages installed at set-up, never a CDN.
 STATICFILES_DIRS = [
@@ -132,7 +179,7 @@ SEEDS_DIR = Path(os.environ.get("DANGJIAN_SEEDS_DIR", REPO_DIR.parent / "shared"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "dangjian.core.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -152,4 +199,63 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DANGJIAN_LOG_LEVEL", "WARNING")},
+}
+
+# ---------------------------------------------------------------- sign-in and sessions
+
+# Lock-out (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is refused until the cool-off ends or an administrator resets it
+# (`dangjian axes_reset_username NAME`). Counted on every entry point: the sign-in page,
+# the admin and the API token endpoint.
+AXES_FAILURE_LIMIT = env_int("DANGJIAN_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DANGJIAN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dangjian.core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.middleware.client_ip"
+AXES_VERBOSE = False
+
+# Sessions: signed out after an idle spell, and in any case after an absolute limit.
+SESSION_IDLE_SECONDS = env_int("DANGJIAN_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_SECONDS = env_int("DANGJIAN_SESSION_MAX_HOURS", 8) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# API tokens: valid for this long after issue; revoked when the password changes.
+API_TOKEN_DAYS = env_int("DANGJIAN_API_TOKEN_DAYS", 30)
+
+# ---------------------------------------------------------------- transport (production)
+
+# The reverse proxy that terminates TLS: its addresses, so the client address recorded in
+# the audit trail and used by the lock-out is the one it forwards (X-Forwarded-For).
+TRUSTED_PROXIES = env_list("DANGJIAN_TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DANGJIAN_SSL_REDIRECT", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("DANGJIAN_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("DANGJIAN_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGJIAN_HSTS_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("DANGJIAN_HSTS_PRELOAD", PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy: scripts and styles from this server only (inline scripts carry
+# the per-request nonce); style attributes (progress bar widths) stay allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }

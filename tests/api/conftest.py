@@ -1,7 +1,8 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from dangjian.core.actor import Actor
+from dangjian.core.tokens import token_issue
 from dangjian.web.testing import build_tree
 
 ROLES = ("member", "b1", "b2", "dept", "wc")
@@ -24,7 +25,7 @@ def clients(tree):
     out = {"anon": APIClient()}
     for role in ROLES:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=tree.users[role])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        issued = token_issue(user=tree.users[role], actor=Actor.system("test"))
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
         out[role] = client
     return out

@@ -35,6 +35,8 @@ def test_demo_loads_data_and_creates_accounts_with_grants():
     users = get_user_model().objects
     assert set(users.values_list("username", flat=True)) == {
         "admin",
+        "anquan",
+        "shenji",
         "gongwei",
         "bumen",
         "zhibu",
@@ -59,11 +61,15 @@ def test_demo_loads_data_and_creates_accounts_with_grants():
     member = PersonAccount.objects.select_related("person").get(user__username="dangyuan").person
     assert member.org == zhibu.org and member.status == "full"
     assert not Grant.objects.filter(user__username__in=["admin", "dangyuan"]).exists()
+    # 三员: the security and audit administrators are staff in their duty's group.
+    assert users.get(username="anquan").groups.get().name == "安全管理员"
+    assert users.get(username="shenji").groups.get().name == "审计管理员"
+    assert not users.get(username="shenji").is_superuser
 
     for text in ("http://127.0.0.1:8000/", DEMO_PASSWORD, "gongwei", zhibu.org.name, "机关工委"):
         assert text in output
     created = AuditEntry.objects.filter(object_type="user", action="create")
-    assert created.count() == 6
+    assert created.count() == 8
     assert AuditEntry.objects.filter(object_type="dataset", action="import").count() == 1
 
 
@@ -102,3 +108,37 @@ def test_demo_restores_a_missing_account_without_reimporting():
     _demo()
     assert Person.objects.count() == people
     assert _grant("bumen").role == "department_admin"
+
+
+def test_demo_refuses_a_database_with_other_data():
+    from django.core.management.base import CommandError
+
+    get_user_model().objects.create_user(username="real", password="x")
+    with pytest.raises(CommandError) as refused:
+        call_command("demo", departments=6, members=400, stdout=io.StringIO())
+    assert "--force" in str(refused.value)
+    assert get_user_model().objects.count() == 1 and not Organization.objects.exists()
+
+
+def test_demo_force_on_real_data_links_no_member():
+    from dangjian.core.actor import Actor
+    from dangjian.interchange.generator import generate_dataset
+    from dangjian.interchange.importer import dataset_import
+
+    dataset_import(
+        generate_dataset(orgs=48, members=300, departments=6, year=2025, seed=3),
+        actor=Actor.system("test"),
+    )
+    with pytest.raises(Exception, match="--force"):
+        call_command("demo", stdout=io.StringIO())
+    assert not get_user_model().objects.exists()
+    call_command("demo", force=True, stdout=io.StringIO())
+    assert get_user_model().objects.filter(username="dangyuan").exists()
+    assert not PersonAccount.objects.exists()
+
+
+def test_demo_refuses_a_production_configuration(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(Exception, match="DANGJIAN_DEBUG=0"):
+        _demo()
+    assert not Organization.objects.exists() and not get_user_model().objects.exists()

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from dangjian.access.models import Grant, PersonAccount, Role
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
+from dangjian.core.duties import AUDIT_ADMIN, SECURITY_ADMIN
 from dangjian.orgs.models import Organization, OrgType
 from dangjian.people.models import MEMBER_STATUSES, Person
 
@@ -31,7 +33,7 @@ class DemoDataMissing(Exception):
 
 
 def _ensure_user(
-    username: str, *, password: str, actor: Actor, superuser: bool = False
+    username: str, *, password: str, actor: Actor, superuser: bool = False, duty: str = ""
 ) -> tuple[Any, bool]:
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
@@ -40,13 +42,18 @@ def _ensure_user(
     if superuser:
         user = user_model.objects.create_superuser(username=username, email="", password=password)
     else:
-        user = user_model.objects.create_user(username=username, password=password)
+        user = user_model.objects.create_user(
+            username=username, password=password, is_staff=bool(duty)
+        )
+    if duty:
+        group, _ = Group.objects.get_or_create(name=duty)
+        user.groups.add(group)
     audit_record(
         actor=actor,
         action="create",
         object_type="user",
         object_id=str(user.pk),
-        changes={"username": username, "superuser": superuser, "demo": True},
+        changes={"username": username, "superuser": superuser, "duty": duty, "demo": True},
     )
     return user, True
 
@@ -95,12 +102,14 @@ def _departments_with_branches(
 
 
 def demo_accounts_ensure(
-    *, root: Organization, actor: Actor, password: str = DEMO_PASSWORD
+    *, root: Organization, actor: Actor, password: str = DEMO_PASSWORD, link_member: bool = True
 ) -> list[DemoAccount]:
     """Create the demo logins that are missing; leaves existing ones as they are.
 
-    admin (superuser), gongwei (work committee), bumen (one department), zhibu and
-    zhibu2 (branches of two departments), dangyuan (a member of zhibu's branch).
+    admin (superuser, system administrator), anquan (security administrator), shenji
+    (audit administrator), gongwei (work committee), bumen (one department), zhibu and
+    zhibu2 (branches of two departments), dangyuan (a member of zhibu's branch — only when
+    `link_member`, i.e. the members are demo data: a real member is never linked).
     """
     picked = _departments_with_branches(root)[:2]
     if len(picked) < 2:
@@ -116,6 +125,9 @@ def demo_accounts_ensure(
     with transaction.atomic():
         user, created = _ensure_user("admin", password=password, actor=actor, superuser=True)
         accounts.append(DemoAccount("admin", "系统管理员", "超级用户", "全部", created))
+        for username, duty in (("anquan", SECURITY_ADMIN), ("shenji", AUDIT_ADMIN)):
+            user, created = _ensure_user(username, password=password, actor=actor, duty=duty)
+            accounts.append(DemoAccount(username, duty, duty, "管理后台", created))
         plan = (
             ("gongwei", "机关工委管理员", Role.WORK_COMMITTEE_ADMIN, root),
             ("bumen", "部门党组管理员", Role.DEPARTMENT_ADMIN, dept),
@@ -128,7 +140,7 @@ def demo_accounts_ensure(
             accounts.append(DemoAccount(username, label, role.label, org.name, created))
         user, created = _ensure_user("dangyuan", password=password, actor=actor)
         linked = PersonAccount.objects.filter(user=user).select_related("person").first()
-        if linked is None and member is not None:
+        if linked is None and member is not None and link_member:
             linked = PersonAccount.objects.create(user=user, person=member)
             audit_record(
                 actor=actor,

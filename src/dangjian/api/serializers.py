@@ -351,7 +351,8 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="访问令牌（只显示这一次）")
+    expires_at = serializers.DateTimeField(help_text="失效时间；修改密码后立即失效")
 
 
 # ---------------------------------------------------------------- record keeping (writes)

@@ -6,16 +6,15 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -56,7 +55,9 @@ from dangjian.api.serializers import (
     TransferRequestSerializer,
 )
 from dangjian.core.actor import Actor
+from dangjian.core.lockout import LOCKED_STATUS, lockout_message
 from dangjian.core.middleware import client_ip
+from dangjian.core.tokens import token_issue
 from dangjian.orgs import services as org_services
 from dangjian.orgs.models import Organization
 from dangjian.people import services as people_services
@@ -99,7 +100,12 @@ def call_service(fn: Callable[..., Any], **kwargs: Any) -> Any:
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token (created once, then reused)."""
+    """Exchange a username and password for a new API token.
+
+    Counted by the lock-out like the sign-in page: after too many failures the pair of
+    username and address gets 429 until the cool-off ends. The key is shown once; only
+    its digest is stored; it expires after API_TOKEN_DAYS and dies with a password change.
+    """
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
@@ -107,16 +113,25 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer},
+        responses={200: TokenSerializer, 400: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT},
         summary="获取访问令牌",
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        http = request._request
+        user = authenticate(
+            http,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if getattr(http, "axes_locked_out", False):
+            return Response({"detail": lockout_message()}, status=LOCKED_STATUS)
+        if user is None or not user.is_active:
+            raise exceptions.ValidationError({"non_field_errors": ["用户名或密码不正确。"]})
+        issued = token_issue(user=user, actor=api_actor(request))
+        return Response({"token": issued.key, "expires_at": issued.expires_at})
 
 
 # ---------------------------------------------------------------- filters
@@ -754,7 +769,7 @@ def docs_asset(request: HttpRequest, name: str) -> FileResponse:
     return response
 
 
-class DocsView(SpectacularSwaggerView):
+class DocsView(SpectacularSwaggerSplitView):
     """Swagger UI with its scripts from this server, never a CDN."""
 
     url_name = "api:schema"

@@ -11,7 +11,7 @@ from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 
 from dangjian.core.actor import Actor
-from dangjian.core.audit import audit_record
+from dangjian.core.audit import audit_record, cascade_summary
 from dangjian.core.middleware import client_ip
 from dangjian.core.writes import json_value, snapshot
 
@@ -96,24 +96,26 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic(using=self._db()):
             object_id, before = str(obj.pk), snapshot(obj)
+            cascade = cascade_summary([obj])
             super().delete_model(request, obj)
             audit_record(
                 actor=admin_actor(request),
                 action="delete",
                 object_type=self._object_type(),
                 object_id=object_id,
-                changes={"before": before},
+                changes={"before": before, "cascade": cascade},
             )
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         with transaction.atomic(using=self._db()):
             ids = sorted(queryset.values_list("pk", flat=True))
+            cascade = cascade_summary(list(queryset))
             super().delete_queryset(request, queryset)
             audit_record(
                 actor=admin_actor(request),
                 action="delete",
                 object_type=self._object_type(),
-                changes={"ids": ids},
+                changes={"ids": ids, "cascade": cascade},
             )
 
 

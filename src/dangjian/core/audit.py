@@ -1,6 +1,7 @@
 from typing import Any
 
-from django.db import transaction
+from django.db import models, router, transaction
+from django.db.models.deletion import Collector
 from django.dispatch import Signal
 
 from dangjian.core.actor import Actor
@@ -17,8 +18,13 @@ def audit_record(
     object_type: str,
     object_id: str = "",
     changes: dict[str, Any] | None = None,
+    notify: bool = True,
 ) -> AuditEntry:
-    """Write an audit entry; must run inside the write's transaction."""
+    """Write an audit entry; must run inside the write's transaction.
+
+    `notify=False` for entries that change no record (sign-in, tokens, duties), so the
+    policy engine's data version is not bumped.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the write's transaction")
     user = actor.user if actor.user is not None and actor.user.is_authenticated else None
@@ -32,5 +38,27 @@ def audit_record(
         ip=actor.ip,
         changes=changes or {},
     )
-    record_written.send(sender=AuditEntry, entry=entry)
+    if notify:
+        record_written.send(sender=AuditEntry, entry=entry)
     return entry
+
+
+def cascade_summary(objs: list[models.Model]) -> dict[str, list[str]]:
+    """What deleting `objs` takes with it (cascades), as {model label: [ids]}."""
+    if not objs:
+        return {}
+    collector = Collector(using=router.db_for_write(type(objs[0])))
+    collector.collect(objs)
+    own = {(type(o)._meta.label_lower, o.pk) for o in objs}
+    out: dict[str, list[str]] = {}
+    for model, instances in collector.data.items():
+        label = model._meta.label_lower
+        ids = sorted(str(o.pk) for o in instances if (label, o.pk) not in own)
+        if ids:
+            out[label] = ids
+    for qs in collector.fast_deletes:
+        label = qs.model._meta.label_lower
+        ids = sorted(str(pk) for pk in qs.values_list("pk", flat=True))
+        if ids:
+            out.setdefault(label, []).extend(ids)
+    return out

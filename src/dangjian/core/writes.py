@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from dangjian.core.actor import Actor
-from dangjian.core.audit import audit_record
+from dangjian.core.audit import audit_record, cascade_summary
 
 
 class _Unset:
@@ -126,13 +126,17 @@ def audited_delete(*, obj: models.Model, fields: list[str], object_type: str, ac
     """Delete a record and audit what it held, in the caller's transaction."""
     before = snapshot(obj, fields)
     pk = obj.pk
+    cascade = cascade_summary([obj])
     obj.delete()
+    changes: dict[str, Any] = {"before": before}
+    if cascade:
+        changes["cascade"] = cascade
     audit_record(
         actor=actor,
         action="delete",
         object_type=object_type,
         object_id=str(pk),
-        changes={"before": before},
+        changes=changes,
     )
 
 

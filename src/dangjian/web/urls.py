@@ -1,8 +1,18 @@
 from django.contrib.auth import views as auth_views
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, reverse_lazy
 
 from dangjian.web import views_rectification as rectification
-from dangjian.web.views import calendar, findings, home, keeping, orgs, people, records, rules
+from dangjian.web.views import (
+    audit,
+    calendar,
+    findings,
+    home,
+    keeping,
+    orgs,
+    people,
+    records,
+    rules,
+)
 
 app_name = "web"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -12,6 +22,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="registration/password_change.html",
+            success_url=reverse_lazy("web:password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
     path("", home.home, name="home"),
     path("orgs/", orgs.org_list, name="org_list"),
     path("orgs/<int:pk>/", orgs.org_overview, name="org"),
@@ -55,4 +80,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/transfers/", keeping.transfers, name="transfers"),
     path("transfers/<int:pk>/accept/", keeping.transfer_accept, name="transfer_accept"),
     path("transfers/<int:pk>/cancel/", keeping.transfer_cancel, name="transfer_cancel"),
+    path("audit/", audit.audit_log, name="audit_log"),
 ]

@@ -103,3 +103,11 @@ def clause(value: Any) -> str:
     if text.isdigit():
         return f"第{text}项"
     return text
+
+
+@register.filter
+def audit_admin(user: Any) -> bool:
+    """Whether `user` is the audit administrator (shows the audit log link)."""
+    from dangjian.core.duties import is_audit_admin
+
+    return is_audit_admin(user)

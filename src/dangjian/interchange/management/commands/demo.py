@@ -1,22 +1,31 @@
 """`dangjian demo`: load demo data once, then make sure the demo logins exist.
 
-Idempotent: data is generated and imported only into a database without
-organisations; accounts are created only when missing.
+Idempotent on its own database: data is generated and imported only into an empty
+database (and marked as demo data in the audit trail); accounts are created only when
+missing. Refused on a production configuration (DANGJIAN_DEBUG=0), and on a database
+that holds data the demo did not load unless `--force` (then the demo logins are added,
+with the published password, but none is linked to a real member).
 """
 
 from datetime import date
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from dangjian.access.services import DEMO_PASSWORD, DemoDataMissing, demo_accounts_ensure
 from dangjian.core.actor import Actor
+from dangjian.core.audit import audit_record
+from dangjian.core.models import AuditEntry
 from dangjian.interchange.errors import DatasetError
 from dangjian.interchange.generator import generate_dataset
 from dangjian.interchange.importer import dataset_import
 from dangjian.orgs.models import Organization, OrgType
 
 URL = "http://127.0.0.1:8000/"
+DEMO_MARK = "demo_load"
 
 
 class Command(BaseCommand):
@@ -26,9 +35,29 @@ class Command(BaseCommand):
         parser.add_argument("--departments", type=int, default=30, help="演示部门数")
         parser.add_argument("--members", type=int, default=3000, help="演示人员数")
         parser.add_argument("--seed", type=int, default=1, help="随机种子")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="数据库已有非演示数据时仍添加演示账号（使用公开密码，慎用）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if getattr(settings, "PRODUCTION", not settings.DEBUG):
+            raise CommandError(
+                "生产配置（DANGJIAN_DEBUG=0）下不能载入演示数据或创建演示账号（演示密码是公开的）",
+                returncode=2,
+            )
         actor = Actor.system("cli")
+        is_demo = AuditEntry.objects.filter(action=DEMO_MARK, object_type="demo").exists()
+        has_data = (
+            Organization.objects.exists() or get_user_model().objects.exists()
+        ) and not is_demo
+        if has_data and not options["force"]:
+            raise CommandError(
+                "数据库中已有数据（并非演示数据）：演示命令不会在其中创建公开密码的演示账号。"
+                "如确需在此库中添加演示账号，请加 --force。",
+                returncode=2,
+            )
         if not Organization.objects.exists():
             today = date.today()
             self.stdout.write(
@@ -49,6 +78,9 @@ class Command(BaseCommand):
                 raise CommandError(f"演示数据导入失败：\n{exc.render()}") from exc
             for line in summary.lines():
                 self.stdout.write(f"  {line}")
+            with transaction.atomic():
+                audit_record(actor=actor, action=DEMO_MARK, object_type="demo", notify=False)
+            is_demo = True
         else:
             self.stdout.write("数据库已有数据，跳过演示数据导入。")
         root = (
@@ -59,7 +91,7 @@ class Command(BaseCommand):
         if root is None:
             raise CommandError("没有找到机关工委（work_committee）根组织，无法创建演示账号")
         try:
-            accounts = demo_accounts_ensure(root=root, actor=actor)
+            accounts = demo_accounts_ensure(root=root, actor=actor, link_member=is_demo)
         except DemoDataMissing as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write("")

@@ -6,14 +6,38 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.commands import check as django_check
 
 from dangjian.policy.checking import CheckInputError, check_database, check_file
 from dangjian.policy.render import render_text
 
+# Options that only Django's system check has: given any, `check` is Django's.
+DJANGO_CHECK_OPTIONS = ("--deploy", "--tag", "-t", "--list-tags", "--fail-level", "--database")
+
+
+def wants_django_check(argv: list[str]) -> bool:
+    """`dangjian check` with no FILE/--db/--policy/--year, or with a Django-only option."""
+    args = argv[2:]
+    if any(a.split("=", 1)[0] in DJANGO_CHECK_OPTIONS for a in args):
+        return True
+    ours = ("--db", "--policy", "--year", "--as-of", "--org", "--format")
+    has_ours = any(a.split("=", 1)[0] in ours for a in args)
+    has_file = any(not a.startswith("-") for a in args)
+    return not has_ours and not has_file
+
 
 class Command(BaseCommand):
-    help = "按规定包检查数据集文件或数据库，输出问题与预警（dangjian-findings/1）"
+    help = (
+        "按规定包检查数据集文件或数据库，输出问题与预警（dangjian-findings/1）；"
+        "不带文件或 --db、或带 --deploy/--tag 等选项时，运行 Django 系统检查"
+    )
     requires_system_checks: list[str] = []
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        if wants_django_check(argv):
+            django_check.Command().run_from_argv(argv)
+            return
+        super().run_from_argv(argv)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="?", help="dangjian/1 数据集文件（JSON）")
