@@ -11,6 +11,7 @@ import sys
 BENCHMARKS = {
     "import": "bench.import_bench",
     "check": "bench.check_bench",
+    "web": "bench.web_bench",
 }
 
 

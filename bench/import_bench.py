@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the dataset and databases")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
-    opts = parser.parse_args(argv)
+    opts, _ = parser.parse_known_args(argv)
 
     work = Path(opts.workdir)
     work.mkdir(parents=True, exist_ok=True)

@@ -11,22 +11,23 @@ from __future__ import annotations
 import gc
 import json
 import logging
-import os
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
-import orjson
 from django.db import connections, models, transaction
 from django.utils import timezone
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.core.models import AuditEntry
-from dangjian.interchange.errors import DatasetError, Problem
-from dangjian.interchange.validation import LISTS, ParsedDataset, Record, validate_dataset
+from dangjian.interchange.errors import Problem
+from dangjian.interchange.stream import Source, read_dataset
+from dangjian.interchange.stream_validation import DEPENDS, StreamChecker
+from dangjian.interchange.validation import LISTS, Record
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.orgs.paths import compute_paths
 from dangjian.oversight.models import Assessment, Rectification
@@ -39,8 +40,6 @@ BATCH = 5000
 BULK_LOAD_ROWS = 100_000
 
 log = logging.getLogger("dangjian.interchange")
-
-Source = str | os.PathLike[str] | IO[bytes] | IO[str] | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -90,58 +89,6 @@ LIST_TITLES = {
 }
 
 
-# ---------------------------------------------------------------- reading
-
-
-def load_source(source: Source) -> Mapping[str, Any]:
-    """A path, a binary or text stream, or an already-parsed mapping → the parsed JSON.
-
-    Numbers with a fraction come back as float; validation turns them into exact
-    Decimals (through their shortest repr), so 12.75 stays 12.75.
-    """
-    if isinstance(source, Mapping):
-        return source
-    try:
-        if isinstance(source, str | os.PathLike):
-            with open(source, "rb") as fh:
-                raw: bytes | str = fh.read()
-        else:
-            raw = source.read()
-    except OSError as exc:
-        raise DatasetError([Problem("", "", "", f"无法读取文件：{exc} (cannot read)")]) from exc
-    try:
-        with _gc_paused():
-            data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        where = f"第 {exc.lineno} 行第 {exc.colno} 列"
-        raise DatasetError(
-            [
-                Problem(
-                    "",
-                    "",
-                    "",
-                    f"JSON 格式错误：{where}：{exc.msg} "
-                    f"(malformed JSON at line {exc.lineno} column {exc.colno})",
-                )
-            ]
-        ) from exc
-    finally:
-        del raw
-    return data  # type: ignore[no-any-return]
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Millions of small containers, none cyclic: the cycle collector only slows the load."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 # ---------------------------------------------------------------- raw writes
 
 
@@ -185,9 +132,8 @@ class _Writer:
                 count += len(batch)
         return count
 
-    @contextmanager
-    def bulk_load(self, model: type[models.Model], expected: int) -> Iterator[None]:
-        """Loading more rows than the table holds: set aside what costs per row.
+    def set_aside(self, table: str) -> list[str]:
+        """Set aside what costs per row on `table`; the statements that restore it.
 
         SQLite: drop the table's secondary indexes and rebuild them afterwards (one
         sort instead of millions of random index inserts). PostgreSQL: drop the
@@ -195,21 +141,8 @@ class _Writer:
         instead of a trigger per row at commit). Same transaction, so a failed
         import gets them back by rollback.
         """
-        restore: list[str] = []
-        if expected >= BULK_LOAD_ROWS:
-            qn = self.connection.ops.quote_name
-            table = model._meta.db_table
-            with self.connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT count(*) FROM (SELECT 1 FROM {qn(table)} LIMIT %s) t", [expected]
-                )
-                if cursor.fetchone()[0] < expected:
-                    restore = self._set_aside(cursor, table)
-        yield
-        if restore:
-            with self.connection.cursor() as cursor:
-                for sql in restore:
-                    cursor.execute(sql)
+        with self.connection.cursor() as cursor:
+            return self._set_aside(cursor, table)
 
     def _set_aside(self, cursor: Any, table: str) -> list[str]:
         qn = self.connection.ops.quote_name
@@ -239,6 +172,11 @@ class _Writer:
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {qn(name)}")
         return [sql for _, sql in indexes]
+
+    def run(self, statements: Sequence[str]) -> None:
+        with self.connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
 
     def update(
         self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
@@ -317,42 +255,6 @@ def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
     return [str(model._meta.get_field(n).column) for n in names]  # type: ignore[union-attr]
 
 
-def _upsert(
-    writer: _Writer,
-    model: type[models.Model],
-    key_fields: Sequence[str],
-    value_fields: Sequence[str],
-    records: Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]],
-    existing: Mapping[tuple[Any, ...], int],
-    expected: int = 0,
-) -> ListCount:
-    """Insert records whose key is new, update the others. records: (key, values)."""
-    updates: list[tuple[Any, ...]] = []
-
-    def inserts() -> Iterator[tuple[Any, ...]]:
-        # New rows stream straight to the database; updates are set aside.
-        for key, values in records:
-            pk = existing.get(key)
-            if pk is None:
-                yield key + values
-            else:
-                updates.append((*values, pk))
-
-    value_cols = _columns(model, value_fields)
-    started = time.perf_counter()
-    with writer.bulk_load(model, expected):
-        created = writer.insert(model, _columns(model, key_fields) + value_cols, inserts())
-    updated = writer.update(model, value_cols, updates)
-    log.info(
-        "import %s: %d inserted, %d updated in %.1fs",
-        model._meta.db_table,
-        created,
-        updated,
-        time.perf_counter() - started,
-    )
-    return ListCount(created, updated)
-
-
 def _ext_map(model: type[models.Model], using: str) -> dict[str, int]:
     return dict(model._default_manager.using(using).values_list("ext_id", "pk"))  # type: ignore[arg-type]
 
@@ -367,14 +269,6 @@ def _existing(
     return {tuple(row[:-1]): row[-1] for row in qs.values_list(*fields, "pk")}
 
 
-def _person_value(r: Record, field: str, org: Callable[[str | None], int | None]) -> Any:
-    if field in ("org", "hosted_by"):
-        return org(r[field])
-    if field == "left_reason":
-        return r.get(field) or ""  # absent in files written before it existed
-    return r[field]
-
-
 def refresh_org_paths(*, using: str = "default") -> int:
     """Recompute every organisation's materialised path; write only the changed ones."""
     rows = list(Organization.objects.using(using).values_list("pk", "parent_id", "path", "depth"))
@@ -386,296 +280,498 @@ def refresh_org_paths(*, using: str = "default") -> int:
 # ---------------------------------------------------------------- per list
 
 
-def _write(parsed: ParsedDataset, using: str) -> ImportSummary:
-    writer = _Writer(using)
-    counts: dict[str, ListCount] = {}
+class _Load:
+    """One list's inserts into one table, batch by batch.
 
-    orgs = parsed.records("organizations")
-    org_map = parsed.db_orgs
-    if orgs:
+    Once BULK_LOAD_ROWS rows have gone in and the table held nothing else, what
+    costs per row is set aside (indexes on SQLite, foreign keys on PostgreSQL)
+    until `close`; the rest of the list then needs no lookups of stored rows
+    (`bulk`), as the table held none before it.
+    """
+
+    def __init__(self, writer: _Writer, model: type[models.Model]) -> None:
+        self.writer, self.model = writer, model
+        self.inserted = 0
+        self.checked = False
+        self.restore: list[str] | None = None
+
+    @property
+    def bulk(self) -> bool:
+        return self.restore is not None
+
+    def insert(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], **kw: Any) -> int:
+        if not rows:
+            return 0
+        if not self.checked and self.inserted + len(rows) >= BULK_LOAD_ROWS:
+            self.checked = True
+            table = self.model._meta.db_table
+            qn = self.writer.connection.ops.quote_name
+            with self.writer.connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {qn(table)} LIMIT %s) t",
+                    [self.inserted + 1],
+                )
+                if cursor.fetchone()[0] == self.inserted:
+                    self.restore = self.writer.set_aside(table)
+        count = self.writer.insert(self.model, columns, rows, **kw)
+        self.inserted += count
+        return count
+
+    def close(self) -> None:
+        if self.restore is not None:
+            started = time.perf_counter()
+            self.writer.run(self.restore)
+            log.info(
+                "import %s: indexes and keys back in %.1fs",
+                self.model._meta.db_table,
+                time.perf_counter() - started,
+            )
+        self.restore = None
+
+
+_PERSON_FIELDS = [
+    "name",
+    "org",
+    "status",
+    "applied_on",
+    "activist_on",
+    "candidate_on",
+    "joined_on",
+    "full_on",
+    "birth_date",
+    "leading_cadre",
+    "party_worker",
+    "employment",
+    "monthly_income",
+    "probation_extended_to",
+    "mobile",
+    "hosted_by",
+    "left_on",
+    "left_reason",
+]
+def _person_value(r: Any, field: str) -> Any:
+    if field == "left_reason":
+        return r.get(field) or ""  # absent in files written before it existed
+    return r[field]
+
+
+_ACTIVITY_FIELDS = ["org", "kind", "date", "title", "hours", "speaker"]
+_ACTIVITY_COLUMNS = [*_ACTIVITY_FIELDS, "subject_org", "subject_person", "extra"]
+
+
+class _Import:
+    """One import: reads the lists as they come, checks each record, writes in batches.
+
+    Nothing is written after the first problem; every record is still checked so
+    that all problems are reported at once. The caller's transaction makes it all
+    or nothing.
+    """
+
+    def __init__(self, using: str) -> None:
+        self.using = using
+        self.writer = _Writer(using)
+        self.counts: dict[str, ListCount] = {}
+        self.attendance = 0
+        rows = list(Organization.objects.using(using).values_list("ext_id", "pk", "parent__ext_id"))
+        self.db_parents: dict[str, str | None] = {ext: parent for ext, _, parent in rows}
+        self.check = StreamChecker(
+            {ext: pk for ext, pk, _ in rows},
+            dict(Person.objects.using(using).values_list("ext_id", "pk")),
+            self._lookup_activities,
+        )
+
+    def _lookup_activities(self, ext_ids: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _batches(ext_ids, BATCH):
+            found.update(
+                Activity.objects.using(self.using)
+                .filter(ext_id__in=chunk)
+                .values_list("ext_id", "pk")
+            )
+        return found
+
+    def run(self, items: Iterator[tuple[str, Any]]) -> ImportSummary:
+        fmt: Any = None
+        done: set[str] = set()
+        waiting: dict[str, list[Any] | _Spool] = {}
+        for key, value in items:
+            if key == "format":
+                fmt = value
+            elif key not in LISTS:
+                self.check.unknown_key(key)
+            elif value is None:
+                continue
+            elif not isinstance(value, list | Iterator):
+                self.check.not_a_list(key, value)
+            elif all(d in done for d in DEPENDS[key]) and not waiting:
+                self._list(key, value)
+                done.add(key)
+            else:
+                # Read before the lists it refers to: set aside until they have been read.
+                waiting[key] = value if isinstance(value, list) else _Spool(value)
+        for ln in LISTS:
+            if ln in waiting:
+                self._list(ln, waiting.pop(ln))
+        self.check.finish(fmt)
+        ordered = {ln: self.counts[ln] for ln in LISTS if ln in self.counts}
+        return ImportSummary(counts=ordered, attendance=self.attendance)
+
+    def _list(self, ln: str, raws: Iterable[Any]) -> None:
         started = time.perf_counter()
-        fresh = [r for r in orgs if r["id"] not in org_map]
+        getattr(self, f"_{ln}")(raws)
+        log.info("import %s in %.1fs", ln, time.perf_counter() - started)
+
+    def _count(self, ln: str, created: int, updated: int) -> None:
+        before = self.counts.get(ln, ListCount())
+        self.counts[ln] = ListCount(before.created + created, before.updated + updated)
+
+    # ------------------------------------------------------------ organisations
+
+    def _organizations(self, raws: Iterable[Any]) -> None:
+        raws = list(raws)  # a few thousand: held whole, parents may point forward
+        orgs = self.check.orgs
+        for raw in raws:
+            rid = raw.get("id") if isinstance(raw, dict) else None
+            if isinstance(rid, str) and rid not in orgs:
+                orgs[rid] = self.check.stand_in()
+        records = list(self.check.records("organizations", raws))
+        if not self.check.shape:
+            self._check_cycles(raws)
+        if not self.check.clean or not records:
+            return
+        writer = self.writer
+        fresh = [r for r in records if orgs[r["id"]] < 0]
         writer.insert(
             Organization,
             ["ext_id", "name", "type", "path", "depth", "extra"],
-            ((r["id"], r["name"], r["type"], "", 0, "{}") for r in fresh),
+            [(r["id"], r["name"], r["type"], "", 0, "{}") for r in fresh],
         )
-        org_map = _ext_map(Organization, using)
+        stand_ins = {orgs[r["id"]]: r["id"] for r in fresh}
+        orgs.update(_ext_map(Organization, self.using))
+
+        def parent(r: Record) -> int | None:
+            pk = r["parent"]
+            return orgs[stand_ins[pk]] if pk is not None and pk < 0 else pk
+
         fields = ["name", "type", "parent", "staff_count", "established", "dissolved", "extra"]
         writer.update(
             Organization,
             _columns(Organization, fields),
-            (
+            [
                 (
                     r["name"],
                     r["type"],
-                    org_map.get(r["parent"]) if r["parent"] else None,
+                    parent(r),
                     r["staff_count"],
                     r["established"],
                     r["dissolved"],
                     _json(r["extra"]),
-                    org_map[r["id"]],
+                    orgs[r["id"]],
                 )
-                for r in orgs
-            ),
+                for r in records
+            ],
         )
-        refresh_org_paths(using=using)
-        log.info("import dj_organization: %d in %.1fs", len(orgs), time.perf_counter() - started)
-        counts["organizations"] = ListCount(len(fresh), len(orgs) - len(fresh))
+        refresh_org_paths(using=self.using)
+        self._count("organizations", len(fresh), len(records) - len(fresh))
 
-    def org(ext: str | None) -> int | None:
-        return org_map[ext] if ext is not None else None
+    def _check_cycles(self, raws: list[Any]) -> None:
+        """The file's parents override the database's for the organisations it holds."""
+        parents = dict(self.db_parents)
+        ids = [raw["id"] for raw in raws]
+        for raw in raws:
+            parents[raw["id"]] = raw.get("parent")
+        state: dict[str, int] = {}  # 1 = on the current chain, 2 = known to reach a root
+        for rid in ids:
+            chain: list[str] = []
+            node: str | None = rid
+            while node is not None and node in parents and state.get(node) != 2:
+                if state.get(node) == 1:
+                    self.check.add_cycle(
+                        Problem(
+                            "organizations",
+                            rid,
+                            "parent",
+                            f"上级组织形成循环：{' → '.join([*chain, node])} (parent cycle)",
+                        )
+                    )
+                    break
+                state[node] = 1
+                chain.append(node)
+                node = parents[node]
+            for visited in chain:
+                state[visited] = 2
 
-    people = parsed.records("people")
-    person_map = parsed.db_people
-    if people:
-        fields = [
-            "name",
-            "org",
-            "status",
-            "applied_on",
-            "activist_on",
-            "candidate_on",
-            "joined_on",
-            "full_on",
-            "birth_date",
-            "leading_cadre",
-            "party_worker",
-            "employment",
-            "monthly_income",
-            "probation_extended_to",
-            "mobile",
-            "hosted_by",
-            "left_on",
-            "left_reason",
-            "extra",
-        ]
-        counts["people"] = _upsert(
-            writer,
-            Person,
-            ["ext_id"],
-            fields,
-            (
-                (
-                    (r["id"],),
-                    (
-                        *(_person_value(r, f, org) for f in fields[:-1]),
-                        _json(r["extra"]),
-                    ),
+    # ------------------------------------------------------------ people
+
+    def _people(self, raws: Iterable[Any]) -> None:
+        people = self.check.people
+        load = _Load(self.writer, Person)
+        cols = _columns(Person, [*_PERSON_FIELDS, "extra"])
+        created = updated = 0
+        for batch in _batches(self.check.records("people", raws), BATCH):
+            rows = [(*(_person_value(r, f) for f in _PERSON_FIELDS), _json(r["extra"])) for r in batch]
+            new = [
+                (r["id"], *row) for r, row in zip(batch, rows, strict=True) if people[r["id"]] < 0
+            ]
+            old = [
+                (*row, people[r["id"]])
+                for r, row in zip(batch, rows, strict=True)
+                if people[r["id"]] > 0
+            ]
+            created += load.insert(["ext_id", *cols], new)
+            updated += self.writer.update(Person, cols, old)
+            if new:
+                people.update(
+                    Person.objects.using(self.using)
+                    .filter(ext_id__in=[row[0] for row in new])
+                    .values_list("ext_id", "pk")
                 )
-                for r in people
-            ),
-            {(k,): v for k, v in person_map.items()},
-            len(people),
-        )
-        person_map = _ext_map(Person, using)
+        load.close()
+        self._count("people", created, updated)
 
-    def person(ext: str | None) -> int | None:
-        return person_map[ext] if ext is not None else None
+    # ------------------------------------------------------------ lists without ids
 
-    def subject(r: Record) -> tuple[int | None, int | None]:
-        ext = r["subject"]
-        if ext is None:
-            return None, None
-        if r["subject_kind"] == "org":
-            return org_map[ext], None
-        return None, person_map[ext]
-
-    def natural(
+    def _natural(
+        self,
         ln: str,
+        raws: Iterable[Any],
         model: type[models.Model],
         key_fields: list[str],
         value_fields: list[str],
-        owner: str,
         row: Callable[[Record], tuple[tuple[Any, ...], tuple[Any, ...]]],
     ) -> None:
-        records = [row(r) for r in parsed.records(ln)]
-        if not records:
-            return
-        owners = {key[0] for key, _ in records}
-        existing = _existing(model, using, _attnames(model, key_fields), owner, owners)
-        counts[ln] = _upsert(
-            writer, model, key_fields, value_fields, records, existing, len(records)
+        load = _Load(self.writer, model)
+        key_names = _attnames(model, key_fields)
+        key_cols = _columns(model, key_fields)
+        value_cols = _columns(model, value_fields)
+        created = updated = 0
+        for batch in _batches(self.check.records(ln, raws), BATCH):
+            rows = [row(r) for r in batch]
+            existing = {} if load.bulk else self._existing(model, key_names, rows)
+            created += load.insert(
+                key_cols + value_cols, [k + v for k, v in rows if k not in existing]
+            )
+            updated += self.writer.update(
+                model, value_cols, [(*v, existing[k]) for k, v in rows if k in existing]
+            )
+        load.close()
+        self._count(ln, created, updated)
+
+    def _existing(
+        self,
+        model: type[models.Model],
+        names: list[str],
+        rows: list[tuple[tuple[Any, ...], tuple[Any, ...]]],
+    ) -> dict[tuple[Any, ...], int]:
+        """Natural key -> pk of the stored rows a batch may update (by the key's first part)."""
+        qs = model._default_manager.using(self.using)
+        if names[0] == "subject_org_id":  # assessments: by year
+            qs = qs.filter(year__in={k[2] for k, _ in rows})
+        else:
+            qs = qs.filter(**{f"{names[0]}__in": {k[0] for k, _ in rows}})
+        return {tuple(r[:-1]): r[-1] for r in qs.values_list(*names, "pk")}
+
+    def _transfers(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "transfers",
+            raws,
+            Transfer,
+            ["person", "date"],
+            ["from_org", "to_org", "letter", "extra"],
+            lambda r: (
+                (r["person"], r["date"]),
+                (r["from"], r["to"], r["letter"] or "", _json(r["extra"])),
+            ),
         )
 
-    natural(
-        "transfers",
-        Transfer,
-        ["person", "date"],
-        ["from_org", "to_org", "letter", "extra"],
-        "person",
-        lambda r: (
-            (person(r["person"]), r["date"]),
-            (org(r["from"]), org(r["to"]), r["letter"] or "", _json(r["extra"])),
-        ),
-    )
-    natural(
-        "positions",
-        Position,
-        ["person", "org", "role", "start"],
-        ["end", "extra"],
-        "person",
-        lambda r: (
-            (person(r["person"]), org(r["org"]), r["role"], r["start"]),
-            (r["end"], _json(r["extra"])),
-        ),
-    )
-    natural(
-        "terms",
-        Term,
-        ["org", "elected_on"],
-        ["years", "extra"],
-        "org",
-        lambda r: ((org(r["org"]), r["elected_on"]), (r["years"], _json(r["extra"]))),
-    )
+    def _positions(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "positions",
+            raws,
+            Position,
+            ["person", "org", "role", "start"],
+            ["end", "extra"],
+            lambda r: (
+                (r["person"], r["org"], r["role"], r["start"]),
+                (r["end"], _json(r["extra"])),
+            ),
+        )
 
-    activities = parsed.records("activities")
-    attendance = 0
-    if activities:
-        act_map = _ext_map(Activity, using)
-        updated_pks = [act_map[r["id"]] for r in activities if r["id"] in act_map]
-        fields = [
-            "org",
-            "kind",
-            "date",
-            "title",
-            "hours",
-            "speaker",
-            "subject_org",
-            "subject_person",
-            "extra",
-        ]
+    def _terms(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "terms",
+            raws,
+            Term,
+            ["org", "elected_on"],
+            ["years", "extra"],
+            lambda r: ((r["org"], r["elected_on"]), (r["years"], _json(r["extra"]))),
+        )
 
-        def activity_row(r: Record) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    def _dues(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "dues",
+            raws,
+            Due,
+            ["person", "month"],
+            ["amount", "paid_on", "extra"],
+            lambda r: ((r["person"], r["month"]), (r["amount"], r["paid_on"], _json(r["extra"]))),
+        )
+
+    def _assessments(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "assessments",
+            raws,
+            Assessment,
+            ["subject_org", "subject_person", "year", "kind"],
+            ["grade", "rank", "out_of", "extra"],
+            lambda r: (
+                (r["subject_org"], r["subject_person"], r["year"], r["kind"]),
+                (str(r["grade"]), r["rank"], r["out_of"], _json(r["extra"])),
+            ),
+        )
+
+    # ------------------------------------------------------------ lists with ids
+
+    def _by_id(
+        self,
+        ln: str,
+        raws: Iterable[Any],
+        model: type[models.Model],
+        value_cols: list[str],
+        values: Callable[[Record], tuple[Any, ...]],
+        *,
+        new_only: Sequence[tuple[str, Any]] = (),
+        after: Callable[[list[Record], dict[str, int], list[int]], None] | None = None,
+    ) -> None:
+        """Upsert by ext_id; `new_only` columns go into inserts only.
+
+        `after(batch, ext_id -> pk, updated pks)` runs after each batch is written.
+        """
+        load = _Load(self.writer, model)
+        extra_cols = [c for c, _ in new_only]
+        extra_vals = tuple(v for _, v in new_only)
+        created = updated = 0
+        for batch in _batches(self.check.records(ln, raws), BATCH):
+            ids = [r["id"] for r in batch]
+            existing = {} if load.bulk else self._ext_pks(model, ids)
+            created += load.insert(
+                ["ext_id", *value_cols, *extra_cols],
+                [(r["id"], *values(r), *extra_vals) for r in batch if r["id"] not in existing],
+            )
+            updated += self.writer.update(
+                model,
+                value_cols,
+                [(*values(r), existing[r["id"]]) for r in batch if r["id"] in existing],
+            )
+            if after is not None:
+                pks = self._ext_pks(model, ids) if len(existing) < len(ids) else existing
+                after(batch, pks, list(existing.values()))
+        load.close()
+        self._count(ln, created, updated)
+
+    def _ext_pks(self, model: type[models.Model], ids: list[str]) -> dict[str, int]:
+        return dict(
+            model._default_manager.using(self.using)
+            .filter(ext_id__in=ids)
+            .values_list("ext_id", "pk")  # type: ignore[arg-type]
+        )
+
+    def _activities(self, raws: Iterable[Any]) -> None:
+        attendance = _Load(self.writer, Attendance)
+        activities = self.check.activities
+
+        def values(r: Record) -> tuple[Any, ...]:
             return (
-                (r["id"],),
-                (
-                    org(r["org"]),
-                    r["kind"],
-                    r["date"],
-                    r["title"] or "",
-                    r["hours"],
-                    person(r["speaker"]),
-                    *subject(r),
-                    _json(r["extra"]),
-                ),
+                r["org"],
+                r["kind"],
+                r["date"],
+                r["title"] or "",
+                r["hours"],
+                r["speaker"],
+                r["subject_org"],
+                r["subject_person"],
+                _json(r["extra"]),
             )
 
-        counts["activities"] = _upsert(
-            writer,
-            Activity,
-            ["ext_id"],
-            fields,
-            (activity_row(r) for r in activities),
-            {(k,): v for k, v in act_map.items()},
-            len(activities),
-        )
-        # Attendance of an updated activity is replaced by the file's list.
-        started = time.perf_counter()
-        dropped = writer.delete_in(Attendance, "activity_id", updated_pks)
-        log.info(
-            "import dj_attendance: %d replaced in %.1fs", dropped, time.perf_counter() - started
-        )
-        act_map = _ext_map(Activity, using)
-        started = time.perf_counter()
-        with writer.bulk_load(Attendance, sum(len(r["attendees"]) for r in activities)):
-            attendance = writer.insert(
-                Attendance,
+        def attendees(batch: list[Record], pks: dict[str, int], updated: list[int]) -> None:
+            # Attendance of an updated activity is replaced by the file's list.
+            if updated:
+                self.writer.delete_in(Attendance, "activity_id", updated)
+            activities.update(pks)
+            self.attendance += attendance.insert(
                 ["activity_id", "person_id"],
-                ((act_map[r["id"]], person_map[p]) for r in activities for p in r["attendees"]),
+                [(pks[r["id"]], p) for r in batch for p in r["attendees"]],
                 integers=True,
             )
-        log.info("import dj_attendance: %d in %.1fs", attendance, time.perf_counter() - started)
 
-    def by_id(
-        ln: str,
-        model: type[models.Model],
-        value_fields: list[str],
-        row: Callable[[Record], tuple[Any, ...]],
-    ) -> None:
-        records = parsed.records(ln)
-        if not records:
-            return
-        existing = {(k,): v for k, v in _ext_map(model, using).items()}
-        counts[ln] = _upsert(
-            writer,
-            model,
-            ["ext_id"],
-            value_fields,
-            (((r["id"],), row(r)) for r in records),
-            existing,
-            len(records),
+        self._by_id(
+            "activities",
+            raws,
+            Activity,
+            _columns(Activity, _ACTIVITY_COLUMNS),
+            values,
+            after=attendees,
+        )
+        attendance.close()
+
+    def _trainings(self, raws: Iterable[Any]) -> None:
+        self._by_id(
+            "trainings",
+            raws,
+            Training,
+            _columns(Training, ["person", "date", "hours", "kind", "title", "extra"]),
+            lambda r: (
+                r["person"],
+                r["date"],
+                r["hours"],
+                r["kind"],
+                r["title"] or "",
+                _json(r["extra"]),
+            ),
         )
 
-    by_id(
-        "trainings",
-        Training,
-        ["person", "date", "hours", "kind", "title", "extra"],
-        lambda r: (
-            person(r["person"]),
-            r["date"],
-            r["hours"],
-            r["kind"],
-            r["title"] or "",
-            _json(r["extra"]),
-        ),
-    )
-    by_id(
-        "filings",
-        Filing,
-        ["org", "kind", "date", "period", "by", "extra"],
-        lambda r: (
-            org(r["org"]),
-            r["kind"],
-            r["date"],
-            r["period"],
-            person(r["by"]),
-            _json(r["extra"]),
-        ),
-    )
-    natural(
-        "dues",
-        Due,
-        ["person", "month"],
-        ["amount", "paid_on", "extra"],
-        "person",
-        lambda r: (
-            (person(r["person"]), r["month"]),
-            (r["amount"], r["paid_on"], _json(r["extra"])),
-        ),
-    )
-
-    def assessment_row(r: Record) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        return (
-            (*subject(r), r["year"], r["kind"]),
-            (str(r["grade"]), r["rank"], r["out_of"], _json(r["extra"])),
+    def _filings(self, raws: Iterable[Any]) -> None:
+        self._by_id(
+            "filings",
+            raws,
+            Filing,
+            _columns(Filing, ["org", "kind", "date", "period", "by", "extra"]),
+            lambda r: (r["org"], r["kind"], r["date"], r["period"], r["by"], _json(r["extra"])),
         )
 
-    assessments = [assessment_row(r) for r in parsed.records("assessments")]
-    if assessments:
-        key_fields = ["subject_org", "subject_person", "year", "kind"]
-        existing = {
-            tuple(row[:-1]): row[-1]
-            for row in Assessment.objects.using(using).values_list(
-                "subject_org_id", "subject_person_id", "year", "kind", "pk"
-            )
-        }
-        counts["assessments"] = _upsert(
-            writer,
-            Assessment,
-            key_fields,
-            ["grade", "rank", "out_of", "extra"],
-            assessments,
-            existing,
-            len(assessments),
+    def _rectifications(self, raws: Iterable[Any]) -> None:
+        def prefetched() -> Iterator[Any]:
+            for batch in _batches(raws, BATCH):
+                self.check.prefetch_activities(batch)
+                yield from batch
+
+        now = self.writer.connection.ops.adapt_datetimefield_value(timezone.now())
+        self._by_id(
+            "rectifications",
+            prefetched(),
+            Rectification,
+            _columns(Rectification, _RECTIFICATION_FIELDS),
+            lambda r: (
+                r["org"],
+                r["title"],
+                r["rule"] or "",
+                r["period"] or "",
+                r["subject"] or "",
+                r["inspection"],
+                r["found_on"],
+                r["assigned_on"],
+                r["verified_on"],
+                r["due_on"],
+                r["rectified_on"],
+                r["accountability"],
+                r["accountability_on"],
+                r["revisit_on"],
+                r["closed_on"],
+                _json(r["extra"]),
+            ),
+            # A new row also gets `created_at` (the raw insert bypasses auto_now_add).
+            new_only=[("created_at", now)],
         )
-    rectifications = parsed.records("rectifications")
-    if rectifications:
-        counts["rectifications"] = _write_rectifications(
-            writer, rectifications, org, _ext_map(Activity, using)
-        )
-    ordered = {ln: counts[ln] for ln in LISTS if ln in counts}
-    return ImportSummary(counts=ordered, attendance=attendance)
 
 
 _RECTIFICATION_FIELDS = [
@@ -698,48 +794,21 @@ _RECTIFICATION_FIELDS = [
 ]
 
 
-def _write_rectifications(
-    writer: _Writer,
-    records: list[Record],
-    org: Callable[[str | None], int | None],
-    act_map: Mapping[str, int],
-) -> ListCount:
-    """Upsert by id; a new row also gets `created_at` (the raw insert bypasses auto_now_add)."""
-    existing = _ext_map(Rectification, writer.using)
+class _Spool:
+    """A list read before the lists it refers to, kept on disk one record a line."""
 
-    def values(r: Record) -> tuple[Any, ...]:
-        return (
-            org(r["org"]),
-            r["title"],
-            r["rule"] or "",
-            r["period"] or "",
-            r["subject"] or "",
-            act_map[r["inspection"]] if r["inspection"] is not None else None,
-            r["found_on"],
-            r["assigned_on"],
-            r["verified_on"],
-            r["due_on"],
-            r["rectified_on"],
-            r["accountability"],
-            r["accountability_on"],
-            r["revisit_on"],
-            r["closed_on"],
-            _json(r["extra"]),
-        )
+    def __init__(self, raws: Iterable[Any]) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed when read)
+        for raw in raws:
+            self.file.write(json.dumps(raw, ensure_ascii=False).encode() + b"\n")
 
-    now = writer.connection.ops.adapt_datetimefield_value(timezone.now())
-    value_cols = _columns(Rectification, _RECTIFICATION_FIELDS)
-    created = writer.insert(
-        Rectification,
-        ["ext_id", *value_cols, "created_at"],
-        ((r["id"], *values(r), now) for r in records if r["id"] not in existing),
-    )
-    updated = writer.update(
-        Rectification,
-        value_cols,
-        ((*values(r), existing[r["id"]]) for r in records if r["id"] in existing),
-    )
-    return ListCount(created, updated)
+    def __iter__(self) -> Iterator[Any]:
+        self.file.seek(0)
+        try:
+            for line in self.file:
+                yield json.loads(line)
+        finally:
+            self.file.close()
 
 
 def _attnames(model: type[models.Model], names: Sequence[str]) -> list[str]:
@@ -752,20 +821,14 @@ def _attnames(model: type[models.Model], names: Sequence[str]) -> list[str]:
 def dataset_import(source: Source, *, actor: Actor, using: str = "default") -> ImportSummary:
     """Load a `dangjian/1` dataset, all or nothing.
 
-    Raises DatasetError (nothing written) when any record is invalid. Re-importing
-    the same ids (or natural keys) updates in place. Writes one audit entry.
+    The file is read list by list and written in batches of BATCH records, so
+    memory does not grow with the file. Raises DatasetError (nothing written)
+    when any record is invalid or the JSON is malformed. Re-importing the same
+    ids (or natural keys) updates in place. Writes one audit entry.
     """
     started = time.perf_counter()
-    data = load_source(source)
-    log.info("import: parsed JSON in %.1fs", time.perf_counter() - started)
-    with transaction.atomic(using=using):
-        started = time.perf_counter()
-        with _gc_paused():
-            # A file we parsed ourselves is ours to consume; a caller's mapping is not.
-            parsed = validate_dataset(data, using=using, consume=not isinstance(source, Mapping))
-        del data
-        log.info("import: validated in %.1fs", time.perf_counter() - started)
-        summary = _write(parsed, using)
+    with transaction.atomic(using=using), _gc_paused():
+        summary = _Import(using).run(read_dataset(source))
         changes = {"format": "dangjian/1", **summary.as_dict()}
         if using == "default":
             audit_record(actor=actor, action="import", object_type="dataset", changes=changes)
@@ -780,8 +843,21 @@ def dataset_import(source: Source, *, actor: Actor, using: str = "default") -> I
                 ip=actor.ip,
                 changes=changes,
             )
+    log.info("import: written in %.1fs", time.perf_counter() - started)
     _refresh_statistics(summary, using)
     return summary
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Millions of small containers, none cyclic: the cycle collector only slows the load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # Below this many new rows the planner's statistics are left to the database's own upkeep.
@@ -807,6 +883,5 @@ __all__ = [
     "ImportSummary",
     "ListCount",
     "dataset_import",
-    "load_source",
     "refresh_org_paths",
 ]

@@ -1,0 +1,329 @@
+"""Web benchmark: committee and branch pages under concurrent readers while branches write.
+
+A production server (gunicorn, several worker processes) on loopback, against a
+database that is already there (`--database-url`) or a fresh demo database.
+`--users` reader threads (16) log in, half as the work committee's
+administrator, half as branch administrators, and load their pages in a loop
+for `--seconds` (60); meanwhile `--writers` branch administrators record
+trainings through the API (token authentication) with a pause between writes.
+Reported: requests, throughput and p50/p95/p99 latency per page, and for the
+writes. Figures, not a test; loopback only, every loop bounded by the deadline.
+
+    python -m bench.web_bench [--database-url URL] [--users 16] [--writers 4]
+        [--seconds 60] [--workers 4] [--port 18790] [--workdir var/bench] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-Pass-2026-x"
+
+# Run inside `dangjian shell`: one committee account, one account per branch written to.
+ACCOUNTS = """
+import json
+from datetime import date
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from dangjian.access.models import Grant
+from dangjian.orgs.models import Organization
+from dangjian.people.models import Person
+
+User = get_user_model()
+def account(name, org, role):
+    user, _ = User.objects.get_or_create(username=name)
+    user.set_password({password!r}); user.save()
+    Grant.objects.get_or_create(user=user, org=org, role=role)
+    return user
+
+roots = Organization.objects.filter(type="work_committee", parent__isnull=True)
+root = roots.order_by("pk").first()
+account("bench_wc", root, "work_committee_admin")
+branches = []
+for org in Organization.objects.filter(type="branch", dissolved__isnull=True).order_by("pk"):
+    members = Person.objects.filter(org=org, status="full")
+    people = list(members.values_list("ext_id", flat=True)[:20])
+    if len(people) >= 3:
+        branches.append((org, people))
+    if len(branches) == {branches}:
+        break
+out = {{"root": root.pk, "branches": []}}
+for i, (org, people) in enumerate(branches):
+    user = account(f"bench_b{{i}}", org, "branch_admin")
+    token, _ = Token.objects.get_or_create(user=user)
+    out["branches"].append(
+        {{"user": user.username, "pk": org.pk, "ext": org.ext_id, "people": people,
+          "token": token.key}}
+    )
+print("ACCOUNTS" + json.dumps(out))
+"""
+
+
+@dataclass
+class Series:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def summary(self, elapsed: float) -> dict[str, Any]:
+        s = sorted(self.seconds)
+
+        def pct(p: float) -> float:
+            return round(s[min(len(s) - 1, int(p * len(s)))] * 1000, 1) if s else 0.0
+
+        return {
+            "page": self.name,
+            "requests": len(s),
+            "errors": self.errors,
+            "per_second": round(len(s) / elapsed, 2),
+            "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99),
+            "mean_ms": round(statistics.fmean(s) * 1000, 1) if s else 0.0,
+        }
+
+
+class Results:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.series: dict[str, Series] = {}
+
+    def add(self, name: str, seconds: float | None) -> None:
+        with self.lock:
+            series = self.series.setdefault(name, Series(name))
+            if seconds is None:
+                series.errors += 1
+            else:
+                series.seconds.append(seconds)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _session(base: str, username: str) -> urllib.request.OpenerDirector:
+    """A logged-in session (the login's redirect is not followed: no page is loaded)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+    html = opener.open(base + "/login/", timeout=300).read().decode()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if match is None:
+        raise RuntimeError("no CSRF token on the login page")
+    form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1)}
+    request = urllib.request.Request(
+        base + "/login/",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Referer": base + "/login/"},
+    )
+    try:
+        opener.open(request, timeout=300).read()
+    except urllib.error.HTTPError as exc:
+        if exc.code != 302:
+            raise
+    if not any(c.name == "sessionid" for c in jar):
+        raise RuntimeError(f"could not log in as {username}")
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+
+def _timed(results: Results, name: str, opener: Any, request: Any, timeout: float) -> None:
+    started = time.perf_counter()
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            response.read()
+        results.add(name, time.perf_counter() - started)
+    except OSError:  # HTTP errors, timeouts, resets
+        results.add(name, None)
+
+
+def reader(
+    base: str, username: str, pages: list[tuple[str, str]], deadline: float, results: Results
+) -> None:
+    opener = _session(base, username)
+    i = 0
+    while time.monotonic() < deadline:
+        name, path = pages[i % len(pages)]
+        _timed(results, name, opener, base + path, timeout=max(1.0, deadline - time.monotonic()))
+        i += 1
+
+
+def writer(
+    base: str, branch: dict[str, Any], pause: float, deadline: float, results: Results
+) -> None:
+    opener = urllib.request.build_opener()
+    i = 0
+    while time.monotonic() < deadline:
+        person = branch["people"][i % len(branch["people"])]
+        body = {"person": person, "date": "2025-06-15", "hours": 1.5, "kind": "general"}
+        request = urllib.request.Request(
+            base + "/api/v1/trainings/",
+            data=json.dumps(body).encode(),
+            headers={
+                "Authorization": f"Token {branch['token']}",
+                "Content-Type": "application/json",
+            },
+            method="POST",
+        )
+        _timed(results, "API 写入 trainings (POST)", opener, request, timeout=60)
+        i += 1
+        time.sleep(pause)
+
+
+def run(opts: argparse.Namespace) -> dict[str, Any]:
+    env = dict(os.environ)
+    workdir = Path(opts.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    if opts.database_url:
+        env["DATABASE_URL"] = opts.database_url
+    else:
+        db = workdir / "web_bench.sqlite3"
+        db.unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite:///{db}"
+        dj = [sys.executable, "-m", "dangjian"]
+        subprocess.run([*dj, "migrate", "-v", "0"], env=env, cwd=REPO, check=True)
+        subprocess.run([*dj, "demo"], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    script = ACCOUNTS.format(password=PASSWORD, branches=max(opts.writers, opts.users))
+    out = subprocess.run(
+        [sys.executable, "-m", "dangjian", "shell", "-c", script],
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    accounts = json.loads(out[out.index("ACCOUNTS") + len("ACCOUNTS") :])
+    branches = accounts["branches"]
+    if not branches:
+        raise SystemExit("no branch with members to write to")
+
+    base = f"http://127.0.0.1:{opts.port}"
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "dangjian.wsgi:application",
+            "--workers",
+            str(opts.workers),
+            "--bind",
+            f"127.0.0.1:{opts.port}",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=REPO,
+    )
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/login/", timeout=5).read()
+                break
+            except OSError:  # refused, reset, timed out: not up yet
+                time.sleep(0.5)
+        root = accounts["root"]
+        committee = [
+            ("工委 工作台 /", "/"),
+            ("工委 问题清单 /findings/", "/findings/"),
+            ("工委 学时 /orgs/<root>/hours/", f"/orgs/{root}/hours/"),
+        ]
+        results = Results()
+        sessions: list[tuple[str, list[tuple[str, str]]]] = []
+        for i in range(opts.users):
+            if i % 2 == 0:
+                sessions.append(("bench_wc", committee))
+            else:
+                b = branches[(i // 2) % len(branches)]
+                pages = [
+                    ("支部 工作台 /", "/"),
+                    ("支部 概况 /orgs/<branch>/", f"/orgs/{b['pk']}/"),
+                    ("支部 问题 /orgs/<branch>/findings/", f"/orgs/{b['pk']}/findings/"),
+                ]
+                sessions.append((b["user"], pages))
+        started = time.monotonic()
+        deadline = started + opts.seconds
+        threads = [
+            threading.Thread(target=reader, args=(base, user, pages, deadline, results))
+            for user, pages in sessions
+        ]
+        threads += [
+            threading.Thread(
+                target=writer,
+                args=(base, branches[i % len(branches)], opts.pause, deadline, results),
+            )
+            for i in range(opts.writers)
+        ]
+        with open("/proc/loadavg") as fh:
+            load_before = fh.read().split()[:3]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+        with open("/proc/loadavg") as fh:
+            load_after = fh.read().split()[:3]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rows = [s.summary(elapsed) for s in results.series.values()]
+    total = sum(r["requests"] for r in rows)
+    return {
+        "users": opts.users,
+        "writers": opts.writers,
+        "workers": opts.workers,
+        "seconds": round(elapsed, 1),
+        "requests": total,
+        "per_second": round(total / elapsed, 1),
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+        "pages": rows,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m bench.web_bench", description=__doc__)
+    parser.add_argument("--database-url", help="an imported database (default: a demo one)")
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds between writes")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--port", type=int, default=18790)
+    parser.add_argument("--workdir", default=str(REPO / "var" / "bench"))
+    parser.add_argument("--json", help="also write the figures to this file")
+    opts, _ = parser.parse_known_args(argv)
+    figures = run(opts)
+    print(
+        f"{figures['users']} readers + {figures['writers']} writers, {figures['workers']} "
+        f"gunicorn workers, {figures['seconds']} s: {figures['requests']} requests, "
+        f"{figures['per_second']}/s; load average {' '.join(figures['load_average_before'])} "
+        f"→ {' '.join(figures['load_average_after'])}"
+    )
+    print(f"{'page':<40} {'n':>6} {'err':>4} {'/s':>7} {'p50':>8} {'p95':>8} {'p99':>8}")
+    for r in figures["pages"]:
+        print(
+            f"{r['page']:<40} {r['requests']:>6} {r['errors']:>4} {r['per_second']:>7} "
+            f"{r['p50_ms']:>8} {r['p95_ms']:>8} {r['p99_ms']:>8}"
+        )
+    if opts.json:
+        Path(opts.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
