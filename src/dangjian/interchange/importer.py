@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
+from dangjian.core.locks import Busy, exclusive
 from dangjian.core.models import AuditEntry
 from dangjian.interchange.errors import DatasetError, Problem
 from dangjian.interchange.validation import LISTS, ParsedDataset, Record, validate_dataset
@@ -746,6 +747,20 @@ def dataset_import(source: Source, *, actor: Actor, using: str = "default") -> I
     Raises DatasetError (nothing written) when any record is invalid. Re-importing
     the same ids (or natural keys) updates in place. Writes one audit entry.
     """
+    try:
+        with exclusive("import", using=using):
+            return _dataset_import(source, actor=actor, using=using)
+    except Busy:
+        raise DatasetError(
+            [
+                Problem(
+                    "", "", "", "另一个导入正在进行，请等它完成后再试 (another import is running)"
+                )
+            ]
+        ) from None
+
+
+def _dataset_import(source: Source, *, actor: Actor, using: str) -> ImportSummary:
     started = time.perf_counter()
     data = load_source(source)
     log.info("import: parsed JSON in %.1fs", time.perf_counter() - started)

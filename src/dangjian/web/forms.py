@@ -71,6 +71,19 @@ class PersonChoiceField(forms.ModelChoiceField):
 class PeopleField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
+    def _check_values(self, value: Any) -> Any:
+        # `pk__in` with an integer past 64 bits fails in the database (not a no-match
+        # as `pk=` does): such a value is an invalid choice like any unknown one.
+        for pk in value:
+            text = str(pk)
+            if not text.isdigit() or int(text) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
     def label_from_instance(self, obj: Person) -> str:  # type: ignore[override]
         return obj.name
 
