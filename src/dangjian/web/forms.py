@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from dangjian.core.concurrency import VersionedForm
 from dangjian.people.models import Person
 from dangjian.records.models import ActivityKind, FilingKind, TrainingKind
 from dangjian.records.services import MAX_ATTACHMENT_BYTES
@@ -105,7 +106,7 @@ KIND_CHOICES = [(k.value, k.label) for k in COMMON_KINDS] + [
 ]
 
 
-class ActivityForm(BootstrapMixin, forms.Form):
+class ActivityForm(BootstrapMixin, VersionedForm):
     kind = forms.ChoiceField(label="类型", choices=KIND_CHOICES)
     date = forms.DateField(label="日期", widget=DateInput())
     title = forms.CharField(label="主题", max_length=300, required=False)
