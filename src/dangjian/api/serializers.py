@@ -168,7 +168,7 @@ class ActivitySerializer(serializers.ModelSerializer):
             return []
         return sorted(a.person.ext_id for a in rows)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_subject(self, activity: Activity) -> str | None:
         if activity.subject_org_id is not None:
             return activity.subject_org.ext_id  # type: ignore[union-attr]
