@@ -316,7 +316,9 @@ def test_unreadable_file_and_unknown_sheet(clients, xl):
 
     junk = io.BytesIO(b"not a workbook")
     junk.name = "junk.xlsx"
-    page = clients["b1"].get(xl.upload(clients["b1"], junk))
+    # Refused at upload, before any parsing: back to the Excel page with the reason.
+    page = clients["b1"].post("/excel/upload/", {"file": junk}, follow=True)
+    assert page.redirect_chain[-1][0] == "/excel/"
     assert "无法读取该文件" in page.content.decode()
     file = xl.workbook("随便", ["甲", "乙"], [1, 2])
     page = clients["b1"].get(xl.upload(clients["b1"], file))

@@ -105,7 +105,9 @@ def test_edit_keeps_history_shown_on_record_page(tree, login):
         tree, date="2026-01-15", kind="branch_assembly", title="学习党章（第二次）"
     )
     data["attendees"] = [str(p.pk) for p in tree.members1[:2]]
-    r = c.post(reverse("web:activity_edit", args=[activity.pk]), data)
+    edit = reverse("web:activity_edit", args=[activity.pk])
+    data["version"] = c.get(edit).context["form"]["version"].value()  # optimistic lock
+    r = c.post(edit, data)
     assert r.status_code == 302
     page = c.get(reverse("web:activity", args=[activity.pk])).content.decode()
     assert "修改历史" in page

@@ -181,7 +181,7 @@ class ActivitySerializer(serializers.ModelSerializer):
             return []
         return sorted(a.person.ext_id for a in rows)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_subject(self, activity: Activity) -> str | None:
         if activity.subject_org_id is not None:
             return activity.subject_org.ext_id  # type: ignore[union-attr]
@@ -215,6 +215,18 @@ class FilingSerializer(serializers.ModelSerializer):
 
 
 # ---------------------------------------------------------------- writes
+
+
+class BoundedDateField(serializers.DateField):
+    """A date the records and the engine can work with: 1900 to 2200."""
+
+    FIRST, LAST = datetime.date(1900, 1, 1), datetime.date(2200, 12, 31)
+
+    def to_internal_value(self, value: Any) -> datetime.date:
+        date = super().to_internal_value(value)
+        if not self.FIRST <= date <= self.LAST:
+            raise serializers.ValidationError("日期应在 1900-01-01 至 2200-12-31 之间")
+        return date
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -270,7 +282,7 @@ class ActivityWriteSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=64, required=False, help_text="编号；省略时自动分配")
     org = ScopedRef(scope=_orgs, noun="党组织", help_text="组织单位编号")
     kind = ActivityKindField()
-    date = serializers.DateField()
+    date = BoundedDateField()
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     hours = _hours(required=False, allow_null=True)
     speaker = ScopedRef(scope=_people, noun="党员", required=False, allow_null=True)
@@ -310,7 +322,7 @@ class ActivityWriteSerializer(serializers.Serializer):
 class TrainingWriteSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=64, required=False, help_text="编号；省略时自动分配")
     person = ScopedRef(scope=_people, noun="党员", help_text="党员编号")
-    date = serializers.DateField()
+    date = BoundedDateField()
     hours = _hours()
     kind = TrainingKindField()
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -320,7 +332,7 @@ class FilingWriteSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=64, required=False, help_text="编号；省略时自动分配")
     org = ScopedRef(scope=_orgs, noun="党组织", help_text="报送组织编号")
     kind = FilingKindField()
-    date = serializers.DateField()
+    date = BoundedDateField()
     period = serializers.RegexField(
         r"^\d{4}(-H[12]|-Q[1-4]|-(0[1-9]|1[0-2]))?$",
         max_length=16,
@@ -335,14 +347,14 @@ class FilingWriteSerializer(serializers.Serializer):
 class FindingsQuerySerializer(serializers.Serializer):
     org = serializers.CharField(help_text="党组织编号（含下级组织）")
     year = serializers.IntegerField(min_value=1900, max_value=2200)
-    as_of = serializers.DateField(required=False, help_text="截止日期，默认为年末")
+    as_of = BoundedDateField(required=False, help_text="截止日期，默认为年末")
 
 
 class CheckRunSerializer(serializers.Serializer):
     org = serializers.CharField(help_text="党组织编号（含下级组织）")
     policy = serializers.CharField(required=False, help_text="规定（policy pack），默认为工委所选")
     year = serializers.IntegerField(min_value=1900, max_value=2200)
-    as_of = serializers.DateField(required=False, help_text="截止日期，默认为年末")
+    as_of = BoundedDateField(required=False, help_text="截止日期，默认为年末")
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from drf_spectacular.types import OpenApiTypes
@@ -56,6 +57,7 @@ from dangjian.api.serializers import (
 )
 from dangjian.core.actor import Actor
 from dangjian.core.lockout import LOCKED_STATUS, lockout_message
+from dangjian.core.concurrency import etag_of, if_match_ok
 from dangjian.core.middleware import client_ip
 from dangjian.core.tokens import token_issue
 from dangjian.orgs import services as org_services
@@ -67,6 +69,12 @@ from dangjian.policy.packs import PackError, list_packs
 from dangjian.policy.selectors import findings_for_org, pack_for_org
 from dangjian.records import services as record_services
 from dangjian.records.models import Activity, Filing, Training
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "该记录已被他人修改（If-Match 与当前版本不符），请重新获取后再提交"
+    default_code = "precondition_failed"
 
 
 def api_actor(request: Request) -> Actor:
@@ -548,6 +556,16 @@ class WritableRecordViewSet(
         body = self.serializer_class(self._reload(obj.pk), context=self.get_serializer_context())  # type: ignore[misc]
         return Response(body.data, status=status.HTTP_201_CREATED)
 
+    def _etag(self, instance: Any) -> str:
+        """The record's version: a hash of its representation (core.concurrency)."""
+        body = self.serializer_class(instance, context=self.get_serializer_context())  # type: ignore[misc]
+        return etag_of(body.data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_of(response.data)
+        return response
+
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         instance = self.get_object()  # 404 outside the caller's scope
@@ -558,9 +576,15 @@ class WritableRecordViewSet(
         new_id = data.pop("id", None)
         if new_id is not None and new_id != instance.ext_id:
             raise exceptions.ValidationError({"id": ["编号不能修改"]})
-        obj = self.perform_write(instance, data, None)
+        with transaction.atomic():
+            # Locked from the If-Match check to the write: a concurrent PUT waits, then fails.
+            instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+            current = self._etag(self._reload(instance.pk))
+            if not if_match_ok(request.headers.get("If-Match"), current):
+                raise PreconditionFailed()
+            obj = self.perform_write(instance, data, None)
         body = self.serializer_class(self._reload(obj.pk), context=self.get_serializer_context())  # type: ignore[misc]
-        return Response(body.data)
+        return Response(body.data, headers={"ETag": etag_of(body.data)})
 
     def perform_write(self, instance: Any, data: dict[str, Any], ext_id: str | None) -> Any:
         raise NotImplementedError

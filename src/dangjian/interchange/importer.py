@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
+from dangjian.core.locks import Busy, exclusive
 from dangjian.core.models import AuditEntry
 from dangjian.interchange.errors import Problem
 from dangjian.interchange.stream import Source, read_dataset
@@ -826,6 +827,20 @@ def dataset_import(source: Source, *, actor: Actor, using: str = "default") -> I
     when any record is invalid or the JSON is malformed. Re-importing the same
     ids (or natural keys) updates in place. Writes one audit entry.
     """
+    try:
+        with exclusive("import", using=using):
+            return _dataset_import(source, actor=actor, using=using)
+    except Busy:
+        raise DatasetError(
+            [
+                Problem(
+                    "", "", "", "另一个导入正在进行，请等它完成后再试 (another import is running)"
+                )
+            ]
+        ) from None
+
+
+def _dataset_import(source: Source, *, actor: Actor, using: str) -> ImportSummary:
     started = time.perf_counter()
     with transaction.atomic(using=using), _gc_paused():
         summary = _Import(using).run(read_dataset(source))

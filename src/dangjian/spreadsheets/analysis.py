@@ -39,9 +39,9 @@ from dangjian.spreadsheets.columns import (
     SheetSpec,
     header_key,
 )
+from dangjian.spreadsheets.limits import Deadline, sheet_rows
 from dangjian.spreadsheets.workbooks import HELP_TITLE, OPTIONS_TITLE
 
-MAX_ROWS = 20000
 _PAREN = re.compile(r"^(?P<name>.*?)\s*[（(](?P<id>[^（）()]+)[）)]$")
 _SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -294,7 +294,7 @@ class _Scope:
 # ---------------------------------------------------------------- the workbook
 
 
-def _read_sheets(data: bytes, analysis: Analysis) -> list[SheetResult]:
+def _read_sheets(data: bytes, analysis: Analysis, deadline: Deadline) -> list[SheetResult]:
     from openpyxl import load_workbook
 
     try:
@@ -309,7 +309,7 @@ def _read_sheets(data: bytes, analysis: Analysis) -> list[SheetResult]:
         for ws in wb.worksheets:
             if ws.title in (HELP_TITLE, OPTIONS_TITLE):
                 continue
-            rows = ws.iter_rows(values_only=True)
+            rows = sheet_rows(ws, deadline)  # every limit of `limits`
             header_row = next(rows, None)
             headers = [_text(h) if not _blank(h) else "" for h in (header_row or ())]
             spec = SHEETS_BY_TITLE.get(ws.title) or _spec_from_headers(headers)
@@ -368,9 +368,6 @@ def _read_rows(
     for number, values in enumerate(rows, start=2):
         if all(_blank(v) for v in values):
             continue
-        if len(result.rows) >= MAX_ROWS:
-            result.notes.append(f"超过 {MAX_ROWS} 行，其余行未读取")
-            break
         cells = {col.field: values[i] for i, col in mapping.items() if i < len(values)}
         kept = [values[i] if i < len(values) else None for i in keep]
         result.rows.append(Row(sheet=spec, number=number, values=kept, cells=cells))
@@ -397,11 +394,33 @@ def _tokens(sheets: list[SheetResult]) -> set[str]:
     return out
 
 
+def workbook_read(data: bytes, *, deadline: Deadline | None = None) -> Analysis:
+    """The rows of every recognised sheet as typed, not yet checked.
+
+    Raises `limits.UploadRefused` for a file past any limit (size, rows,
+    columns, cell length, time).
+    """
+    analysis = Analysis()
+    analysis.sheets = _read_sheets(data, analysis, deadline or Deadline.start())
+    return analysis
+
+
 def workbook_analyse(data: bytes, *, user: Any) -> Analysis:
     """Every row of every recognised sheet, valid or with its reasons; nothing is written."""
-    analysis = Analysis()
-    sheets = _read_sheets(data, analysis)
-    analysis.sheets = sheets
+    deadline = Deadline.start()
+    return analysis_check(workbook_read(data, deadline=deadline), user=user, deadline=deadline)
+
+
+def analysis_check(analysis: Analysis, *, user: Any, deadline: Deadline | None = None) -> Analysis:
+    """Check the rows read from a workbook against the file and the database, in place.
+
+    Rows checked before (an analysis kept since upload) are checked afresh.
+    """
+    deadline = deadline or Deadline.start()
+    sheets = analysis.sheets
+    for sheet in sheets:
+        for row in sheet.rows:
+            row.record, row.errors = None, []
     if not sheets:
         return analysis
     scope = _Scope(user, _tokens(sheets))
@@ -412,9 +431,11 @@ def workbook_analyse(data: bytes, *, user: Any) -> Analysis:
     for sheet in sorted(sheets, key=lambda s: order[s.spec.list_name]):
         for row in sheet.rows:
             row.record = _convert(row, scope, people_index)
+        deadline.check()
         if sheet.spec is LEDGER:
             _assign_ledger_ids(sheet)
         _check_ids(sheet, scope)
+        deadline.check()
         _validate(sheet, valid_people)
         if sheet.spec is ROSTER:
             for row in sheet.valid:
@@ -555,7 +576,10 @@ def _validate(sheet: SheetResult, valid_people: list[dict[str, Any]]) -> None:
             for index, row in enumerate(candidates):
                 by_label[_label(row.record or {}, index)].append(row)
             placed = False
-            for problem in exc.problems:
+            # Rows sharing an id share a label, and the validator reports the id once
+            # per repeat: each distinct problem is placed once (linear, not rows × repeats).
+            distinct = {(p.list_name, p.record, p.field, p.message): p for p in exc.problems}
+            for problem in distinct.values():
                 rows = by_label.get(problem.record, []) if problem.list_name == list_name else []
                 for row in rows:
                     _place(row, problem)
@@ -563,7 +587,7 @@ def _validate(sheet: SheetResult, valid_people: list[dict[str, Any]]) -> None:
                     placed = True
             if not placed:  # nothing to pin it on: every remaining row carries it
                 for row in candidates:
-                    for problem in exc.problems:
+                    for problem in distinct.values():
                         row.fail("", _chinese(problem.message))
                 return
 
@@ -591,3 +615,99 @@ def _place(row: Row, problem: Problem) -> None:
         row.fail(column, reason)
     else:
         row.fail(problem.field, reason)
+
+
+# ---------------------------------------------------------------- keeping an analysis
+
+# An upload is read once: the analysis is kept as JSON beside it and reused by
+# the preview, the failed-rows file and the import (which checks the kept rows
+# afresh against the database, without reading the workbook again).
+_TYPES: dict[str, Any] = {
+    "datetime": datetime.datetime.fromisoformat,
+    "date": datetime.date.fromisoformat,
+    "time": datetime.time.fromisoformat,
+    "timedelta": lambda v: datetime.timedelta(seconds=float(v)),
+    "decimal": Decimal,
+}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return {"$": "datetime", "v": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"$": "date", "v": value.isoformat()}
+    if isinstance(value, datetime.time):
+        return {"$": "time", "v": value.isoformat()}
+    if isinstance(value, datetime.timedelta):
+        return {"$": "timedelta", "v": value.total_seconds()}
+    if isinstance(value, Decimal):
+        return {"$": "decimal", "v": str(value)}
+    if isinstance(value, dict):
+        return {"$": "dict", "v": {k: _encode(v) for k, v in value.items()}}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        kind, inner = value["$"], value["v"]
+        if kind == "dict":
+            return {k: _decode(v) for k, v in inner.items()}
+        return _TYPES[kind](inner)
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def analysis_to_json(analysis: Analysis) -> str:
+    return json.dumps(
+        {
+            "notes": analysis.notes,
+            "sheets": [
+                {
+                    "spec": sheet.spec.key,
+                    "title": sheet.title,
+                    "headers": sheet.headers,
+                    "notes": sheet.notes,
+                    "rows": [
+                        [
+                            row.number,
+                            _encode(row.values),
+                            _encode(row.cells),
+                            _encode(row.record),
+                            [[e.column, e.reason] for e in row.errors],
+                        ]
+                        for row in sheet.rows
+                    ],
+                }
+                for sheet in analysis.sheets
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def analysis_from_json(text: str) -> Analysis:
+    from dangjian.spreadsheets.columns import SHEETS_BY_KEY
+
+    data = json.loads(text)
+    analysis = Analysis(notes=list(data["notes"]))
+    for item in data["sheets"]:
+        spec = SHEETS_BY_KEY[item["spec"]]
+        sheet = SheetResult(
+            spec=spec, title=item["title"], headers=item["headers"], notes=item["notes"]
+        )
+        for number, values, cells, record, errors in item["rows"]:
+            sheet.rows.append(
+                Row(
+                    sheet=spec,
+                    number=number,
+                    values=_decode(values),
+                    cells=_decode(cells),
+                    record=_decode(record),
+                    errors=[CellError(c, r) for c, r in errors],
+                )
+            )
+        analysis.sheets.append(sheet)
+    return analysis

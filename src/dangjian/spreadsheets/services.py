@@ -9,7 +9,7 @@ from django.db import transaction
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.interchange.importer import ImportSummary, dataset_import
-from dangjian.spreadsheets.analysis import Analysis, workbook_analyse
+from dangjian.spreadsheets.analysis import Analysis, analysis_check, workbook_read
 
 
 @dataclass
@@ -18,14 +18,25 @@ class WorkbookImport:
     summary: ImportSummary | None  # None when there was nothing valid to import
 
 
-def workbook_import(*, data: bytes, filename: str, actor: Actor) -> WorkbookImport:
+def workbook_import(
+    *,
+    filename: str,
+    actor: Actor,
+    data: bytes | None = None,
+    analysis: Analysis | None = None,
+) -> WorkbookImport:
     """Import every valid row of the workbook, all at once; failed rows are left out.
 
-    The rows are analysed again here (not taken from an earlier preview), so what
-    is written is checked against the database as it is now. Raises
-    `DatasetError` and writes nothing if the importer refuses the dataset.
+    Give the workbook's bytes, or the rows read from it at upload (`analysis`,
+    kept since then: the file is not read again). Either way the rows are
+    checked again here, so what is written is checked against the database as
+    it is now. Raises `DatasetError` and writes nothing if the importer refuses
+    the dataset, `limits.UploadRefused` for a file past a limit.
     """
-    analysis = workbook_analyse(data, user=actor.user)
+    if analysis is None:
+        assert data is not None, "give the workbook's bytes or its analysis"
+        analysis = workbook_read(data)
+    analysis = analysis_check(analysis, user=actor.user)
     if analysis.valid_count == 0:
         return WorkbookImport(analysis=analysis, summary=None)
     with transaction.atomic():

@@ -26,8 +26,13 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian.access.selectors import is_admin
 from dangjian.interchange.errors import DatasetError
 from dangjian.orgs.models import Organization
-from dangjian.spreadsheets import selectors
-from dangjian.spreadsheets.analysis import workbook_analyse
+from dangjian.spreadsheets import limits, selectors
+from dangjian.spreadsheets.analysis import (
+    Analysis,
+    analysis_from_json,
+    analysis_to_json,
+    workbook_analyse,
+)
 from dangjian.spreadsheets.columns import LEDGER, ROSTER, SHEETS, SHEETS_BY_KEY, TRAININGS
 from dangjian.spreadsheets.services import workbook_import
 from dangjian.spreadsheets.workbooks import (
@@ -38,7 +43,7 @@ from dangjian.spreadsheets.workbooks import (
     template_workbook,
 )
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = limits.MAX_BYTES
 SESSION_KEY = "spreadsheets.uploads"
 PREVIEW_ROWS = 500
 PREVIEW_ERRORS = 2000
@@ -72,21 +77,21 @@ def _upload_dir() -> Path:
 def _sweep(older_than: datetime.timedelta = datetime.timedelta(days=2)) -> None:
     """Delete uploads nobody decided on (their sessions are long gone)."""
     cutoff = (datetime.datetime.now() - older_than).timestamp()
-    for path in _upload_dir().glob("*.xlsx"):
+    for path in _upload_dir().glob("*.json"):
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
 
 
-def _upload(request: HttpRequest, token: str, *, pending: bool = False) -> tuple[bytes, str]:
-    """The bytes and name of one of this session's uploads, else 404.
+def _upload(request: HttpRequest, token: str, *, pending: bool = False) -> tuple[Analysis, str]:
+    """The kept analysis and the name of one of this session's uploads, else 404.
 
     `pending`: only an upload not yet imported (an import is done once).
     """
     entry = request.session.get(SESSION_KEY, {}).get(token)
-    path = _upload_dir() / f"{token}.xlsx"
+    path = _upload_dir() / f"{token}.json"
     if entry is None or not path.is_file() or (pending and entry.get("done")):
         raise Http404("上传的文件不存在或已处理")
-    return path.read_bytes(), str(entry["name"])
+    return analysis_from_json(path.read_text(encoding="utf-8")), str(entry["name"])
 
 
 def _mark_done(request: HttpRequest, token: str) -> None:
@@ -100,7 +105,7 @@ def _forget(request: HttpRequest, token: str) -> None:
     uploads = dict(request.session.get(SESSION_KEY, {}))
     uploads.pop(token, None)
     request.session[SESSION_KEY] = uploads
-    (_upload_dir() / f"{token}.xlsx").unlink(missing_ok=True)
+    (_upload_dir() / f"{token}.json").unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- pages
@@ -138,14 +143,21 @@ def upload(request: HttpRequest) -> HttpResponse:
     if file is None:
         messages.error(request, "请选择要上传的 Excel 文件")
         return redirect("spreadsheets:index")
-    if (file.size or 0) > MAX_UPLOAD_BYTES:
+    if (file.size or 0) > limits.limit("MAX_BYTES"):
         messages.error(request, f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB，请拆分后上传")
         return redirect("spreadsheets:index")
     _sweep()
+    # Read once, here: the analysis is kept and reused by the preview, the
+    # failed-rows file and the import; the workbook itself is not kept.
+    try:
+        data = file.read()
+        limits.archive_check(data)
+        analysis = workbook_analyse(data, user=request.user)
+    except limits.UploadRefused as refused:
+        messages.error(request, f"文件“{file.name}”未被接受：{refused.message}")
+        return redirect("spreadsheets:index")
     token = secrets.token_urlsafe(16)
-    with open(_upload_dir() / f"{token}.xlsx", "wb") as out:
-        for chunk in file.chunks():
-            out.write(chunk)
+    (_upload_dir() / f"{token}.json").write_text(analysis_to_json(analysis), encoding="utf-8")
     uploads = dict(request.session.get(SESSION_KEY, {}))
     uploads[token] = {"name": (file.name or "上传.xlsx")[-120:], "done": False}
     request.session[SESSION_KEY] = uploads
@@ -155,8 +167,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 @admin_required
 def preview(request: HttpRequest, token: str) -> HttpResponse:
-    data, filename = _upload(request, token, pending=True)
-    analysis = workbook_analyse(data, user=request.user)
+    analysis, filename = _upload(request, token, pending=True)
     errors = [
         (row.sheet.title, row.number, e.column, e.reason)
         for row in analysis.failed_rows
@@ -180,11 +191,14 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
 @admin_required
 def commit(request: HttpRequest, token: str) -> HttpResponse:
     """Import every valid row (the user chose "all valid rows")."""
-    data, filename = _upload(request, token, pending=True)
+    analysis, filename = _upload(request, token, pending=True)
     try:
-        result = workbook_import(data=data, filename=filename, actor=request.actor)  # type: ignore[attr-defined]
+        result = workbook_import(analysis=analysis, filename=filename, actor=request.actor)  # type: ignore[attr-defined]
     except DatasetError as exc:
         messages.error(request, f"导入失败，没有写入任何数据：{exc.render(limit=5)}")
+        return redirect("spreadsheets:preview", token=token)
+    except limits.UploadRefused as refused:
+        messages.error(request, f"导入失败，没有写入任何数据：{refused.message}")
         return redirect("spreadsheets:preview", token=token)
     if result.summary is None:
         messages.warning(request, "没有可以导入的有效行，没有写入任何数据")
@@ -192,6 +206,10 @@ def commit(request: HttpRequest, token: str) -> HttpResponse:
     failed = result.analysis.failed_count
     if failed:
         _mark_done(request, token)
+        # The failed-rows file follows the rows as checked at import time.
+        (_upload_dir() / f"{token}.json").write_text(
+            analysis_to_json(result.analysis), encoding="utf-8"
+        )
     else:
         _forget(request, token)
     text = f"已导入 {result.analysis.valid_count} 行"
@@ -223,8 +241,7 @@ def discard(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @admin_required
 def failed_rows(request: HttpRequest, token: str) -> HttpResponse:
-    data, filename = _upload(request, token)
-    analysis = workbook_analyse(data, user=request.user)
+    analysis, filename = _upload(request, token)
     content = failed_rows_workbook(
         (sheet.spec, sheet.headers, [(row.values, row.error_text()) for row in sheet.failed])
         for sheet in analysis.sheets

@@ -25,6 +25,33 @@ _HEADER_FILL = PatternFill("solid", fgColor="B22222")
 _ERROR_FILL = PatternFill("solid", fgColor="FDE2E1")
 
 
+# Text starting with one of these is read as a formula (or a DDE call) by Excel,
+# LibreOffice or WPS when typed or pasted: an exported name such as
+# `=HYPERLINK(...)` must stay text for whoever opens the file.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def append_row(ws: Worksheet, values: Iterable[Any]) -> None:
+    """Append a row, every formula-leading text written as inert text.
+
+    The one way every writer in this module adds a row. Such a cell keeps its
+    text exactly (so an export uploaded again changes nothing), is stored as a
+    string cell (never `<f>`), and carries Excel's quote-prefix flag, so the
+    program shows it as text even when the cell is edited.
+    """
+    ws.append(list(values))
+    for cell in ws[ws.max_row]:
+        inert(cell)
+
+
+def inert(cell: Any) -> Any:
+    """Make a cell holding formula-leading text plain text; other cells are left alone."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_LEADS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def header_text(column: Any) -> str:
     return f"{column.header}*" if column.required else column.header
 
@@ -34,7 +61,7 @@ def add_data_sheet(
 ) -> Worksheet:
     ws = wb.create_sheet(spec.title)
     headers = [header_text(c) for c in spec.columns] + list(extra_headers)
-    ws.append(headers)
+    append_row(ws, headers)
     for index, column in enumerate(spec.columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width
     for index in range(len(spec.columns) + 1, len(headers) + 1):
@@ -49,7 +76,7 @@ def add_data_sheet(
 
 def _add_help(wb: Workbook, specs: Sequence[SheetSpec]) -> None:
     help_ws = wb.create_sheet(HELP_TITLE)
-    help_ws.append(["工作表", "列", "必填", "填写说明", "可选值"])
+    append_row(help_ws, ["工作表", "列", "必填", "填写说明", "可选值"])
     for cell in help_ws[1]:
         cell.font = Font(bold=True)
     for spec in specs:
@@ -57,11 +84,14 @@ def _add_help(wb: Workbook, specs: Sequence[SheetSpec]) -> None:
             options = "、".join(column.choices.labels) if column.choices else ""
             if column.kind == "bool":
                 options = "是、否"
-            help_ws.append(
-                [spec.title, column.header, "是" if column.required else "", column.hint, options]
+            append_row(
+                help_ws,
+                [spec.title, column.header, "是" if column.required else "", column.hint, options],
             )
-    help_ws.append([])
-    help_ws.append(["", "带 * 的列必须填写；第一行是列名，请勿修改。日期请用 2024-05-20 的格式。"])
+    append_row(help_ws, [])
+    append_row(
+        help_ws, ["", "带 * 的列必须填写；第一行是列名，请勿修改。日期请用 2024-05-20 的格式。"]
+    )
     for letter, width in zip("ABCDE", (14, 20, 6, 50, 60), strict=True):
         help_ws.column_dimensions[letter].width = width
 
@@ -81,9 +111,9 @@ def _add_dropdowns(wb: Workbook, spec: SheetSpec, ws: Worksheet) -> None:
             continue
         col = options.max_column + 1 if options.max_row > 1 or options["A1"].value else 1
         letter = get_column_letter(col)
-        options.cell(row=1, column=col, value=f"{spec.title}/{column.header}")
+        inert(options.cell(row=1, column=col, value=f"{spec.title}/{column.header}"))
         for row, value in enumerate(values, start=2):
-            options.cell(row=row, column=col, value=value)
+            inert(options.cell(row=row, column=col, value=value))
         ref = f"'{OPTIONS_TITLE}'!${letter}$2:${letter}${len(values) + 1}"
         validation = DataValidation(type="list", formula1=ref, allow_blank=True)
         validation.error = "请从下拉列表中选择"
@@ -113,7 +143,7 @@ def data_workbook(sheets: Iterable[tuple[SheetSpec, Iterable[Sequence[Any]]]]) -
     for spec, rows in sheets:
         ws = add_data_sheet(wb, spec)
         for row in rows:
-            ws.append(list(row))
+            append_row(ws, list(row))
         specs.append(spec)
     _add_help(wb, specs)
     wb.active = 0
@@ -131,14 +161,14 @@ def failed_rows_workbook(
     wb.remove(wb.active)  # type: ignore[arg-type]
     for spec, headers, rows in sheets:
         ws = wb.create_sheet(spec.title)
-        ws.append([*headers, ERROR_HEADER])
+        append_row(ws, [*headers, ERROR_HEADER])
         for cell in ws[1]:
             cell.font = _HEADER_FONT
             cell.fill = _HEADER_FILL
         error_col = len(headers) + 1
         for values, reason in rows:
             padded = list(values) + [None] * (len(headers) - len(values))
-            ws.append([*padded[: len(headers)], reason])
+            append_row(ws, [*padded[: len(headers)], reason])
             ws.cell(row=ws.max_row, column=error_col).fill = _ERROR_FILL
         for index, header in enumerate(headers, start=1):
             column = next((c for c in spec.columns if header.rstrip("*") == c.header), None)
@@ -162,12 +192,12 @@ def table_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[A
     ws = wb.active
     assert ws is not None
     ws.title = title[:31]
-    ws.append(list(headers))
+    append_row(ws, list(headers))
     for cell in ws[1]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
     for row in rows:
-        ws.append(list(row))
+        append_row(ws, list(row))
     for index in range(1, len(headers) + 1):
         ws.column_dimensions[get_column_letter(index)].width = 18
     ws.freeze_panes = "A2"

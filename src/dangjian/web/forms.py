@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from dangjian.core.concurrency import VersionedForm
 from dangjian.people.models import Person
 from dangjian.records.models import ActivityKind, FilingKind, TrainingKind
 from dangjian.records.services import MAX_ATTACHMENT_BYTES
@@ -71,6 +72,19 @@ class PersonChoiceField(forms.ModelChoiceField):
 class PeopleField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
+    def _check_values(self, value: Any) -> Any:
+        # `pk__in` with an integer past 64 bits fails in the database (not a no-match
+        # as `pk=` does): such a value is an invalid choice like any unknown one.
+        for pk in value:
+            text = str(pk)
+            if not text.isdigit() or int(text) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
     def label_from_instance(self, obj: Person) -> str:  # type: ignore[override]
         return obj.name
 
@@ -92,7 +106,7 @@ KIND_CHOICES = [(k.value, k.label) for k in COMMON_KINDS] + [
 ]
 
 
-class ActivityForm(BootstrapMixin, forms.Form):
+class ActivityForm(BootstrapMixin, VersionedForm):
     kind = forms.ChoiceField(label="类型", choices=KIND_CHOICES)
     date = forms.DateField(label="日期", widget=DateInput())
     title = forms.CharField(label="主题", max_length=300, required=False)

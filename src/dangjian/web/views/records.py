@@ -8,12 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dangjian.access import selectors as access
+from dangjian.core.concurrency import snapshot_values
 from dangjian.core.models import AuditEntry
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
@@ -198,6 +200,28 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/activity_detail.html", context)
 
 
+class _Conflict(Exception):
+    """Someone saved the record after this form was filled."""
+
+
+def _activity_initial(activity: Activity) -> dict[str, Any]:
+    minutes = getattr(activity, "minutes", None)
+    return {
+        "kind": activity.kind,
+        "date": activity.date,
+        "title": activity.title,
+        "hours": activity.hours,
+        "speaker": activity.speaker_id,
+        "attendees": sorted(activity.attendance.values_list("person_id", flat=True)),
+        "minutes": minutes.text if minutes else "",
+    }
+
+
+def _activity_snapshot(activity: Activity) -> dict[str, Any]:
+    """What the edit form shows of the activity: its version for optimistic locking."""
+    return snapshot_values(_activity_initial(activity).items())
+
+
 @login_required
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity_for_admin(request, pk)
@@ -208,37 +232,33 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.activity_update(
-                    activity=activity,
-                    kind=data["kind"],
-                    date=data["date"],
-                    title=data["title"],
-                    hours=data["hours"],
-                    speaker=data["speaker"],
-                    attendees=data["attendees"],
-                    minutes=data["minutes"],
-                    attachments=data["attachments"],
-                    actor=actor_of(request),
-                )
+                with transaction.atomic():
+                    # The row stays locked from the version check to the write.
+                    current = Activity.objects.select_for_update().get(pk=activity.pk)
+                    if not form.check_version(_activity_snapshot(current)):
+                        raise _Conflict
+                    services.activity_update(
+                        activity=current,
+                        kind=data["kind"],
+                        date=data["date"],
+                        title=data["title"],
+                        hours=data["hours"],
+                        speaker=data["speaker"],
+                        attendees=data["attendees"],
+                        minutes=data["minutes"],
+                        attachments=data["attachments"],
+                        actor=actor_of(request),
+                    )
             except ValidationError as e:
                 add_service_errors(form, e)
+            except _Conflict:
+                pass  # the form says what changed and keeps what was typed
             else:
                 messages.success(request, "修改已保存，修改前后的内容记入历史")
                 return redirect("web:activity", pk=activity.pk)
     else:
-        minutes = getattr(activity, "minutes", None)
-        form = ActivityForm(
-            initial={
-                "kind": activity.kind,
-                "date": activity.date,
-                "title": activity.title,
-                "hours": activity.hours,
-                "speaker": activity.speaker_id,
-                "attendees": list(activity.attendance.values_list("person_id", flat=True)),
-                "minutes": minutes.text if minutes else "",
-            },
-            people=people,
-        )
+        form = ActivityForm(initial=_activity_initial(activity), people=people)
+        form.set_version(_activity_snapshot(activity))
     return render(
         request,
         "web/activity_form.html",

@@ -1,0 +1,187 @@
+"""Bad input never gives a 500: each request below gets a 4xx with a Chinese message.
+
+Run on SQLite and PostgreSQL (NUL bytes and out-of-range integers fail only there
+when they reach the database).
+"""
+
+import json
+import threading
+
+import pytest
+from django.db import connections
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from dangjian.records.models import Activity
+from dangjian.web.testing import build_tree
+
+HUGE = "99999999999999999999999"
+NESTED = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def tree(db):
+    return build_tree()
+
+
+def api_client(user):
+    client = APIClient(raise_request_exception=False)
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def activity_body(tree, **changes):
+    body = {
+        "org": tree.branch1.ext_id,
+        "kind": "branch_assembly",
+        "date": "2024-05-20",
+        "title": "学习",
+        "hours": "2",
+        "attendees": [p.ext_id for p in tree.members1[:2]],
+    }
+    body.update(changes)
+    return body
+
+
+def chinese(response):
+    text = response.content.decode("utf-8", "replace")
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def api_requests(tree):
+    org, act = tree.branch1.ext_id, tree.activity.ext_id
+    year = 2024
+    yield "GET", f"/api/v1/findings/?org={org}&year={year}&as_of=9999-12-31", None
+    yield "GET", f"/api/v1/findings/?org={org}&year={year}&as_of=0001-01-01", None
+    yield "GET", f"/api/v1/findings/?org={org}&year=99999999999999999999", None
+    yield "GET", f"/api/v1/findings/?org=%00&year={year}", None
+    yield "POST", "/api/v1/checks/", {"org": org, "year": year, "as_of": "9999-12-31"}
+    yield "POST", "/api/v1/checks/", {"org": org, "year": year, "policy": "x\x00"}
+    yield "POST", "/api/v1/activities/", activity_body(tree, title="学习\x00党章")
+    yield "POST", "/api/v1/activities/", activity_body(tree, id="A\x00B")
+    yield "POST", "/api/v1/activities/", activity_body(tree, org="T\x00B1")
+    yield "POST", "/api/v1/activities/", activity_body(tree, subject="T\x00B1")
+    yield "POST", "/api/v1/activities/", activity_body(tree, attendees=["TP1\x000"])
+    yield "POST", "/api/v1/activities/", activity_body(tree, date="9999-12-31", hours=HUGE)
+    yield "POST", "/api/v1/activities/", activity_body(tree, date="0000-01-01")
+    yield "POST", "/api/v1/activities/", activity_body(tree, org=int(HUGE))
+    yield "POST", "/api/v1/activities/", activity_body(tree, id=act)  # an id already used
+    yield (
+        "POST",
+        "/api/v1/trainings/",
+        {"person": "TP10", "date": "2024-01-01", "hours": HUGE, "kind": "general"},
+    )
+    yield (
+        "POST",
+        "/api/v1/filings/",
+        {"org": org, "kind": "work_report", "date": "2024-01-01", "period": "2023\x00"},
+    )
+    yield "PATCH", f"/api/v1/activities/{act}/", {"title": "x\x00"}
+    yield "PATCH", f"/api/v1/activities/{act}/", {"date": "9999-12-31"}
+    yield "GET", "/api/v1/activities/%00/", None
+    yield "GET", f"/api/v1/activities/{HUGE}/", None
+    yield "GET", "/api/v1/people/?org=%00", None
+    yield "GET", f"/api/v1/activities/?under={org}&year={HUGE}", None
+    yield "GET", f"/api/v1/activities/?under={org}&from=9999-12-31&to=0001-01-01", None
+    yield "GET", f"/api/v1/activities/?page={HUGE}", None
+    yield "GET", "/api/v1/activities/?page_size=%00", None
+    yield "POST", "/api/v1/auth/token/", {"username": "a\x00", "password": "b\x00"}
+
+
+@pytest.mark.django_db
+def test_api_bad_input_is_a_4xx_with_a_chinese_message(tree):
+    client = api_client(tree.users["b1"])
+    failures = []
+    for method, url, body in api_requests(tree):
+        call = getattr(client, method.lower())
+        response = call(url, body, format="json") if body is not None else call(url)
+        if response.status_code >= 500 or (response.status_code >= 400 and not chinese(response)):
+            failures.append((method, url, response.status_code, response.content[:200]))
+    assert not failures
+
+
+@pytest.mark.django_db
+def test_deeply_nested_json_is_a_400(tree):
+    client = api_client(tree.users["b1"])
+    for url in ("/api/v1/activities/", "/api/v1/checks/", "/api/v1/auth/token/"):
+        response = client.post(url, NESTED, content_type="application/json")
+        assert response.status_code == 400, (url, response.status_code)
+        assert chinese(response)
+
+
+def web_requests(tree):
+    b1, act = tree.branch1.pk, tree.activity.pk
+    yield "GET", f"/orgs/{HUGE}/", None
+    yield "GET", f"/activities/{HUGE}/", None
+    yield "GET", f"/activities/{HUGE}/edit/", None
+    yield "GET", f"/people/{HUGE}/", None
+    yield "GET", f"/orgs/{b1}/ledger/?q=%00", None
+    yield "GET", "/excel/export/roster.xlsx?org=%00", None
+    yield "GET", f"/excel/export/ledger.xlsx?org={tree.branch1.ext_id}&year=%00", None
+    form = {"kind": "branch_assembly", "date": "2024-05-20", "title": "学习", "hours": "2"}
+    yield "POST", f"/orgs/{b1}/activities/new/", {**form, "title": "学\x00习"}
+    yield "POST", f"/orgs/{b1}/activities/new/", {**form, "speaker": HUGE}
+    yield "POST", f"/orgs/{b1}/activities/new/", {**form, "attendees": [HUGE, "\x00"]}
+    yield "POST", f"/orgs/{b1}/activities/new/", {**form, "hours": HUGE}
+    yield "POST", f"/orgs/{b1}/activities/new/", {**form, "date": "9999-12-31"}
+    yield "POST", f"/activities/{act}/edit/", {**form, "minutes": "纪要\x00"}
+    yield (
+        "POST",
+        f"/orgs/{b1}/trainings/new/",
+        {"people": [HUGE], "date": "2024-01-01", "hours": "1", "kind": "general"},
+    )
+    yield (
+        "POST",
+        f"/orgs/{b1}/filings/new/",
+        {"kind": "work_report", "date": "2024-01-01", "period": "2023", "by": HUGE},
+    )
+
+
+@pytest.mark.django_db
+def test_web_bad_input_is_never_a_500(tree):
+    client = Client(raise_request_exception=False)
+    client.force_login(tree.users["b1"])
+    failures = []
+    for method, url, body in web_requests(tree):
+        response = client.post(url, body) if method == "POST" else client.get(url)
+        if response.status_code >= 500:
+            failures.append((method, url, response.status_code))
+    assert not failures
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_of_the_same_new_id(tree):
+    """Two clients create the same new id at once: one 201, the other a 4xx, never a 500."""
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+    body = activity_body(tree, id="RACE-1")
+
+    def post() -> None:
+        try:
+            client = api_client(tree.users["b1"])
+            client.raise_request_exception = False
+            barrier.wait(10)
+            results.append(client.post("/api/v1/activities/", body, format="json").status_code)
+        finally:
+            connections.close_all()
+
+    for _ in range(3):
+        Activity.objects.filter(ext_id="RACE-1").delete()
+        results.clear()
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(code < 500 or code == 503 for code in results), results
+        assert 201 in results or 503 in results, results
+        assert Activity.objects.filter(ext_id="RACE-1").count() == 1 or 503 in results
+        assert json.dumps(results)
