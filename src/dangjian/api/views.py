@@ -56,8 +56,8 @@ from dangjian.api.serializers import (
     TransferRequestSerializer,
 )
 from dangjian.core.actor import Actor
-from dangjian.core.lockout import LOCKED_STATUS, lockout_message
 from dangjian.core.concurrency import etag_of, if_match_ok
+from dangjian.core.lockout import LOCKED_STATUS, lockout_message
 from dangjian.core.middleware import client_ip
 from dangjian.core.tokens import token_issue
 from dangjian.orgs import services as org_services

@@ -25,7 +25,7 @@ from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.core.locks import Busy, exclusive
 from dangjian.core.models import AuditEntry
-from dangjian.interchange.errors import Problem
+from dangjian.interchange.errors import DatasetError, Problem
 from dangjian.interchange.stream import Source, read_dataset
 from dangjian.interchange.stream_validation import DEPENDS, StreamChecker
 from dangjian.interchange.validation import LISTS, Record
@@ -350,6 +350,8 @@ _PERSON_FIELDS = [
     "left_on",
     "left_reason",
 ]
+
+
 def _person_value(r: Any, field: str) -> Any:
     if field == "left_reason":
         return r.get(field) or ""  # absent in files written before it existed
@@ -510,7 +512,9 @@ class _Import:
         cols = _columns(Person, [*_PERSON_FIELDS, "extra"])
         created = updated = 0
         for batch in _batches(self.check.records("people", raws), BATCH):
-            rows = [(*(_person_value(r, f) for f in _PERSON_FIELDS), _json(r["extra"])) for r in batch]
+            rows = [
+                (*(_person_value(r, f) for f in _PERSON_FIELDS), _json(r["extra"])) for r in batch
+            ]
             new = [
                 (r["id"], *row) for r, row in zip(batch, rows, strict=True) if people[r["id"]] < 0
             ]
