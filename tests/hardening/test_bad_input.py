@@ -10,9 +10,10 @@ import threading
 import pytest
 from django.db import connections
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from dangjian.core.actor import Actor
+from dangjian.core.tokens import token_issue
 from dangjian.records.models import Activity
 from dangjian.web.testing import build_tree
 
@@ -33,8 +34,8 @@ def tree(db):
 
 def api_client(user):
     client = APIClient(raise_request_exception=False)
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    issued = token_issue(user=user, actor=Actor.system("test"))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
     return client
 
 

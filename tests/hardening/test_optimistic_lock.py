@@ -3,9 +3,10 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from dangjian.core.actor import Actor
+from dangjian.core.tokens import token_issue
 from dangjian.records.models import Activity, Filing, Training
 from dangjian.web.testing import build_tree
 
@@ -25,8 +26,8 @@ def tree(db):
 
 def api(user):
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    issued = token_issue(user=user, actor=Actor.system("test"))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
     return client
 
 

@@ -9,7 +9,6 @@ import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -17,6 +16,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from dangjian.core.actor import Actor
+from dangjian.core.tokens import token_issue
 from dangjian.web.testing import build_tree
 
 CHECKS = [
@@ -31,7 +32,7 @@ CHECKS = [
 def token(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     tree = build_tree()
-    return Token.objects.get_or_create(user=tree.users["wc"])[0].key
+    return token_issue(user=tree.users["wc"], actor=Actor.system("test")).key
 
 
 # The schema view needs no database: loaded once, at collection.
