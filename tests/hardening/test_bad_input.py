@@ -164,11 +164,13 @@ def test_concurrent_posts_of_the_same_new_id(tree):
     results: list[int] = []
     barrier = threading.Barrier(2)
     body = activity_body(tree, id="RACE-1")
+    # Issued once here: a token write from each thread would itself race on SQLite.
+    key = token_issue(user=tree.users["b1"], actor=Actor.system("test")).key
 
     def post() -> None:
         try:
-            client = api_client(tree.users["b1"])
-            client.raise_request_exception = False
+            client = APIClient(raise_request_exception=False)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
             barrier.wait(10)
             results.append(client.post("/api/v1/activities/", body, format="json").status_code)
         finally:

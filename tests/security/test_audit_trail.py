@@ -146,22 +146,27 @@ def test_only_the_audit_administrator_reads_the_audit_log():
 
 def test_admin_delete_records_what_cascaded():
     from dangjian.people.models import Person
-    from dangjian.records.models import Training
+    from dangjian.records.models import Activity, Attendance
 
     tree = build_tree()
-    person = tree.members1[2]  # no login linked (that link is the security admin's)
-    trainings = list(Training.objects.filter(person=person).values_list("pk", flat=True))
     root = get_user_model().objects.create_superuser("root9", "", "Root-pass-2026")
     client = Client()
     client.force_login(root)
+    # A member with history is never deleted (marked as left instead): the admin refuses.
+    person = tree.members1[2]
     response = client.post(f"/admin/people/person/{person.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Person.objects.filter(pk=person.pk).exists()
+    # Deleting a meeting names the attendance rows that went with it.
+    activity = Activity.objects.filter(attendance__isnull=False).distinct().first()
+    assert activity is not None
+    attendance = list(Attendance.objects.filter(activity=activity).values_list("pk", flat=True))
+    response = client.post(f"/admin/records/activity/{activity.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    assert not Person.objects.filter(pk=person.pk).exists()
-    entry = AuditEntry.objects.get(action="delete", object_type="people.person")
+    assert not Activity.objects.filter(pk=activity.pk).exists()
+    entry = AuditEntry.objects.get(action="delete", object_type="records.activity")
     cascade = entry.changes["cascade"]
-    assert cascade  # what went with the member is named
-    if trainings:
-        assert sorted(cascade["records.training"]) == sorted(str(pk) for pk in trainings)
+    assert sorted(cascade["records.attendance"]) == sorted(str(pk) for pk in attendance)
 
 
 def test_audit_log_page_queries_do_not_grow_with_entries():

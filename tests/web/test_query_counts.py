@@ -22,7 +22,7 @@ BOUNDS = {
     "home_member": 60,
     "org": 20,
     "ledger": 10,
-    "hours": 65,
+    "hours": 70,
     "findings": 65,
     "person": 60,
     "calendar": 55,
