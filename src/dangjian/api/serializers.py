@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from rest_framework import serializers
 from dangjian.access.selectors import orgs_visible, people_visible
 from dangjian.orgs.models import Organization, OrgType, Position, PositionRole, Term
 from dangjian.people.models import Employment, PartyWorker, Person, PersonStatus
+from dangjian.policy import days
 from dangjian.records.models import (
     Activity,
     ActivityKind,
@@ -140,11 +140,7 @@ class TermSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_next_election(self, term: Term) -> str:
-        try:
-            due = term.elected_on.replace(year=term.elected_on.year + term.years)
-        except ValueError:  # elected on 29 February
-            due = datetime.date(term.elected_on.year + term.years, 3, 1)
-        return due.isoformat()
+        return days.term_end(term.elected_on, term.years).isoformat()
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -321,15 +317,19 @@ class FilingWriteSerializer(serializers.Serializer):
 
 class FindingsQuerySerializer(serializers.Serializer):
     org = serializers.CharField(help_text="党组织编号（含下级组织）")
-    year = serializers.IntegerField(min_value=1900, max_value=2200)
-    as_of = serializers.DateField(required=False, help_text="截止日期，默认为年末")
+    year = serializers.IntegerField(min_value=days.YEAR_MIN, max_value=days.YEAR_MAX)
+    as_of = serializers.DateField(
+        required=False, help_text="检查日，默认：当年为今天，往年为年末（与页面一致）"
+    )
 
 
 class CheckRunSerializer(serializers.Serializer):
     org = serializers.CharField(help_text="党组织编号（含下级组织）")
     policy = serializers.CharField(required=False, help_text="规定（policy pack），默认为工委所选")
-    year = serializers.IntegerField(min_value=1900, max_value=2200)
-    as_of = serializers.DateField(required=False, help_text="截止日期，默认为年末")
+    year = serializers.IntegerField(min_value=days.YEAR_MIN, max_value=days.YEAR_MAX)
+    as_of = serializers.DateField(
+        required=False, help_text="检查日，默认：当年为今天，往年为年末（与页面一致）"
+    )
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -45,6 +45,7 @@ from dangjian.core.actor import Actor
 from dangjian.core.middleware import client_ip
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
+from dangjian.policy import days
 from dangjian.policy.engine import EngineError, evaluate
 from dangjian.policy.packs import PackError, list_packs
 from dangjian.policy.selectors import findings_for_org, pack_for_org
@@ -119,7 +120,7 @@ def _year(request: Request) -> int | None:
     value = _param(request, "year")
     if value is None:
         return None
-    if not value.isdigit() or not 1900 <= int(value) <= 2200:
+    if not value.isdigit() or not days.YEAR_MIN <= int(value) <= days.YEAR_MAX:
         raise exceptions.ValidationError({"year": ["年度应为四位数字"]})
     return int(value)
 
@@ -565,7 +566,9 @@ class FindingsView(APIView):
         parameters=[
             OpenApiParameter("org", OpenApiTypes.STR, required=True, description="党组织编号"),
             OpenApiParameter("year", OpenApiTypes.INT, required=True, description="年度"),
-            OpenApiParameter("as_of", OpenApiTypes.DATE, description="截止日期，默认为年末"),
+            OpenApiParameter(
+                "as_of", OpenApiTypes.DATE, description="检查日，默认：当年为今天，往年为年末"
+            ),
         ],
         responses={200: _REPORT_SCHEMA},
         tags=["findings"],
@@ -603,7 +606,10 @@ class CheckRunView(APIView):
             )
         try:
             report = evaluate(
-                pack=pack_id, year=data["year"], as_of=data.get("as_of"), org_ext_id=org.ext_id
+                pack=pack_id,
+                year=data["year"],
+                as_of=data.get("as_of") or days.check_day(data["year"]),
+                org_ext_id=org.ext_id,
             )
         except (EngineError, PackError) as exc:
             raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc

@@ -15,6 +15,7 @@ from typing import Any
 
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
+from dangjian.policy.days import check_day
 from dangjian.records.models import Activity, Filing, Training
 
 DEFAULT_PACK = "national"
@@ -107,6 +108,16 @@ def _pack(pack_id: str) -> Any:
     return load_pack(pack_id)
 
 
+def pack_title(pack_id: str) -> str:
+    """The document's name for a pack id (users never read pack ids)."""
+    from dangjian.policy.packs import PackError
+
+    try:
+        return str(_pack(pack_id).title)
+    except PackError:
+        return pack_id
+
+
 def pack_rules(pack_id: str) -> dict[str, Any]:
     """Rules of a pack (with the national rules it extends), by qualified and short id."""
     try:
@@ -160,10 +171,8 @@ def _normalise(raw: Any, rules: dict[str, Any]) -> Finding:
 
 def findings(org: Organization, year: int, as_of: datetime.date | None = None) -> list[Finding]:
     """Every finding for the organisation's subtree in `year` (as of `as_of`), resolved."""
-    # Pages show the current year as of today (the contract's default is the year's end).
-    today = datetime.date.today()
-    if as_of is None and year == today.year:
-        as_of = today
+    # The one check day of every surface (policy.days): today, or a past year's end.
+    as_of = as_of or check_day(year)
     # One evaluation per organisation object and request: pages ask several times.
     cache: dict[Any, list[Finding]] = org.__dict__.setdefault("_web_findings", {})
     if (year, as_of) in cache:

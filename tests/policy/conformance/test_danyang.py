@@ -289,18 +289,21 @@ def test_ideology_meeting_twice_a_year():
 
 
 def test_duty_reports_of_organ_committee_and_branch_secretaries():
+    # A year's duty report is due within the pack's 30-day window after the year: on the
+    # next year's schedule (period "2022", due 2023-01-30).
     _, oc = dept()
     br = org("B1", "branch", parent=oc)
     gb = org("G1", "general_branch", parent=oc)
     filing(br, "duty_report", "2022-12-20", "2022")
-    report = run(PACK, 2022)
+    report = run(PACK, 2023)
     assert [f.subject["id"] for f in only(report, "organ-committee-duty-report")] == ["OC1"]
     assert [f.subject["id"] for f in only(report, "branch-duty-report")] == ["G1"]
-    filing(oc, "duty_report", "2022-12-31", "2022")
+    filing(oc, "duty_report", "2023-01-30", "2022")  # the window's last day: on time
     filing(gb, "duty_report", "2022-12-31", "2022")
-    report = run(PACK, 2022)
+    report = run(PACK, 2023)
     assert only(report, "organ-committee-duty-report") == []
     assert only(report, "branch-duty-report") == []
+    assert "2022" not in {f.period for f in only(run(PACK, 2022), "branch-duty-report")}
 
 
 def test_queries_do_not_grow_with_data():

@@ -141,11 +141,14 @@ def test_field_research_behind_pace_warning():
 
 def test_party_group_duty_report():
     pg = org("D1", "party_group")
-    filing(pg, "duty_report", "2023-01-15", "2022")  # filed after the year: late
-    found = only(run(PACK, 2022), "party-group-duty-report", "D1")
-    assert [(f.severity, f.source["clause"]) for f in found] == [("violation", "(三十二)")]
-    filing(pg, "duty_report", "2022-12-31", "2022")
-    assert only(run(PACK, 2022), "party-group-duty-report") == []
+    filing(pg, "duty_report", "2023-02-15", "2022")  # after the 30-day window: late
+    found = only(run(PACK, 2023), "party-group-duty-report", "D1")
+    assert [(f.severity, f.source["clause"], f.period) for f in found] == [
+        ("violation", "(三十二)", "2022")
+    ]
+    assert "2023-02-15" in found[0].message and "逾期报送" in found[0].message
+    filing(pg, "duty_report", "2023-01-15", "2022")  # within the window: on time
+    assert only(run(PACK, 2023), "party-group-duty-report") == []
 
 
 def test_queries_do_not_grow_with_data():

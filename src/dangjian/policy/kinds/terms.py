@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dangjian.policy.context import Context, in_list, to_date
+from dangjian.policy.days import term_end
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import ORG_TYPES, Kind, Rule, register
-from dangjian.policy.periods import add_years, months_between
+from dangjian.policy.periods import Period, months_between
 
 
 @register
@@ -28,7 +29,9 @@ class TermDue(Kind):
     }
 
     def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
-        day = ctx.as_of
+        # The report's check day (as_of, or the year's end if earlier): a 2022 report run
+        # in 2025 judges the terms as they stood at the end of 2022.
+        day = ctx.check_day
         if day < ctx.year_start:
             return
         types_sql, tparams = in_list(rule.org_types)
@@ -46,10 +49,23 @@ class TermDue(Kind):
                 latest[org_id] = (elected, int(years))
         for org_id, (elected, years) in latest.items():
             org = ctx.orgs.get(org_id)
-            if org is None or not org.exists_on(min(day, ctx.year_end)):
+            if org is None or not org.exists_on(day):
                 continue
             ctx.evaluated.add(("organization", org_id))
-            due = add_years(elected, years)
+            due = term_end(elected, years)
+            if due.year == ctx.year or due <= day:  # the election is on this year's schedule
+                ctx.record(
+                    rule,
+                    subject_pk=org_id,
+                    period=Period(
+                        f"{elected.isoformat()}/{due.isoformat()}", elected, due, "本届任期"
+                    ),
+                    due=due,
+                    required=years * 12,
+                    actual=months_between(elected, day),
+                    met=False,  # done only by the next election (a new term)
+                    evidence=[f"{org.ext_id}@{elected.isoformat()}"],
+                )
             if due <= day:
                 severity = "violation"
                 msg = (

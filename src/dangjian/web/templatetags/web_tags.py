@@ -103,3 +103,10 @@ def clause(value: Any) -> str:
     if text.isdigit():
         return f"第{text}项"
     return text
+
+
+@register.filter
+def chinese_message(value: Any) -> str:
+    """An error's message when it is written for users (Chinese), else nothing."""
+    text = str(value or "")
+    return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else ""

@@ -11,7 +11,8 @@ from django.shortcuts import render
 from dangjian.access import selectors as access
 from dangjian.web import calendar as cal
 from dangjian.web import selectors as sel
-from dangjian.web.views.common import int_param, visible_org
+from dangjian.web.engine import pack_title
+from dangjian.web.views.common import visible_org, year_param
 
 
 @login_required
@@ -19,7 +20,7 @@ def org_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """Visible to the organisation's administrators and to its own members (their schedule)."""
     org = visible_org(request, pk)
     today = datetime.date.today()
-    year = int_param(request, "year", today.year)
+    year = year_param(request)
     calendar = cal.year_calendar(org, year)
     can_admin = access.can_administer(request.user, org)
     return render(
@@ -31,6 +32,7 @@ def org_calendar(request: HttpRequest, pk: int) -> HttpResponse:
             "ancestors": sel.ancestors(org) if can_admin else [],
             "can_admin": can_admin,
             "calendar": calendar,
+            "pack_title": pack_title(calendar.pack),
             "year": year,
             "years": range(today.year + 1, today.year - 4, -1),
             "this_month": today.month if year == today.year else None,
@@ -41,7 +43,7 @@ def org_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def org_calendar_ics(request: HttpRequest, pk: int) -> HttpResponse:
     org = visible_org(request, pk)
-    year = int_param(request, "year", datetime.date.today().year)
+    year = year_param(request)
     body = cal.to_ics(cal.year_calendar(org, year))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="calendar-{org.ext_id}-{year}.ics"'

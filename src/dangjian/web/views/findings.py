@@ -12,7 +12,7 @@ from django.shortcuts import render
 from dangjian.access import selectors as access
 from dangjian.web import engine
 from dangjian.web import selectors as sel
-from dangjian.web.views.common import administered_org, int_param, paginate
+from dangjian.web.views.common import administered_org, int_param, paginate, year_param, year_value
 
 
 def default_org_pk(request: HttpRequest) -> int:
@@ -40,8 +40,8 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
 
     assert isinstance(org, Organization)
     today = datetime.date.today()
-    year = int_param(request, "year", today.year)
-    items = engine.findings(org, year, today if year == today.year else None)
+    year = year_param(request)
+    items = engine.findings(org, year)
     rule = request.GET.get("rule", "")
     severity = request.GET.get("severity", "")
     period = request.GET.get("period", "")
@@ -80,8 +80,8 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
 def finding_detail(request: HttpRequest, org_pk: int, year: int, key: str) -> HttpResponse:
     """Why: the rule, its clause and quoted words, required against actual, the evidence."""
     org = administered_org(request, org_pk)
-    today = datetime.date.today()
-    items = engine.findings(org, year, today if year == today.year else None)
+    year = year_value(year)
+    items = engine.findings(org, year)
     finding = next((f for f in items if f.key == key), None)
     if finding is None:
         raise Http404("没有找到该问题（可能已经整改或数据已更新）")

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from dangjian.access import selectors as access
 from dangjian.web import engine
 from dangjian.web import selectors as sel
-from dangjian.web.views.common import int_param, paginate, visible_person
+from dangjian.web.views.common import paginate, visible_person, year_param
 
 
 @login_required
@@ -25,7 +25,7 @@ def me(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = visible_person(request, pk)
-    year = int_param(request, "year", datetime.date.today().year)
+    year = year_param(request)
     hours = sel.person_hours(person, year)
     required = engine.required_hours(person.org, year, [person.pk]).get(person.pk)
     milestones = [
