@@ -273,10 +273,31 @@ def test_vacancy_still_open_warning_then_violation():
     assert severities(run(PACK, 2022, "2022-12-02"), "vacancy-filled", "OC1") == ["violation"]
 
 
-def test_vacancy_of_committee_member_is_not_checked():
+def test_vacancy_of_a_committee_seat_counts_while_others_remain():
+    # 领导班子成员 include the committee seats: one member leaving empties a seat even
+    # though another committee member stays in post.
     _, oc = dept()
     position(person(oc, "M1"), oc, "committee_member", "2019-01-01", "2022-01-31")
-    assert only(run(PACK, 2022), "vacancy-filled") == []
+    position(person(oc, "M2"), oc, "committee_member", "2019-01-01")
+    found = only(run(PACK, 2022), "vacancy-filled", "OC1")
+    assert [(f.severity, f.due) for f in found] == [("violation", "2022-05-01")]
+    assert "委员" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [("new member", []), ("election", []), ("late member", ["violation"])],
+)
+def test_committee_seat_filled_by_a_new_member_or_an_election(how, expected):
+    _, oc = dept()
+    position(person(oc, "M1"), oc, "discipline_member", "2019-01-01", "2022-01-31")
+    if how == "new member":
+        position(person(oc, "M2"), oc, "discipline_member", "2022-04-15")
+    elif how == "election":
+        term(oc, "2022-03-20", 5)
+    else:
+        position(person(oc, "M2"), oc, "discipline_member", "2022-05-02")
+    assert severities(run(PACK, 2022), "vacancy-filled", "OC1") == expected
 
 
 def test_ideology_meeting_twice_a_year():

@@ -9,6 +9,7 @@ from typing import Any
 from dangjian.policy.context import SPANS_CTE, Context, covers, in_list, num_out, split_ids, to_num
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import (
+    CTE_SELECTORS,
     S_ACTIVITY_KINDS,
     S_NUMBER,
     S_TRAINING_KINDS,
@@ -69,6 +70,7 @@ def facts_sql(rule: Rule) -> tuple[str, list[Any]]:
 @register
 class PersonQuota(Kind):
     name = "person_quota"
+    selectors = CTE_SELECTORS
     subject = "person"
     key_params = ("measure", "training_kinds", "activity_kinds")
     params_schema = {

@@ -148,6 +148,15 @@ def _load(path: Path) -> Pack:
             raise PackError(f"{where}: applies_to: 规则类型 {kind.name} 须用 orgs 指定党组织类型")
         if kind.subject == "person" and "people" not in applies:
             raise PackError(f"{where}: applies_to: 规则类型 {kind.name} 须用 people 指定人员范围")
+        if kind.subject == "person" and applies["people"] not in kind.selectors:
+            raise PackError(
+                f"{where}: applies_to.people: 规则类型 {kind.name} 不能按 {applies['people']!r}"
+                f" 选人（可用：{', '.join(kind.selectors)}）"
+            )
+        if "orgs" in applies and not kind.org_types_honoured:
+            raise PackError(
+                f"{where}: applies_to.orgs: 规则类型 {kind.name} 不按党组织类型筛选，请删去 orgs"
+            )
         period = raw.get("period", "year")
         if period not in kind.periods:
             raise PackError(f"{where}: period: 规则类型 {kind.name} 不支持周期 {period!r}")

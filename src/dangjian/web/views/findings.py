@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dangjian.access import selectors as access
+from dangjian.policy.days import check_day
 from dangjian.web import engine
 from dangjian.web import selectors as sel
 from dangjian.web.views.common import administered_org, int_param, paginate, year_param, year_value
@@ -60,6 +61,7 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
         "tab": "findings",
         "ancestors": sel.ancestors(org),
         "year": year,
+        "as_of": check_day(year),
         "years": range(today.year, today.year - 5, -1),
         "rules": rules,
         "periods": periods,
@@ -88,6 +90,7 @@ def finding_detail(request: HttpRequest, org_pk: int, year: int, key: str) -> Ht
     context = {
         "org": org,
         "year": year,
+        "as_of": check_day(year),
         "f": finding,
         "evidence": engine.evidence_links(finding.evidence),
         "record_link": engine.record_link(finding),
