@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from dangjian.policy.days import check_day
+from dangjian.policy.labels import period_label
 from dangjian.policy.models import PackAssignment
 from dangjian.policy.packs import list_packs
 from dangjian.policy.selectors import schedule_for_org
@@ -108,7 +109,7 @@ def test_every_surface_reads_the_schedule(tree, pack):
     excel = {(r[col["期间"]], r[col["期限"]], r[col["性质"]], r[col["说明"]]) for r in rows}
     assert len(rows) == len(schedule.findings)
     assert excel == {
-        (f.period, f.due, "违规" if f.severity == "violation" else "预警", f.message)
+        (period_label(f.period), f.due, "违规" if f.severity == "violation" else "预警", f.message)
         for f in schedule.findings
     }
 

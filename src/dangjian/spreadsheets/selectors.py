@@ -133,8 +133,14 @@ FINDING_HEADERS = [
 ]
 
 
-def finding_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
-    """A `dangjian-findings/1` report, one finding per row."""
+def finding_rows(
+    report: dict[str, Any], titles: dict[str, str] | None = None
+) -> Iterator[list[Any]]:
+    """A `dangjian-findings/1` report, one finding per row, in plain Chinese (the rule by
+    its title, the period in words, codes among required/actual by their names)."""
+    from dangjian.policy.labels import period_label
+
+    titles = titles or {}
     for f in report.get("findings", []):
         subject = f.get("subject", {})
         source = f.get("source", {})
@@ -143,11 +149,11 @@ def finding_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
             _ref(org.get("name"), org.get("id")),
             _ref(subject.get("name"), subject.get("id")),
             "党组织" if subject.get("type") == "organization" else "党员",
-            f.get("rule"),
+            titles.get(f.get("rule") or "", f.get("rule")),
             source.get("document"),
             source.get("clause"),
             source.get("quote"),
-            f.get("period"),
+            period_label(f.get("period") or ""),
             "违规" if f.get("severity") == "violation" else "预警",
             _cell(f.get("required")),
             _cell(f.get("actual")),
@@ -158,4 +164,8 @@ def finding_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
 
 
 def _cell(value: Any) -> Any:
-    return value if isinstance(value, int | float | str) or value is None else str(value)
+    from dangjian.policy.labels import in_words, value_labels
+
+    if isinstance(value, str):
+        return value_labels().get(value, value)
+    return value if isinstance(value, int | float) or value is None else in_words(value)

@@ -264,12 +264,13 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     else:
         from dangjian.policy.days import check_day
         from dangjian.policy.selectors import findings_for_org
+        from dangjian.web.engine import rule_titles
 
         day = check_day(year)  # the pages' day: today, or a past year's end
         report = findings_for_org(org=org, year=year, as_of=day).as_dict()
         content = table_workbook(
             f"问题清单{year}（截至{day.isoformat()}）",
             selectors.FINDING_HEADERS,
-            selectors.finding_rows(report),
+            selectors.finding_rows(report, rule_titles(org)),
         )
     return _xlsx(content, f"{name}-{year}.xlsx")

@@ -27,15 +27,43 @@ def qs(context: dict[str, Any], **changes: Any) -> str:
 
 @register.filter
 def num(value: Any) -> str:
-    """A number without trailing zeros: 32.00 → 32, 7.50 → 7.5."""
+    """A number without trailing zeros: 32.00 → 32, 7.50 → 7.5; a code in words."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        from dangjian.policy.labels import in_words
+
+        return in_words(value)
     try:
         d = Decimal(str(value))
     except ArithmeticError:
-        return str(value)
+        from dangjian.policy.labels import in_words
+
+        return in_words(value)
     text = format(d.normalize(), "f")
     return text
+
+
+@register.filter
+def period(value: Any) -> str:
+    """2026-Q3 → 2026年第3季度"""
+    from dangjian.policy.labels import period_label
+
+    return period_label(str(value or ""))
+
+
+@register.filter
+def kind_label(value: Any) -> str:
+    from dangjian.policy.labels import KIND_LABELS
+
+    return KIND_LABELS.get(str(value), "")
+
+
+@register.filter
+def every(value: Any) -> str:
+    from dangjian.policy.labels import PERIOD_LABELS
+
+    return PERIOD_LABELS.get(str(value), "")
 
 
 @register.filter
@@ -84,3 +112,11 @@ def as_of(day: Any) -> str:
     from dangjian.policy.days import as_of_label
 
     return as_of_label(day) if day else ""
+
+
+@register.filter
+def plain(value: Any) -> str:
+    """A note or message with the codes it quotes in Chinese."""
+    from dangjian.policy.labels import plain as in_chinese
+
+    return in_chinese(str(value or ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -34,6 +35,34 @@ def findings_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def org_findings(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_list(request, administered_org(request, pk))
+
+
+@dataclass
+class Row:
+    """One line of the findings list: an organisation's finding, or one rule's findings
+    about people (same rule, severity and period) with the people listed inside."""
+
+    first: engine.Finding
+    people: list[engine.Finding] = field(default_factory=list)
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.people)
+
+
+def group_people(items: list[engine.Finding]) -> list[Row]:
+    rows: list[Row] = []
+    groups: dict[tuple[str, str, str], Row] = {}
+    for f in items:
+        if f.subject_type != "person":
+            rows.append(Row(first=f))
+            continue
+        row = groups.get((f.rule, f.severity, f.period))
+        if row is None:
+            row = groups[(f.rule, f.severity, f.period)] = Row(first=f)
+            rows.append(row)
+        row.people.append(f)
+    return rows
 
 
 def _render_list(request: HttpRequest, org: object) -> HttpResponse:
@@ -70,7 +99,7 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
         "period": period,
         "violations": sum(1 for f in shown if f.is_violation),
         "warnings": sum(1 for f in shown if not f.is_violation),
-        "page": paginate(request, shown, 50),
+        "page": paginate(request, group_people(shown), 50),
         "engine_ready": engine.available(),
         "pack": engine.pack_id_for(org),
         "scopes": list(Organization.objects.filter(parent=org).order_by("type", "name")[:200]),
