@@ -94,6 +94,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:checks": expect(401, 405, 405, 405, 405),  # POST to run a check
     # An organisation outside the caller's view is a 400 naming the `org` parameter.
     "api:findings": expect(401, 200, 200, 400, 200),
+    "api:schedule": expect(401, 200, 200, 400, 200),
     # --- Excel import/export (administrators) ---
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:template": expect(LOGIN, 403, 200, 200, 200),
@@ -199,7 +200,7 @@ def query_for(key: str, tree: Tree) -> str:
     year = datetime.date.today().year
     if key == "spreadsheets:export":
         return f"?org={tree.branch1.ext_id}&year={year}"
-    if key == "api:findings":
+    if key in ("api:findings", "api:schedule"):
         return f"?org={tree.branch1.ext_id}&year={year}"
     return ""
 

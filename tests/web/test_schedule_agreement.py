@@ -19,7 +19,7 @@ from dangjian.policy.labels import period_label
 from dangjian.policy.models import PackAssignment
 from dangjian.policy.packs import list_packs
 from dangjian.policy.selectors import schedule_for_org
-from dangjian.spreadsheets.selectors import FINDING_HEADERS
+from dangjian.spreadsheets.selectors import FINDING_HEADERS, SCHEDULE_HEADERS
 
 
 def today_is_late_in_year() -> bool:
@@ -120,4 +120,23 @@ def test_every_surface_reads_the_schedule(tree, pack):
     assert report["as_of"] == schedule.as_of.isoformat()
     assert _finding_lines(report["findings"]) == _finding_lines(
         f.as_dict() for f in schedule.findings
+    )
+    # The API's schedule: every line, with the same due dates and statuses.
+    lines = api.get(f"/api/v1/schedule/?org={org.ext_id}&year={year}").json()
+    assert lines["as_of"] == schedule.as_of.isoformat()
+    assert {
+        (i["rule"], i["subject"]["id"], i["period"], i["due"], i["status"]) for i in lines["items"]
+    } == {
+        (i.rule.qualified_id, i.subject_id, i.period, i.due.isoformat(), i.status)
+        for i in schedule.items
+    }
+    # The Excel 工作日程: the same lines.
+    xlsx = client.get(
+        reverse("spreadsheets:export", args=["schedule"]) + f"?org={org.ext_id}&year={year}"
+    )
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    head = {h: n for n, h in enumerate(SCHEDULE_HEADERS)}
+    assert sorted((r[head["期限"]], r[head["状态"]]) for r in rows) == sorted(
+        (i.due.isoformat(), i.status_label) for i in schedule.items
     )

@@ -323,6 +323,11 @@ class FindingsQuerySerializer(serializers.Serializer):
     )
 
 
+class ScheduleQuerySerializer(serializers.Serializer):
+    org = serializers.CharField(help_text="党组织编号（含下级组织）")
+    year = serializers.IntegerField(min_value=days.YEAR_MIN, max_value=days.YEAR_MAX)
+
+
 class CheckRunSerializer(serializers.Serializer):
     org = serializers.CharField(help_text="党组织编号（含下级组织）")
     policy = serializers.CharField(required=False, help_text="规定（policy pack），默认为工委所选")

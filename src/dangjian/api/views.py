@@ -35,6 +35,7 @@ from dangjian.api.serializers import (
     OrganizationSerializer,
     PersonSerializer,
     PositionSerializer,
+    ScheduleQuerySerializer,
     TermSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -48,7 +49,7 @@ from dangjian.people.models import Person
 from dangjian.policy import days
 from dangjian.policy.engine import EngineError, evaluate
 from dangjian.policy.packs import PackError, list_packs
-from dangjian.policy.selectors import findings_for_org, pack_for_org
+from dangjian.policy.selectors import findings_for_org, pack_for_org, schedule_for_org
 from dangjian.records import services as record_services
 from dangjian.records.models import Activity, Filing, Training
 
@@ -581,6 +582,37 @@ class FindingsView(APIView):
             org=org, year=query.validated_data["year"], as_of=query.validated_data.get("as_of")
         )
         return Response(_report_for_caller(report.as_dict(), org, request.user))
+
+
+class ScheduleView(APIView):
+    """工作日程：某党组织（含下级组织）某年度每条规则、每个对象、每个期间的到期日、状态
+    （已完成、待办、逾期、未开始）和依据记录，截至检查日（当年为今天，往年为年末）。问题清单是其中
+    未完成的部分。管理员看到全部；党员看到本组织的日程和关于本人的各项。"""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("org", OpenApiTypes.STR, required=True, description="党组织编号"),
+            OpenApiParameter("year", OpenApiTypes.INT, required=True, description="年度"),
+        ],
+        responses={200: {"type": "object", "description": "dangjian-schedule/1 日程"}},
+        tags=["findings"],
+    )
+    def get(self, request: Request) -> Response:
+        query = ScheduleQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        org = _visible_org(request, query.validated_data["org"], "org")
+        schedule = schedule_for_org(org=org, year=query.validated_data["year"])
+        items = schedule.items
+        if not can_administer(request.user, org):
+            person = person_of(request.user)
+            own = person.ext_id if person is not None else None
+            items = [
+                i
+                for i in items
+                if (i.subject_type == "organization" and i.subject_id == org.ext_id)
+                or (i.subject_type == "person" and i.subject_id == own)
+            ]
+        return Response(schedule.as_dict(items))
 
 
 class CheckRunView(APIView):

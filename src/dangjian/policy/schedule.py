@@ -53,12 +53,36 @@ class Item:
     evidence: list[str] = field(default_factory=list)
     made_on: date | None = None  # a late filing: when it was made
     finding: Finding | None = None
+    org_name: str = ""
 
     @property
     def status_label(self) -> str:
         if self.made_on is not None:
             return "逾期报送"
         return STATUS_LABELS[self.status]
+
+    def as_dict(self) -> dict[str, Any]:
+        f = self.finding
+        return {
+            "rule": self.rule.qualified_id,
+            "title": self.rule.title,
+            "subject": {
+                "type": self.subject_type,
+                "id": self.subject_id,
+                "name": self.subject_name,
+            },
+            "org": self.org_id,
+            "period": self.period,
+            "due": self.due.isoformat(),
+            "status": self.status,
+            "status_label": self.status_label,
+            "required": self.required,
+            "actual": self.actual,
+            "evidence": self.evidence,
+            "made_on": self.made_on.isoformat() if self.made_on else None,
+            "severity": f.severity if f is not None else None,
+            "message": f.message if f is not None else None,
+        }
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -74,6 +98,17 @@ class Schedule:
     @property
     def findings(self) -> list[Finding]:
         return self.report.findings
+
+    def as_dict(self, items: list[Item] | None = None) -> dict[str, Any]:
+        """`dangjian-schedule/1`: every line with its due date, status and evidence."""
+        report = self.report
+        return {
+            "format": "dangjian-schedule/1",
+            "policy": report.policy,
+            "year": report.year,
+            "as_of": self.as_of.isoformat(),
+            "items": [i.as_dict() for i in (self.items if items is None else items)],
+        }
 
     def for_subject(self, subject_type: str, subject_id: str) -> list[Item]:
         return [
@@ -144,6 +179,7 @@ def build_schedule(
                 evidence=list(e.evidence),
                 made_on=e.made_on if found is not None else None,
                 finding=found,
+                org_name=owner.name if owner else "",
             )
         )
         seen.add(key)
@@ -167,6 +203,7 @@ def build_schedule(
                 actual=f.actual,
                 evidence=list(f.evidence),
                 finding=f,
+                org_name=f.org.get("name", ""),
             )
         )
     items.extend(_upcoming(ctx, pack_obj, year, as_of, entries))
@@ -226,6 +263,7 @@ def _upcoming(ctx: Context, pack: Pack, year: int, as_of: date, entries: list[En
                         status="upcoming",
                         required=need,
                         actual=0,
+                        org_name=org.name,
                     )
                 )
     return out

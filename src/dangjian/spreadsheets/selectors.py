@@ -7,7 +7,7 @@ Each export is a fixed number of queries, whatever the size of the subtree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet, TextChoices
@@ -160,6 +160,28 @@ def finding_rows(
             f.get("due"),
             f.get("message"),
             "、".join(f.get("evidence") or []),
+        ]
+
+
+SCHEDULE_HEADERS = ["所属组织", "对象", "规则", "依据文件", "条款", "期间", "期限", "状态", "说明"]
+
+
+def schedule_rows(items: Iterable[Any]) -> Iterator[list[Any]]:
+    """The engine's schedule (policy.schedule.Item), one line per row."""
+    from dangjian.policy.labels import period_label
+
+    for i in items:
+        f = i.finding
+        yield [
+            _ref(i.org_name, i.org_id),
+            _ref(i.subject_name, i.subject_id),
+            i.rule.title,
+            i.rule.citation.get("document"),
+            i.rule.citation.get("clause"),
+            period_label(i.period),
+            i.due.isoformat(),
+            i.status_label,
+            f.message if f is not None else None,
         ]
 
 

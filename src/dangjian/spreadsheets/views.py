@@ -242,6 +242,7 @@ EXPORTS = {
     "ledger": "组织生活台账",
     "trainings": "学习培训",
     "findings": "问题清单",
+    "schedule": "工作日程",
 }
 
 
@@ -261,6 +262,15 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         content = data_workbook([(LEDGER, selectors.ledger_rows(org, year))])
     elif kind == "trainings":
         content = data_workbook([(TRAININGS, selectors.training_rows(org, year))])
+    elif kind == "schedule":
+        from dangjian.policy.selectors import schedule_for_org
+
+        schedule = schedule_for_org(org=org, year=year)
+        content = table_workbook(
+            f"工作日程{year}（截至{schedule.as_of.isoformat()}）",
+            selectors.SCHEDULE_HEADERS,
+            selectors.schedule_rows(schedule.items),
+        )
     else:
         from dangjian.policy.days import check_day
         from dangjian.policy.selectors import findings_for_org

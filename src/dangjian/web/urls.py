@@ -1,8 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
-from dangjian.web import views_rectification as rectification
-from dangjian.web.views import calendar, findings, home, orgs, people, records, rules
+from dangjian.web.views import calendar, findings, home, orgs, people, records, rectification, rules
 
 app_name = "web"
 urlpatterns: list[URLPattern | URLResolver] = [
