@@ -51,6 +51,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:org_findings": ADMIN_OF_BRANCH1,
     "web:org_calendar": SCHEDULE_OF_BRANCH1,
     "web:org_calendar_ics": SCHEDULE_OF_BRANCH1,
+    "web:org_compare": ADMIN_OF_BRANCH1,
     "web:activity_new": ADMIN_OF_BRANCH1,
     "web:training_new": ADMIN_OF_BRANCH1,
     "web:filing_new": ADMIN_OF_BRANCH1,

@@ -66,6 +66,7 @@ def test_findings_rule_and_calendar_pages_show_no_codes(tree, pack):
         reverse("web:rule_pack", args=[pack]),
         reverse("web:home") + f"?org={tree.branch1.pk}",
         reverse("web:org", args=[tree.branch1.pk]),
+        reverse("web:org_compare", args=[tree.branch1.pk]) + f"?a={pack}&b=national",
     ]
     # One finding page for each rule that has findings.
     seen: set[str] = set()

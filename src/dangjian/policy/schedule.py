@@ -267,3 +267,74 @@ def _upcoming(ctx: Context, pack: Pack, year: int, as_of: date, entries: list[En
                     )
                 )
     return out
+
+
+@dataclass
+class Side:
+    """One rule's lines in one schedule, counted by status."""
+
+    rule: Rule
+    counts: dict[str, int]
+    violations: int
+    warnings: int
+
+
+@dataclass
+class Comparison:
+    """Two packs' schedules of one subtree, rule against rule (matched by obligation)."""
+
+    a: Schedule
+    b: Schedule
+    rows: list[tuple[Side | None, Side | None]]
+
+    @staticmethod
+    def totals(schedule: Schedule) -> dict[str, int]:
+        out = dict.fromkeys(STATUSES, 0)
+        for i in schedule.items:
+            out[i.status] += 1
+        out["violations"] = schedule.report.violations
+        out["warnings"] = schedule.report.warnings
+        return out
+
+    @property
+    def totals_a(self) -> dict[str, int]:
+        return self.totals(self.a)
+
+    @property
+    def totals_b(self) -> dict[str, int]:
+        return self.totals(self.b)
+
+
+def _sides(schedule: Schedule) -> dict[str, Side]:
+    sides: dict[str, Side] = {}
+    for i in schedule.items:
+        side = sides.get(i.rule.qualified_id)
+        if side is None:
+            side = sides[i.rule.qualified_id] = Side(i.rule, dict.fromkeys(STATUSES, 0), 0, 0)
+        side.counts[i.status] += 1
+        if i.finding is not None:
+            if i.finding.severity == "violation":
+                side.violations += 1
+            else:
+                side.warnings += 1
+    return sides
+
+
+def compare(a: Schedule, b: Schedule) -> Comparison:
+    """Each rule of either schedule beside the other's rule for the same obligation (kind,
+    subjects, measure — `packs.obligation_key`), or beside nothing."""
+    from dangjian.policy.packs import obligation_key
+
+    sides_a, sides_b = _sides(a), _sides(b)
+    by_key_b = {obligation_key(s.rule): s for s in sides_b.values()}
+    rows: list[tuple[Side | None, Side | None]] = []
+    used: set[str] = set()
+    for side in sorted(sides_a.values(), key=lambda s: s.rule.title):
+        other = sides_b.get(side.rule.qualified_id) or by_key_b.get(obligation_key(side.rule))
+        if other is not None:
+            used.add(other.rule.qualified_id)
+        rows.append((side, other))
+    for side in sorted(sides_b.values(), key=lambda s: s.rule.title):
+        if side.rule.qualified_id not in used:
+            rows.append((None, side))
+    return Comparison(a=a, b=b, rows=rows)

@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
-from dangjian.web.views import calendar, findings, home, orgs, people, records, rectification, rules
+from dangjian.web.views import (
+    calendar,
+    compare,
+    findings,
+    home,
+    orgs,
+    people,
+    records,
+    rectification,
+    rules,
+)
 
 app_name = "web"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -21,6 +31,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/findings/", findings.org_findings, name="org_findings"),
     path("orgs/<int:pk>/calendar/", calendar.org_calendar, name="org_calendar"),
     path("orgs/<int:pk>/calendar.ics", calendar.org_calendar_ics, name="org_calendar_ics"),
+    path("orgs/<int:pk>/compare/", compare.org_compare, name="org_compare"),
     path("orgs/<int:org_pk>/activities/new/", records.activity_new, name="activity_new"),
     path("orgs/<int:org_pk>/trainings/new/", records.training_new, name="training_new"),
     path("orgs/<int:org_pk>/filings/new/", records.filing_new, name="filing_new"),
