@@ -52,6 +52,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:org_calendar": SCHEDULE_OF_BRANCH1,
     "web:org_calendar_ics": SCHEDULE_OF_BRANCH1,
     "web:org_compare": ADMIN_OF_BRANCH1,
+    "web:org_calendar_feed": expect(LOGIN, 405, 405, 405, 405),  # POST to issue or revoke
+    "web:calendar_feed": expect(404, 404, 404, 404, 404),  # an unknown secret link
     "web:activity_new": ADMIN_OF_BRANCH1,
     "web:training_new": ADMIN_OF_BRANCH1,
     "web:filing_new": ADMIN_OF_BRANCH1,
