@@ -59,7 +59,7 @@ def org_calendar_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _feed_of(request: HttpRequest, org: Organization) -> str | None:
     """The user's subscription link to this organisation's calendar, if issued."""
-    feed = CalendarFeed.objects.filter(user_id=request.user.pk, org=org).first()
+    feed = CalendarFeed.objects.filter(user_id=request.user.pk or 0, org=org).first()
     if feed is None:
         return None
     return request.build_absolute_uri(reverse("web:calendar_feed", args=[feed.token]))
