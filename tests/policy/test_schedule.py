@@ -110,3 +110,24 @@ def test_term_due_uses_the_reports_check_day():
     assert [
         f.severity for f in only(run("national", 2024, "2025-03-01"), "term-election", "B1")
     ] == ["violation"]
+
+
+@pytest.mark.parametrize("pack", ["yunnan-2019", "danyang-2020", "hubei-2022", "national"])
+def test_the_schedule_holds_every_line_and_the_same_findings(pack):
+    from dangjian.policy.engine import evaluate
+    from dangjian.web.testing import build_tree
+
+    tree = build_tree(year=2022)
+    day = date(2022, 8, 15)
+    plain = evaluate(pack=pack, year=2022, as_of=day)
+    s = build_schedule(pack=pack, year=2022, as_of=day)
+    # Asking for the schedule changes no finding.
+    assert [f.as_dict() for f in s.findings] == [f.as_dict() for f in plain.findings]
+    # Every finding is a line that is not done; every person of a quota rule has a line.
+    keyed = {i.key: i for i in s.items}
+    for f in s.findings:
+        line = keyed[(f.rule, f.subject["type"], f.subject["id"], f.period)]
+        assert line.finding is f and line.status in ("due", "overdue")
+    quota = {i.subject_id for i in s.items if i.rule.kind == "person_quota"}
+    assert {m.ext_id for m in tree.members1} <= quota
+    assert {i.status for i in s.items} >= {"done", "upcoming"}

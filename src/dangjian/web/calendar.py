@@ -110,7 +110,7 @@ def calendar_items(schedule: Schedule, org: Organization) -> list[Item]:
         worst = min(lines, key=lambda s: order[s.status])
         open_ = sum(1 for s in lines if s.status != "done")
         who = PEOPLE_LABELS.get(worst.rule.people or "members", "党员")
-        item = _item(worst, audience=f"{who}，{open_} 人未完成")
+        item = _item(worst, audience=f"{who}，{open_} 人未完成" if open_ else f"{who}，全部完成")
         item.finding_key = ""
         out.append(item)
     return out
