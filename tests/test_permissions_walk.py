@@ -55,6 +55,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:org_findings": ADMIN_OF_BRANCH1,
     "web:org_calendar": SCHEDULE_OF_BRANCH1,
     "web:org_calendar_ics": SCHEDULE_OF_BRANCH1,
+    "web:org_compare": ADMIN_OF_BRANCH1,
+    "web:org_calendar_feed": expect(LOGIN, 405, 405, 405, 405),  # POST to issue or revoke
+    "web:calendar_feed": expect(404, 404, 404, 404, 404),  # an unknown secret link
     "web:activity_new": ADMIN_OF_BRANCH1,
     "web:training_new": ADMIN_OF_BRANCH1,
     "web:filing_new": ADMIN_OF_BRANCH1,
@@ -127,6 +130,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:transfer-incoming": expect(401, 405, 405, 405, 405),
     # An organisation outside the caller's view is a 400 naming the `org` parameter.
     "api:findings": expect(401, 200, 200, 400, 200),
+    "api:schedule": expect(401, 200, 200, 400, 200),
     # --- Excel import/export (administrators) ---
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:template": expect(LOGIN, 403, 200, 200, 200),
@@ -232,7 +236,7 @@ def query_for(key: str, tree: Tree) -> str:
     year = datetime.date.today().year
     if key == "spreadsheets:export":
         return f"?org={tree.branch1.ext_id}&year={year}"
-    if key == "api:findings":
+    if key in ("api:findings", "api:schedule"):
         return f"?org={tree.branch1.ext_id}&year={year}"
     return ""
 

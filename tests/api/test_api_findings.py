@@ -2,6 +2,8 @@
 
 import pytest
 
+from dangjian.policy.days import check_day
+
 pytestmark = pytest.mark.django_db
 
 
@@ -52,7 +54,8 @@ def test_check_run_for_org_and_pack(clients, tree):
     assert response.status_code == 200, response.content
     report = response.json()
     assert report["policy"] == "national" and report["year"] == year
-    assert report["as_of"] == f"{year}-12-31"
+    # The check day every surface uses: today for the current year, else the year's end.
+    assert report["as_of"] == check_day(year).isoformat()
     assert all(f["org"].get("id") in (None, "TB1") for f in report["findings"])
     unknown = clients["b1"].post(
         "/api/v1/checks/", {**body, "policy": "nowhere-1999"}, format="json"

@@ -243,3 +243,81 @@ def test_severity_key_is_checked(tmp_path):
     assert msg.startswith("sev.yaml: rule theme: severity:")
     pack = load_pack_file(_write(tmp_path, "sev-ok", RULE_OK + "    severity: warning\n"))
     assert pack.rules[0].severity == "warning"
+
+
+RULE_TALK = """\
+  - id: talk
+    kind: applicant_talk
+    title: 入党申请人谈话
+    citation: {clause: "1", quote: 谈话}
+    applies_to: {people: applicants}
+    params: {within_months: 1}
+"""
+
+RULE_FILING = """\
+  - id: report
+    kind: filing
+    title: 每季度报告工作
+    citation: {clause: "1", quote: 报告工作}
+    applies_to: {orgs: [branch]}
+    period: quarter
+    params: {filing_kind: work_report}
+"""
+
+
+def test_a_selector_the_kind_cannot_honour_is_refused(tmp_path):
+    assert load_pack_file(_write(tmp_path, "talk-ok", RULE_TALK)).rules
+    msg = _error(
+        _write(tmp_path, "bad-sel", RULE_TALK.replace("people: applicants", "people: members"))
+    )
+    assert msg.startswith("bad-sel.yaml: rule talk: applies_to.people:") and "members" in msg
+    msg = _error(
+        _write(
+            tmp_path,
+            "bad-orgs",
+            RULE_TALK.replace("{people: applicants}", "{people: applicants, orgs: [branch]}"),
+        )
+    )
+    assert msg.startswith("bad-orgs.yaml: rule talk: applies_to.orgs:")
+
+
+def test_a_filing_rule_needs_a_reporting_window(tmp_path):
+    msg = _error(_write(tmp_path, "no-window", RULE_FILING))
+    assert msg.startswith("no-window.yaml: rule report: params.window_days:")
+    path = _write(tmp_path, "window", RULE_FILING)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("rules:\n", "filing_window_days: 15\nrules:\n"),
+        encoding="utf-8",
+    )
+    assert load_pack_file(path).rules[0].params["window_days"] == 15
+
+
+def test_every_kind_parameter_and_code_has_a_chinese_label():
+    from dangjian.policy.kinds import REGISTRY
+    from dangjian.policy.labels import PARAM_LABELS, value_labels
+
+    labels = value_labels()
+    codes: set[str] = set()
+
+    def enums(schema):
+        if isinstance(schema, dict):
+            for key, value in schema.items():
+                if key == "enum":
+                    codes.update(str(v) for v in value)
+                else:
+                    enums(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                enums(value)
+
+    missing = []
+    for kind in REGISTRY.values():
+        missing += [
+            f"{kind.name}.{p}"
+            for p in kind.params_schema.get("properties", {})
+            if p not in PARAM_LABELS
+        ]
+        enums(kind.params_schema)
+        missing += [f"{kind.name}: {s}" for s in kind.selectors if s not in labels]
+    missing += [c for c in codes if c not in labels]
+    assert missing == []

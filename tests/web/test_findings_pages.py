@@ -2,6 +2,7 @@ import datetime
 
 from django.urls import reverse
 
+from dangjian.policy.packs import load_pack
 from dangjian.web import engine
 
 
@@ -79,14 +80,17 @@ def test_findings_list_filters(tree, login):
     assert shown == expected > 0
     # The subtree filter: branch2's findings do not appear under branch1.
     b1 = c.get(reverse("web:org_findings", args=[tree.branch1.pk]) + f"?year={year}")
-    names = {f.org_pk for f in b1.context["page"].object_list}
+    rows = b1.context["page"].object_list
+    names = {f.org_pk for r in rows for f in [r.first, *r.people]}
     assert tree.branch2.pk not in names
 
 
 def test_rule_book_shows_quotes_and_coverage(tree, login):
     c = login("member")
     book = c.get(reverse("web:rules")).content.decode()
-    assert "yunnan-2019" in book and "national" in book
+    # Documents by name, never by pack id.
+    assert load_pack("yunnan-2019").title in book and load_pack("national").title in book
+    assert "yunnan-2019</" not in book and ">national<" not in book
     pack = c.get(reverse("web:rule_pack", args=["yunnan-2019"])).content.decode()
     assert "32学时" in pack
     assert "覆盖情况" in pack and "未编码" in pack

@@ -59,3 +59,29 @@ class PersonAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.person}"
+
+
+class CalendarFeed(models.Model):
+    """A user's secret link to one organisation's work calendar (.ics), for calendar apps
+    that subscribe without signing in. One per user; a new link replaces the old one, and
+    revoking deletes it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name="用户",
+    )
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织"
+    )
+    token = models.CharField("密钥", max_length=64, unique=True)
+    created = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "dj_calendar_feed"
+        verbose_name = "日历订阅链接"
+        verbose_name_plural = "日历订阅链接"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.org}"

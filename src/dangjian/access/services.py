@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from dangjian.access.models import Grant, PersonAccount, Role
+from dangjian.access.models import CalendarFeed, Grant, PersonAccount, Role
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.core.duties import AUDIT_ADMIN, SECURITY_ADMIN
@@ -152,3 +152,32 @@ def demo_accounts_ensure(
         who = f"{linked.person.name}（{branch.name}）" if linked else branch.name
         accounts.append(DemoAccount("dangyuan", "普通党员", "党员本人", who, created))
     return accounts
+
+
+def calendar_feed_issue(*, user: Any, org: Organization, actor: Actor) -> CalendarFeed:
+    """A new secret calendar link for `user` to `org` (the old one stops working)."""
+    import secrets
+
+    with transaction.atomic():
+        feed, created = CalendarFeed.objects.update_or_create(
+            user=user, defaults={"org": org, "token": secrets.token_urlsafe(32)}
+        )
+        audit_record(
+            actor=actor,
+            action="create" if created else "update",
+            object_type="calendar_feed",
+            object_id=str(feed.pk),
+            changes={"org": org.ext_id},
+        )
+    return feed
+
+
+def calendar_feed_revoke(*, user: Any, actor: Actor) -> None:
+    """Revoke `user`'s calendar link, if any."""
+    with transaction.atomic():
+        feed = CalendarFeed.objects.filter(user=user).first()
+        if feed is None:
+            return
+        pk = feed.pk
+        feed.delete()
+        audit_record(actor=actor, action="delete", object_type="calendar_feed", object_id=str(pk))

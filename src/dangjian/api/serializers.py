@@ -23,6 +23,7 @@ from dangjian.people.models import (
     TransferRequest,
     TransferStatus,
 )
+from dangjian.policy import days
 from dangjian.records.models import (
     Activity,
     ActivityKind,
@@ -153,11 +154,7 @@ class TermSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_next_election(self, term: Term) -> str:
-        try:
-            due = term.elected_on.replace(year=term.elected_on.year + term.years)
-        except ValueError:  # elected on 29 February
-            due = datetime.date(term.elected_on.year + term.years, 3, 1)
-        return due.isoformat()
+        return days.term_end(term.elected_on, term.years).isoformat()
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -346,15 +343,24 @@ class FilingWriteSerializer(serializers.Serializer):
 
 class FindingsQuerySerializer(serializers.Serializer):
     org = serializers.CharField(help_text="党组织编号（含下级组织）")
-    year = serializers.IntegerField(min_value=1900, max_value=2200)
-    as_of = BoundedDateField(required=False, help_text="截止日期，默认为年末")
+    year = serializers.IntegerField(min_value=days.YEAR_MIN, max_value=days.YEAR_MAX)
+    as_of = BoundedDateField(
+        required=False, help_text="检查日，默认：当年为今天，往年为年末（与页面一致）"
+    )
+
+
+class ScheduleQuerySerializer(serializers.Serializer):
+    org = serializers.CharField(help_text="党组织编号（含下级组织）")
+    year = serializers.IntegerField(min_value=days.YEAR_MIN, max_value=days.YEAR_MAX)
 
 
 class CheckRunSerializer(serializers.Serializer):
     org = serializers.CharField(help_text="党组织编号（含下级组织）")
     policy = serializers.CharField(required=False, help_text="规定（policy pack），默认为工委所选")
-    year = serializers.IntegerField(min_value=1900, max_value=2200)
-    as_of = BoundedDateField(required=False, help_text="截止日期，默认为年末")
+    year = serializers.IntegerField(min_value=days.YEAR_MIN, max_value=days.YEAR_MAX)
+    as_of = BoundedDateField(
+        required=False, help_text="检查日，默认：当年为今天，往年为年末（与页面一致）"
+    )
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),
     path("v1/findings/", views.FindingsView.as_view(), name="findings"),
     path("v1/checks/", views.CheckRunView.as_view(), name="checks"),
+    path("v1/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),

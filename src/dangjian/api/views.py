@@ -44,6 +44,7 @@ from dangjian.api.serializers import (
     PositionEndSerializer,
     PositionSerializer,
     PositionWriteSerializer,
+    ScheduleQuerySerializer,
     TermSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -64,9 +65,10 @@ from dangjian.orgs import services as org_services
 from dangjian.orgs.models import Organization
 from dangjian.people import services as people_services
 from dangjian.people.models import Person
+from dangjian.policy import days
 from dangjian.policy.engine import EngineError, evaluate
 from dangjian.policy.packs import PackError, list_packs
-from dangjian.policy.selectors import findings_for_org, pack_for_org
+from dangjian.policy.selectors import findings_for_org, pack_for_org, schedule_for_org
 from dangjian.records import services as record_services
 from dangjian.records.models import Activity, Filing, Training
 
@@ -158,7 +160,7 @@ def _year(request: Request) -> int | None:
     value = _param(request, "year")
     if value is None:
         return None
-    if not value.isdigit() or not 1900 <= int(value) <= 2200:
+    if not value.isdigit() or not days.YEAR_MIN <= int(value) <= days.YEAR_MAX:
         raise exceptions.ValidationError({"year": ["年度应为四位数字"]})
     return int(value)
 
@@ -857,7 +859,9 @@ class FindingsView(APIView):
         parameters=[
             OpenApiParameter("org", OpenApiTypes.STR, required=True, description="党组织编号"),
             OpenApiParameter("year", OpenApiTypes.INT, required=True, description="年度"),
-            OpenApiParameter("as_of", OpenApiTypes.DATE, description="截止日期，默认为年末"),
+            OpenApiParameter(
+                "as_of", OpenApiTypes.DATE, description="检查日，默认：当年为今天，往年为年末"
+            ),
         ],
         responses={200: _REPORT_SCHEMA},
         tags=["findings"],
@@ -870,6 +874,37 @@ class FindingsView(APIView):
             org=org, year=query.validated_data["year"], as_of=query.validated_data.get("as_of")
         )
         return Response(_report_for_caller(report.as_dict(), org, request.user))
+
+
+class ScheduleView(APIView):
+    """工作日程：某党组织（含下级组织）某年度每条规则、每个对象、每个期间的到期日、状态
+    （已完成、待办、逾期、未开始）和依据记录，截至检查日（当年为今天，往年为年末）。问题清单是其中
+    未完成的部分。管理员看到全部；党员看到本组织的日程和关于本人的各项。"""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("org", OpenApiTypes.STR, required=True, description="党组织编号"),
+            OpenApiParameter("year", OpenApiTypes.INT, required=True, description="年度"),
+        ],
+        responses={200: {"type": "object", "description": "dangjian-schedule/1 日程"}},
+        tags=["findings"],
+    )
+    def get(self, request: Request) -> Response:
+        query = ScheduleQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        org = _visible_org(request, query.validated_data["org"], "org")
+        schedule = schedule_for_org(org=org, year=query.validated_data["year"])
+        items = schedule.items
+        if not can_administer(request.user, org):
+            person = person_of(request.user)
+            own = person.ext_id if person is not None else None
+            items = [
+                i
+                for i in items
+                if (i.subject_type == "organization" and i.subject_id == org.ext_id)
+                or (i.subject_type == "person" and i.subject_id == own)
+            ]
+        return Response(schedule.as_dict(items))
 
 
 class CheckRunView(APIView):
@@ -895,7 +930,10 @@ class CheckRunView(APIView):
             )
         try:
             report = evaluate(
-                pack=pack_id, year=data["year"], as_of=data.get("as_of"), org_ext_id=org.ext_id
+                pack=pack_id,
+                year=data["year"],
+                as_of=data.get("as_of") or days.check_day(data["year"]),
+                org_ext_id=org.ext_id,
             )
         except (EngineError, PackError) as exc:
             raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc

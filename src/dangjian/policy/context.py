@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connections
 
+from dangjian.policy.findings import Entry
 from dangjian.policy.periods import Period, check_day, judge, periods_of_year
 
 MEMBER_STATUSES = ("full", "probationary")
@@ -168,6 +169,43 @@ class Context:
     _people: dict[int, PersonInfo] | None = None
     # Results several rules share within one evaluation (keyed by their SQL and params).
     memo: dict[Any, Any] = field(default_factory=dict)
+    # When the schedule is asked for: every (rule, subject, period) a kind judged, met or not.
+    schedule: list[Entry] | None = None
+
+    def record(
+        self,
+        rule: Any,
+        *,
+        subject_pk: int,
+        period: Period,
+        due: date,
+        required: Any,
+        actual: Any,
+        met: bool,
+        evidence: Sequence[str] = (),
+        subject_type: str = "organization",
+        org_pk: int | None = None,
+        made_on: date | None = None,
+    ) -> None:
+        """Note one schedule line (a no-op unless the schedule was asked for)."""
+        if self.schedule is None:
+            return
+        self.schedule.append(
+            Entry(
+                rule=rule.qualified_id,
+                subject_type=subject_type,
+                subject_pk=subject_pk,
+                period=period.key,
+                start=period.start,
+                due=due,
+                required=required,
+                actual=actual,
+                met=met,
+                evidence=sorted(set(evidence)),
+                org_pk=org_pk if org_pk is not None else subject_pk,
+                made_on=made_on,
+            )
+        )
 
     @property
     def vendor(self) -> str:

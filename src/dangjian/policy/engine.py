@@ -96,10 +96,14 @@ def evaluate(
     as_of: date | None = None,
     org_ext_id: str | None = None,
     using: str = "default",
+    schedule: bool = False,
+    context_out: dict[str, Context] | None = None,
 ) -> Report:
     """Evaluate every rule of `pack` for `year` on `as_of` (default: the year's last day).
 
-    With `org_ext_id`, only that organisation's subtree is checked.
+    With `org_ext_id`, only that organisation's subtree is checked. With `schedule`, the
+    kinds also note every line they judge in `ctx.schedule` (see `policy.schedule`); the
+    context is handed back through `context_out["ctx"]`.
     """
     pack_obj = load_pack(pack) if isinstance(pack, str) else pack
     as_of = as_of or date(year, 12, 31)
@@ -110,6 +114,10 @@ def evaluate(
             raise EngineError(f"没有编号为 {org_ext_id!r} 的党组织")
         root_path = org.path
     ctx = Context(year=year, as_of=as_of, using=using, root_path=root_path)
+    if schedule:
+        ctx.schedule = []
+    if context_out is not None:
+        context_out["ctx"] = ctx
     # On PostgreSQL, one transaction (every rule reads the same snapshot) with JIT off
     # locally: it costs seconds of compile time per big aggregate and buys nothing here.
     # Not on SQLite, where our settings begin transactions IMMEDIATE (a write lock).

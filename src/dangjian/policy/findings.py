@@ -119,3 +119,22 @@ class Report:
                 parts.append(head[2] + rest[1:])
             yield ("," if i else "") + ",".join(parts)
         yield '],"summary":' + enc(self._summary()) + "}"
+
+
+@dataclass(slots=True)
+class Entry:
+    """One line of the schedule as a kind saw it: a rule, a subject, a period, its due date
+    and what the records show (recorded only when the engine is asked for the schedule)."""
+
+    rule: str  # pack-qualified
+    subject_type: str  # "organization" | "person"
+    subject_pk: int
+    period: str
+    start: Any  # date
+    due: Any  # date
+    required: Any
+    actual: Any
+    met: bool
+    evidence: list[str]
+    org_pk: int | None = None  # where a person's entry belongs
+    made_on: Any = None  # a late filing: the day it was made

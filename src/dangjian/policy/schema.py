@@ -31,6 +31,9 @@ PACK_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
         },
         "extends": ID,
+        # Days after a period's end a filing for it is still on time (filing rules without
+        # their own window_days or due_months); a base pack's value is inherited.
+        "filing_window_days": {"type": "integer", "minimum": 0, "maximum": 366},
         "rules": {"type": "array", "items": {"type": "object"}},
         "coverage": {"type": "array", "items": {"type": "object"}},
     },

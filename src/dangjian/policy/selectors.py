@@ -10,10 +10,12 @@ from django.db import transaction
 from django.db.models import F
 
 from dangjian.orgs.models import Organization
+from dangjian.policy.days import check_day
 from dangjian.policy.engine import evaluate
 from dangjian.policy.findings import Report
 from dangjian.policy.models import DEFAULT_PACK, DataVersion, PackAssignment
 from dangjian.policy.packs import load_pack
+from dangjian.policy.schedule import Schedule, build_schedule
 
 CACHE_SECONDS = 24 * 3600
 
@@ -46,7 +48,11 @@ def bump_data_version() -> None:
 
 
 def findings_for_org(*, org: Organization, year: int, as_of: date | None = None) -> Report:
-    """The findings for `org`'s subtree, cached until any audited write changes the records."""
+    """The findings for `org`'s subtree, cached until any audited write changes the records.
+
+    Without `as_of`, as of the year's check day (`days.check_day`): today for the current
+    year, the year's end for a past one — the same day on every surface."""
+    as_of = as_of or check_day(year)
     pack_id = pack_for_org(org)
     pack = load_pack(pack_id)
     version = data_version()
@@ -58,3 +64,19 @@ def findings_for_org(*, org: Organization, year: int, as_of: date | None = None)
         report = evaluate(pack=pack, year=year, as_of=as_of, org_ext_id=org.ext_id)
         cache.set(key, report, CACHE_SECONDS)
     return report
+
+
+def schedule_for_org(*, org: Organization, year: int, as_of: date | None = None) -> Schedule:
+    """The year's schedule for `org`'s subtree on the check day, cached like the findings."""
+    as_of = as_of or check_day(year)
+    pack_id = pack_for_org(org)
+    pack = load_pack(pack_id)
+    version = data_version()
+    if version is None:
+        return build_schedule(pack=pack, year=year, as_of=as_of, org_ext_id=org.ext_id)
+    key = f"dj:schedule:{org.pk}:{pack_id}:{pack.version}:{year}:{as_of}:{version}"
+    found = cache.get(key)
+    if found is None:
+        found = build_schedule(pack=pack, year=year, as_of=as_of, org_ext_id=org.ext_id)
+        cache.set(key, found, CACHE_SECONDS)
+    return found

@@ -7,7 +7,7 @@ Each export is a fixed number of queries, whatever the size of the subtree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet, TextChoices
@@ -133,8 +133,14 @@ FINDING_HEADERS = [
 ]
 
 
-def finding_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
-    """A `dangjian-findings/1` report, one finding per row."""
+def finding_rows(
+    report: dict[str, Any], titles: dict[str, str] | None = None
+) -> Iterator[list[Any]]:
+    """A `dangjian-findings/1` report, one finding per row, in plain Chinese (the rule by
+    its title, the period in words, codes among required/actual by their names)."""
+    from dangjian.policy.labels import period_label
+
+    titles = titles or {}
     for f in report.get("findings", []):
         subject = f.get("subject", {})
         source = f.get("source", {})
@@ -143,11 +149,11 @@ def finding_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
             _ref(org.get("name"), org.get("id")),
             _ref(subject.get("name"), subject.get("id")),
             "党组织" if subject.get("type") == "organization" else "党员",
-            f.get("rule"),
+            titles.get(f.get("rule") or "", f.get("rule")),
             source.get("document"),
             source.get("clause"),
             source.get("quote"),
-            f.get("period"),
+            period_label(f.get("period") or ""),
             "违规" if f.get("severity") == "violation" else "预警",
             _cell(f.get("required")),
             _cell(f.get("actual")),
@@ -157,5 +163,31 @@ def finding_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
         ]
 
 
+SCHEDULE_HEADERS = ["所属组织", "对象", "规则", "依据文件", "条款", "期间", "期限", "状态", "说明"]
+
+
+def schedule_rows(items: Iterable[Any]) -> Iterator[list[Any]]:
+    """The engine's schedule (policy.schedule.Item), one line per row."""
+    from dangjian.policy.labels import period_label
+
+    for i in items:
+        f = i.finding
+        yield [
+            _ref(i.org_name, i.org_id),
+            _ref(i.subject_name, i.subject_id),
+            i.rule.title,
+            i.rule.citation.get("document"),
+            i.rule.citation.get("clause"),
+            period_label(i.period),
+            i.due.isoformat(),
+            i.status_label,
+            f.message if f is not None else None,
+        ]
+
+
 def _cell(value: Any) -> Any:
-    return value if isinstance(value, int | float | str) or value is None else str(value)
+    from dangjian.policy.labels import in_words, value_labels
+
+    if isinstance(value, str):
+        return value_labels().get(value, value)
+    return value if isinstance(value, int | float) or value is None else in_words(value)

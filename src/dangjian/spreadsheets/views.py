@@ -42,6 +42,7 @@ from dangjian.spreadsheets.workbooks import (
     table_workbook,
     template_workbook,
 )
+from dangjian.web.views.common import year_param
 
 MAX_UPLOAD_BYTES = limits.MAX_BYTES
 SESSION_KEY = "spreadsheets.uploads"
@@ -258,6 +259,7 @@ EXPORTS = {
     "ledger": "组织生活台账",
     "trainings": "学习培训",
     "findings": "问题清单",
+    "schedule": "工作日程",
 }
 
 
@@ -268,10 +270,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404(kind)
     org_id = request.GET.get("org", "").strip()
     org: Organization = get_object_or_404(selectors.export_orgs(request.user), ext_id=org_id)
-    try:
-        year = int(request.GET.get("year") or datetime.date.today().year)
-    except ValueError:
-        year = datetime.date.today().year
+    year = year_param(request)
     name = f"{org.name}-{EXPORTS[kind]}"
     if kind == "roster":
         content = data_workbook([(ROSTER, selectors.roster_rows(org))])
@@ -280,11 +279,25 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         content = data_workbook([(LEDGER, selectors.ledger_rows(org, year))])
     elif kind == "trainings":
         content = data_workbook([(TRAININGS, selectors.training_rows(org, year))])
-    else:
-        from dangjian.policy.selectors import findings_for_org
+    elif kind == "schedule":
+        from dangjian.policy.selectors import schedule_for_org
 
-        report = findings_for_org(org=org, year=year).as_dict()
+        schedule = schedule_for_org(org=org, year=year)
         content = table_workbook(
-            f"问题清单{year}", selectors.FINDING_HEADERS, selectors.finding_rows(report)
+            f"工作日程{year}（截至{schedule.as_of.isoformat()}）",
+            selectors.SCHEDULE_HEADERS,
+            selectors.schedule_rows(schedule.items),
+        )
+    else:
+        from dangjian.policy.days import check_day
+        from dangjian.policy.selectors import findings_for_org
+        from dangjian.web.engine import rule_titles
+
+        day = check_day(year)  # the pages' day: today, or a past year's end
+        report = findings_for_org(org=org, year=year, as_of=day).as_dict()
+        content = table_workbook(
+            f"问题清单{year}（截至{day.isoformat()}）",
+            selectors.FINDING_HEADERS,
+            selectors.finding_rows(report, rule_titles(org)),
         )
     return _xlsx(content, f"{name}-{year}.xlsx")

@@ -1,17 +1,19 @@
-"""The annual work calendar: what falls due each month for an organisation under its pack."""
+"""The annual work calendar: the engine's schedule (`policy.schedule`) for one organisation,
+month by month. Nothing here interprets a rule: the items, due dates and statuses are the
+schedule's; this module only groups them for the page and writes the .ics."""
 
 from __future__ import annotations
 
-import calendar as pycal
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
 
 from dangjian.orgs.models import Organization
-from dangjian.web import engine
-from dangjian.web import selectors as sel
+from dangjian.policy.days import as_of_label
+from dangjian.policy.schedule import Item as ScheduleItem
+from dangjian.policy.schedule import Schedule
+from dangjian.policy.selectors import pack_for_org, schedule_for_org
+from dangjian.web.engine import finding_key
 
-PERIOD_LABELS = {"month": "每月", "quarter": "每季度", "half": "每半年", "year": "每年"}
 PEOPLE_LABELS = {
     "members": "全体党员",
     "full_members": "正式党员",
@@ -21,6 +23,8 @@ PEOPLE_LABELS = {
     "party_workers": "党务工作人员",
     "full_time_party_workers": "专职党务工作人员",
 }
+# The page's badge for each schedule status.
+BADGES = {"done": "done", "due": "todo", "overdue": "violation", "upcoming": "upcoming"}
 
 
 @dataclass
@@ -32,15 +36,16 @@ class Item:
     clause: str
     quote: str
     document: str
+    status: str  # the schedule's: done | due | overdue | upcoming
+    status_label: str
     audience: str = ""
-    status: str = "todo"  # todo | done | warning | violation
     finding_key: str = ""
+    warning: bool = False
+    reminder_days: int = 0
 
     @property
-    def status_label(self) -> str:
-        return {"todo": "待办", "done": "已完成", "warning": "预警", "violation": "逾期"}[
-            self.status
-        ]
+    def badge(self) -> str:
+        return "warning" if self.warning else BADGES[self.status]
 
 
 @dataclass
@@ -58,104 +63,77 @@ class YearCalendar:
     org: Organization
     year: int
     pack: str
+    as_of: datetime.date
     months: list[Month]
 
     @property
     def items(self) -> list[Item]:
         return [i for m in self.months for i in m.items]
 
-
-def _periods(period: str, year: int) -> list[tuple[str, datetime.date]]:
-    def end(month: int) -> datetime.date:
-        return datetime.date(year, month, pycal.monthrange(year, month)[1])
-
-    if period == "month":
-        return [(f"{year}-{m:02d}", end(m)) for m in range(1, 13)]
-    if period == "quarter":
-        return [(f"{year}-Q{q}", end(q * 3)) for q in range(1, 5)]
-    if period == "half":
-        return [(f"{year}-H1", end(6)), (f"{year}-H2", end(12))]
-    return [(str(year), end(12))]
+    @property
+    def as_of_label(self) -> str:
+        return as_of_label(self.as_of)
 
 
-def _applies(rule: Any, org: Organization) -> tuple[bool, str]:
-    applies = engine._get(rule, "applies_to", {}) or {}
-    org_types = engine._get(applies, "orgs", None)
-    people = engine._get(applies, "people", None)
-    if org_types is not None and org.type not in org_types:
-        return False, ""
-    if people:
-        return True, PEOPLE_LABELS.get(str(people), str(people))
-    return org_types is not None, ""
+def _item(s: ScheduleItem, audience: str = "") -> Item:
+    rule = s.rule
+    f = s.finding
+    return Item(
+        due=s.due,
+        title=rule.title,
+        rule=rule.qualified_id,
+        period=s.period,
+        clause=rule.citation.get("clause", ""),
+        quote=rule.citation.get("quote", ""),
+        document=rule.citation.get("document", ""),
+        status=s.status,
+        status_label=s.status_label,
+        audience=audience,
+        finding_key=(
+            finding_key(f.rule, f.subject["type"], f.subject["id"], f.period) if f else ""
+        ),
+        warning=f is not None and f.severity == "warning",
+        reminder_days=rule.reminder_days,
+    )
+
+
+def calendar_items(schedule: Schedule, org: Organization) -> list[Item]:
+    """The organisation's own schedule lines, and its people's lines gathered by rule and
+    period (the worst status first: overdue, due, then done)."""
+    out = [_item(s) for s in schedule.for_subject("organization", org.ext_id)]
+    groups: dict[tuple[str, str], list[ScheduleItem]] = {}
+    for s in schedule.items:
+        if s.subject_type == "person":
+            groups.setdefault((s.rule.qualified_id, s.period), []).append(s)
+    order = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
+    for lines in groups.values():
+        worst = min(lines, key=lambda s: order[s.status])
+        open_ = sum(1 for s in lines if s.status != "done")
+        who = PEOPLE_LABELS.get(worst.rule.people or "members", "党员")
+        item = _item(worst, audience=f"{who}，{open_} 人未完成" if open_ else f"{who}，全部完成")
+        item.finding_key = ""
+        out.append(item)
+    return out
 
 
 def year_calendar(org: Organization, year: int) -> YearCalendar:
-    """Each periodic obligation of the org's pack that applies to it, at each period's end,
-    marked done, due or late from the engine's findings; plus the election date."""
-    pack = engine.pack_id_for(org)
-    rules = engine.pack_rules(pack)
-    today = datetime.date.today()
-    by_key = {}
-    if year <= today.year:
-        for f in engine.findings(org, year, today if year == today.year else None):
-            if f.subject_type == "organization" and f.subject_id == org.ext_id:
-                by_key[(f.rule, f.period)] = f
+    """The year's schedule of `org` on the check day, by month of the due date (a deadline
+    in the next year, such as a report on December, is shown in December)."""
+    schedule = schedule_for_org(org=org, year=year)
     months = [Month(m) for m in range(1, 13)]
-    full_members = sel.subtree_members(org).filter(status="full").count()
-    seen: set[int] = set()
-    for qualified, rule in rules.items():
-        if "/" not in qualified or id(rule) in seen:
-            continue
-        seen.add(id(rule))
-        kind = engine._get(rule, "kind", "")
-        if kind not in ("org_frequency", "filing", "person_quota"):
-            continue
-        ok, audience = _applies(rule, org)
-        params = engine._get(rule, "params", {}) or {}
-        if not ok or full_members < int(params.get("min_full_members") or 0):
-            continue
-        citation = engine._get(rule, "citation", {}) or {}
-        for period, due in _periods(str(engine._get(rule, "period", "year") or "year"), year):
-            item = Item(
-                due=due,
-                title=str(engine._get(rule, "title", qualified)),
-                rule=qualified,
-                period=period,
-                clause=str(engine._get(citation, "clause", "") or ""),
-                quote=str(engine._get(citation, "quote", "") or ""),
-                document=str(engine._get(citation, "document", "") or ""),
-                audience=audience,
-            )
-            finding = by_key.get((qualified, period))
-            if finding is not None:
-                item.status = finding.severity
-                item.finding_key = finding.key
-            elif audience:
-                item.status = "todo"
-            elif due < today:
-                item.status = "done"
-            months[due.month - 1].items.append(item)
-    info = sel.current_term(org)
-    if info is not None and info.ends_on.year == year:
-        months[info.ends_on.month - 1].items.append(
-            Item(
-                due=info.ends_on,
-                title="任期届满，按期换届选举",
-                rule="term",
-                period=str(year),
-                clause="第八条",
-                quote="按期换届",
-                document="中国共产党党和国家机关基层组织工作条例",
-                status="violation" if info.ends_on < today else "todo",
-            )
-        )
+    for item in calendar_items(schedule, org):
+        month = item.due.month if item.due.year == year else (12 if item.due.year > year else 1)
+        months[month - 1].items.append(item)
     for m in months:
-        m.items.sort(key=lambda i: (i.due, i.title))
-    return YearCalendar(org=org, year=year, pack=pack, months=months)
+        m.items.sort(key=lambda i: (i.due, i.title, i.period))
+    return YearCalendar(
+        org=org, year=year, pack=pack_for_org(org), as_of=schedule.as_of, months=months
+    )
 
 
 def to_ics(cal: YearCalendar) -> bytes:
-    """The calendar as iCalendar: one all-day event per obligation on its due date."""
+    """The calendar as iCalendar: one all-day event per schedule line on its due date, with
+    a reminder (VALARM) the rule's reminder days before, and its status on the check day."""
     import icalendar
 
     ical = icalendar.Calendar()
@@ -170,8 +148,16 @@ def to_ics(cal: YearCalendar) -> bytes:
         event.add("dtstart", item.due)
         event.add("dtend", item.due + datetime.timedelta(days=1))
         summary = item.title if not item.audience else f"{item.title}（{item.audience}）"
-        event.add("summary", summary)
+        event.add("summary", f"【{item.status_label}】{summary}")
         source = "，".join(x for x in [item.document, item.clause] if x)
-        event.add("description", f"{source}：“{item.quote}”（{item.period}）")
+        event.add(
+            "description", f"{source}：“{item.quote}”（{cal.as_of_label}：{item.status_label}）"
+        )
+        if item.reminder_days and item.status in ("due", "upcoming"):
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", f"{item.title}：{item.reminder_days} 天后到期")
+            alarm.add("trigger", datetime.timedelta(days=-item.reminder_days))
+            event.add_component(alarm)
         ical.add_component(event)
     return bytes(ical.to_ical())

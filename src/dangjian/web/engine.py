@@ -15,6 +15,7 @@ from typing import Any
 
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
+from dangjian.policy.days import check_day
 from dangjian.records.models import Activity, Filing, Training
 
 DEFAULT_PACK = "national"
@@ -107,11 +108,23 @@ def _pack(pack_id: str) -> Any:
     return load_pack(pack_id)
 
 
+def pack_title(pack_id: str) -> str:
+    """The document's name for a pack id (users never read pack ids)."""
+    from dangjian.policy.packs import PackError
+
+    try:
+        return str(_pack(pack_id).title)
+    except PackError:
+        return pack_id
+
+
 def pack_rules(pack_id: str) -> dict[str, Any]:
     """Rules of a pack (with the national rules it extends), by qualified and short id."""
+    from dangjian.policy.packs import PackError
+
     try:
         pack = _pack(pack_id)
-    except Exception:
+    except PackError:
         return {}
     rules: dict[str, Any] = {}
     for rule in _get(pack, "rules", []) or []:
@@ -122,6 +135,13 @@ def pack_rules(pack_id: str) -> dict[str, Any]:
         rules[qualified] = rule
         rules.setdefault(rid, rule)
     return rules
+
+
+def rule_titles(org: Organization) -> dict[str, str]:
+    """Rule titles of the organisation's pack by qualified id (for exports)."""
+    return {
+        q: str(_get(r, "title", q)) for q, r in pack_rules(pack_id_for(org)).items() if "/" in q
+    }
 
 
 def _normalise(raw: Any, rules: dict[str, Any]) -> Finding:
@@ -160,10 +180,8 @@ def _normalise(raw: Any, rules: dict[str, Any]) -> Finding:
 
 def findings(org: Organization, year: int, as_of: datetime.date | None = None) -> list[Finding]:
     """Every finding for the organisation's subtree in `year` (as of `as_of`), resolved."""
-    # Pages show the current year as of today (the contract's default is the year's end).
-    today = datetime.date.today()
-    if as_of is None and year == today.year:
-        as_of = today
+    # The one check day of every surface (policy.days): today, or a past year's end.
+    as_of = as_of or check_day(year)
     # One evaluation per organisation object and request: pages ask several times.
     cache: dict[Any, list[Finding]] = org.__dict__.setdefault("_web_findings", {})
     if (year, as_of) in cache:
@@ -195,14 +213,21 @@ def resolve(items: list[Finding]) -> None:
 
 
 def evidence_links(ext_ids: list[str]) -> list[dict[str, Any]]:
-    """Each evidence id with what it is and a page, in three queries."""
+    """Each evidence id with what it is and a page, in five queries."""
     from django.urls import reverse
+
+    from dangjian.policy.labels import period_label
 
     acts = {a.ext_id: a for a in Activity.objects.filter(ext_id__in=ext_ids).select_related("org")}
     trains = {
         t.ext_id: t for t in Training.objects.filter(ext_id__in=ext_ids).select_related("person")
     }
     fils = {f.ext_id: f for f in Filing.objects.filter(ext_id__in=ext_ids).select_related("org")}
+    parts = [_split_evidence(x) for x in ext_ids]
+    people = {p.ext_id: p for p in Person.objects.filter(ext_id__in={x[0] for x in parts if x[0]})}
+    orgs = {
+        o.ext_id: o for o in Organization.objects.filter(ext_id__in={x[2] for x in parts if x[2]})
+    }
     out: list[dict[str, Any]] = []
     for ext_id in ext_ids:
         if ext_id in acts:
@@ -229,13 +254,58 @@ def evidence_links(ext_ids: list[str]) -> list[dict[str, Any]]:
             out.append(
                 {
                     "id": ext_id,
-                    "label": f"{f.date:%Y-%m-%d} {f.org.name} {f.get_kind_display()} {f.period}",
-                    "url": reverse("web:org_filings", args=[f.org_id]),
+                    "label": f"{f.date:%Y-%m-%d} {f.org.name} 报送{f.get_kind_display()}"
+                    f"（{period_label(f.period)}）",
+                    "url": reverse("web:org_filings", args=[f.org_id]) + f"?year={f.date.year}",
                 }
             )
         else:
-            out.append({"id": ext_id, "label": ext_id, "url": None})
+            out.append(_other_evidence(ext_id, people, orgs))
     return out
+
+
+def _split_evidence(ext_id: str) -> tuple[str, str, str, str]:
+    """(person, role, org, date) of a post "P:role@O/date"; a term "O@date"; dues "P/month"."""
+    person = role = org = day = ""
+    rest = ext_id
+    if ":" in rest:
+        person, _, rest = rest.partition(":")
+        role, _, rest = rest.partition("@")
+        org, _, day = rest.partition("/")
+    elif "@" in rest:
+        org, _, day = rest.partition("@")
+    elif "/" in rest:
+        person, _, day = rest.partition("/")
+    else:
+        person = org = rest
+    return person, role, org, day
+
+
+def _other_evidence(
+    ext_id: str, people: dict[str, Person], orgs: dict[str, Organization]
+) -> dict[str, Any]:
+    """A person, an organisation, a post, a term or a month of dues, in words, with a page."""
+    from django.urls import reverse
+
+    from dangjian.policy.labels import date_label, period_label, value_labels
+
+    person_id, role, org_id, day = _split_evidence(ext_id)
+    person, org = people.get(person_id), orgs.get(org_id)
+    if role and person is not None and org is not None:
+        label = f"{person.name}（{org.name}{value_labels().get(role, '')}，{date_label(day)}）"
+        return {"id": ext_id, "label": label, "url": reverse("web:person", args=[person.pk])}
+    if day and org is not None and person is None:
+        return {
+            "id": ext_id,
+            "label": f"{org.name} 换届记录：{date_label(day)} 选举",
+            "url": reverse("web:org", args=[org.pk]),
+        }
+    if person is not None:
+        label = person.name + (f" 党费记录：{period_label(day)}" if day else "")
+        return {"id": ext_id, "label": label, "url": reverse("web:person", args=[person.pk])}
+    if org is not None:
+        return {"id": ext_id, "label": org.name, "url": reverse("web:org", args=[org.pk])}
+    return {"id": ext_id, "label": "记录（已不在系统中）", "url": None}
 
 
 def person_findings(person: Person, year: int) -> list[Finding]:

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, ExtractMonth
 from dangjian.core.models import AuditEntry
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.people.models import MEMBER_STATUSES, Person
+from dangjian.policy.days import term_end, term_overdue
 from dangjian.records.models import Activity, Attendance, Filing, Training
 
 
@@ -76,14 +77,12 @@ class TermInfo:
 
     @property
     def overdue(self) -> bool:
-        return self.ends_on < datetime.date.today()
+        return term_overdue(self.ends_on, datetime.date.today())
 
 
 def add_years(d: datetime.date, years: int) -> datetime.date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
+    """A term's end: policy.days.term_end (one rule for pages, API and engine)."""
+    return term_end(d, years)
 
 
 def current_term(org: Organization) -> TermInfo | None:

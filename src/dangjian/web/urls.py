@@ -1,16 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path, reverse_lazy
 
-from dangjian.web import views_rectification as rectification
 from dangjian.web.views import (
     audit,
     calendar,
+    compare,
     findings,
     home,
     keeping,
     orgs,
     people,
     records,
+    rectification,
     rules,
 )
 
@@ -47,6 +48,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/findings/", findings.org_findings, name="org_findings"),
     path("orgs/<int:pk>/calendar/", calendar.org_calendar, name="org_calendar"),
     path("orgs/<int:pk>/calendar.ics", calendar.org_calendar_ics, name="org_calendar_ics"),
+    path("orgs/<int:pk>/compare/", compare.org_compare, name="org_compare"),
+    path("orgs/<int:pk>/calendar/feed/", calendar.org_calendar_feed, name="org_calendar_feed"),
+    path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("orgs/<int:org_pk>/activities/new/", records.activity_new, name="activity_new"),
     path("orgs/<int:org_pk>/trainings/new/", records.training_new, name="training_new"),
     path("orgs/<int:org_pk>/filings/new/", records.filing_new, name="filing_new"),

@@ -308,10 +308,31 @@ def test_vacancy_still_open_warning_then_violation():
     assert severities(run(PACK, 2022, "2022-12-02"), "vacancy-filled", "OC1") == ["violation"]
 
 
-def test_vacancy_of_committee_member_is_not_checked():
+def test_vacancy_of_a_committee_seat_counts_while_others_remain():
+    # 领导班子成员 include the committee seats: one member leaving empties a seat even
+    # though another committee member stays in post.
     _, oc = dept()
     position(person(oc, "M1"), oc, "committee_member", "2019-01-01", "2022-01-31")
-    assert only(run(PACK, 2022), "vacancy-filled") == []
+    position(person(oc, "M2"), oc, "committee_member", "2019-01-01")
+    found = only(run(PACK, 2022), "vacancy-filled", "OC1")
+    assert [(f.severity, f.due) for f in found] == [("violation", "2022-05-01")]
+    assert "委员" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [("new member", []), ("election", []), ("late member", ["violation"])],
+)
+def test_committee_seat_filled_by_a_new_member_or_an_election(how, expected):
+    _, oc = dept()
+    position(person(oc, "M1"), oc, "discipline_member", "2019-01-01", "2022-01-31")
+    if how == "new member":
+        position(person(oc, "M2"), oc, "discipline_member", "2022-04-15")
+    elif how == "election":
+        term(oc, "2022-03-20", 5)
+    else:
+        position(person(oc, "M2"), oc, "discipline_member", "2022-05-02")
+    assert severities(run(PACK, 2022), "vacancy-filled", "OC1") == expected
 
 
 def test_ideology_meeting_twice_a_year():
@@ -324,18 +345,21 @@ def test_ideology_meeting_twice_a_year():
 
 
 def test_duty_reports_of_organ_committee_and_branch_secretaries():
+    # A year's duty report is due within the pack's 30-day window after the year: on the
+    # next year's schedule (period "2022", due 2023-01-30).
     _, oc = dept()
     br = org("B1", "branch", parent=oc)
     gb = org("G1", "general_branch", parent=oc)
     filing(br, "duty_report", "2022-12-20", "2022")
-    report = run(PACK, 2022)
+    report = run(PACK, 2023)
     assert [f.subject["id"] for f in only(report, "organ-committee-duty-report")] == ["OC1"]
     assert [f.subject["id"] for f in only(report, "branch-duty-report")] == ["G1"]
-    filing(oc, "duty_report", "2022-12-31", "2022")
+    filing(oc, "duty_report", "2023-01-30", "2022")  # the window's last day: on time
     filing(gb, "duty_report", "2022-12-31", "2022")
-    report = run(PACK, 2022)
+    report = run(PACK, 2023)
     assert only(report, "organ-committee-duty-report") == []
     assert only(report, "branch-duty-report") == []
+    assert "2022" not in {f.period for f in only(run(PACK, 2022), "branch-duty-report")}
 
 
 def test_queries_do_not_grow_with_data():

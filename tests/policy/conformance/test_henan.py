@@ -143,14 +143,17 @@ def test_party_group_duty_report_is_a_reminder():
     """(三十二) "落实下级党委(党组)向上一级党委(党组)报告党建工作制度" sets no frequency:
     "yearly" is the pack's inference, so a missing report is a warning, not a violation."""
     pg = org("D1", "party_group")
-    filing(pg, "duty_report", "2023-01-15", "2022")  # filed after the year: late
-    found = only(run(PACK, 2022), "party-group-duty-report", "D1")
-    assert [(f.severity, f.source["clause"]) for f in found] == [("warning", "(三十二)")]
+    filing(pg, "duty_report", "2023-02-15", "2022")  # after the 30-day window: late
+    found = only(run(PACK, 2023), "party-group-duty-report", "D1")
+    assert [(f.severity, f.source["clause"], f.period) for f in found] == [
+        ("warning", "(三十二)", "2022")
+    ]
     assert found[0].source["quote"] == "落实下级党委(党组)向上一级党委(党组)报告党建工作制度"
+    assert "2023-02-15" in found[0].message and "逾期报送" in found[0].message
     rule = load_pack(PACK).rule("henan-2015/party-group-duty-report")
     assert rule is not None and rule.severity == "warning" and "推断" in rule.note
-    filing(pg, "duty_report", "2022-12-31", "2022")
-    assert only(run(PACK, 2022), "party-group-duty-report") == []
+    filing(pg, "duty_report", "2023-01-15", "2022")  # within the window: on time
+    assert only(run(PACK, 2023), "party-group-duty-report") == []
 
 
 def test_queries_do_not_grow_with_data():

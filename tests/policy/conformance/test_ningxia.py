@@ -45,11 +45,11 @@ def test_pack_shape():
 
 def test_party_group_duty_report_yearly():
     pg, _ = dept()
-    found = only(run(PACK, 2022), "party-group-duty-report", "D1")
-    assert [(f.severity, f.due) for f in found] == [("violation", "2022-12-31")]
-    assert severities(run(PACK, 2022, "2022-12-10"), "party-group-duty-report", "D1") == ["warning"]
+    found = only(run(PACK, 2023), "party-group-duty-report", "D1")
+    assert [(f.severity, f.due) for f in found] == [("violation", "2023-01-30")]
+    assert severities(run(PACK, 2023, "2023-01-10"), "party-group-duty-report", "D1") == ["warning"]
     filing(pg, "duty_report", "2022-12-31", "2022")
-    assert only(run(PACK, 2022), "party-group-duty-report") == []
+    assert only(run(PACK, 2023), "party-group-duty-report") == []
 
 
 def test_member_congress_yearly_replaces_national():
@@ -132,14 +132,16 @@ def test_theme_day_monthly_last_day_counts():
 def test_branch_work_report_each_quarter():
     br = org("B1", "branch")
     filing(br, "work_report", "2022-03-31", "2022-Q1")
-    filing(br, "work_report", "2022-09-01", "2022-Q3")
+    filing(br, "work_report", "2022-10-30", "2022-Q3")  # 30 days after the quarter: on time
     filing(br, "work_report", "2022-12-01", "2022-Q4")
     filing(
         br, "work_report", "2022-06-01", "2022-Q1"
     )  # a filing for another quarter does not count
+    filing(br, "work_report", "2022-01-10", "2021-Q4")
     found = only(run(PACK, 2022), "branch-work-report-quarterly", "B1")
     assert [(f.period, f.severity) for f in found] == [("2022-Q2", "violation")]
-    found = only(run(PACK, 2022, "2022-06-20"), "branch-work-report-quarterly", "B1")
+    assert found[0].due == "2022-07-30"
+    found = only(run(PACK, 2022, "2022-07-20"), "branch-work-report-quarterly", "B1")
     assert [(f.period, f.severity) for f in found] == [("2022-Q2", "warning")]
 
 

@@ -186,7 +186,7 @@ def test_duty_reports():
     oc = org("OC1", "organ_committee", parent=dept)
     filing(dept, "duty_report", "2022-12-20", "2022")
     filing(oc, "duty_report", "2022-01-20", "2021")  # last year's does not count
-    report = run(Y, 2022)
+    report = run(Y, 2023)
     assert subjects(report, "duty-report-party-group") == []
     assert subjects(report, "duty-report-organ") == [("OC1", "2022", "violation")]
 
@@ -283,9 +283,9 @@ def test_leader_vacancy_not_counted_when_a_deputy_overlaps():
 
 def test_work_committee_report():
     wc = org("W1", "work_committee")
-    assert subjects(run(Y, 2022), "work-committee-report") == [("W1", "2022", "violation")]
+    assert subjects(run(Y, 2023), "work-committee-report") == [("W1", "2022", "violation")]
     filing(wc, "work_report", "2022-12-01", "2022")
-    assert subjects(run(Y, 2022), "work-committee-report") == []
+    assert subjects(run(Y, 2023), "work-committee-report") == []
 
 
 def test_yunnan_and_danyang_figures_differ_on_the_same_records():

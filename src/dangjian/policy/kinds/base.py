@@ -27,6 +27,17 @@ PERSON_SELECTORS = (
     "probationary",
 )
 
+# The selectors people_cte() reads (kinds built on it honour all of them).
+CTE_SELECTORS = (
+    "members",
+    "full_members",
+    "leading_cadres",
+    "leadership_team",
+    "secretaries",
+    "party_workers",
+    "full_time_party_workers",
+)
+
 ORG_TYPES = (
     "work_committee",
     "party_group",
@@ -156,6 +167,10 @@ class Kind:
 
     name: ClassVar[str]
     subject: ClassVar[str] = "org"  # "org" or "person": what applies_to must name
+    # What the kind can honour in applies_to (the pack loader refuses anything else):
+    # the people selectors a person kind reads, and whether it filters by org type.
+    selectors: ClassVar[tuple[str, ...]] = ()
+    org_types_honoured: ClassVar[bool] = True
     params_schema: ClassVar[dict[str, Any]] = {"type": "object"}
     periods: ClassVar[tuple[str, ...]] = ("month", "quarter", "half", "year")
     # The params that say what is counted: part of the obligation key (see docs/policy-packs.md).

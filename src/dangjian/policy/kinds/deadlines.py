@@ -161,7 +161,7 @@ class VacancyFilled(Kind):
     key_params = ("roles",)
     params_schema = {
         "type": "object",
-        "properties": {"roles": S_ROLES, "within_months": WITHIN},
+        "properties": {"roles": S_ROLES, "within_months": WITHIN, "seat_roles": S_ROLES},
         "required": ["roles", "within_months"],
         "additionalProperties": False,
     }
@@ -169,6 +169,11 @@ class VacancyFilled(Kind):
     def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
         p = rule.params
         roles_sql, rparams = in_list(p["roles"])
+        # Roles held by several at once (委员): each seat counts. A holder's departure leaves
+        # a seat empty even while others hold the role, until a new holder of the role
+        # starts or the organisation elects a new committee (换届).
+        seats = [r for r in p.get("seat_roles") or [] if r in p["roles"]]
+        seats_sql, sparams = in_list(seats)
         types_sql, tparams = in_list(rule.org_types)
         where, wparams = ctx.path_like("o")
         # A post falls vacant the day after a holder's end, unless another holder of the
@@ -177,23 +182,30 @@ class VacancyFilled(Kind):
             'SELECT ps.org_id, ps.role, ps.person_id, ps."end",'
             " (SELECT MIN(n.start) FROM dj_position n"
             " WHERE n.org_id = ps.org_id AND n.role = ps.role"
-            '   AND n.start > ps."end") AS next_start'
+            '   AND n.start > ps."end") AS next_start,'
+            " (SELECT MIN(t.elected_on) FROM dj_term t"
+            '   WHERE t.org_id = ps.org_id AND t.elected_on > ps."end") AS next_term'
             " FROM dj_position ps JOIN dj_organization o ON o.id = ps.org_id"
             f" WHERE ps.role IN {roles_sql} AND o.type IN {types_sql} AND {where}"
             ' AND ps."end" IS NOT NULL AND ps."end" >= %s AND ps."end" < %s'
-            " AND NOT EXISTS (SELECT 1 FROM dj_position c WHERE c.org_id = ps.org_id"
+            f" AND (ps.role IN {seats_sql} OR NOT EXISTS (SELECT 1 FROM dj_position c"
+            "   WHERE c.org_id = ps.org_id"
             '   AND c.role = ps.role AND c.id <> ps.id AND c.start <= ps."end"'
-            '   AND (c."end" IS NULL OR c."end" > ps."end"))',
+            '   AND (c."end" IS NULL OR c."end" > ps."end")))',
             [
                 *rparams,
                 *tparams,
                 *wparams,
                 ctx.param(lower_bound(ctx, p["within_months"])),
                 ctx.param(ctx.as_of),
+                *sparams,
             ],
         )
-        for org_id, role, person_id, end, next_start in rows:
+        for org_id, role, person_id, end, next_start, next_term in rows:
             end, next_start = a_date(end), to_date(next_start)
+            if role in seats and next_term is not None:
+                elected = a_date(next_term)
+                next_start = min(next_start, elected) if next_start else elected
             org = ctx.orgs[org_id]
             if not org.exists_on(min(ctx.as_of, ctx.year_end)):
                 continue
@@ -218,6 +230,8 @@ class VacancyFilled(Kind):
 @register
 class ApplicantTalk(Kind):
     name = "applicant_talk"
+    selectors = ("applicants",)
+    org_types_honoured = False
     subject = "person"
     periods = ("year",)
     params_schema = {
@@ -267,6 +281,8 @@ class ApplicantTalk(Kind):
 @register
 class ProbationEnd(Kind):
     name = "probation_end"
+    selectors = ("probationary",)
+    org_types_honoured = False
     subject = "person"
     periods = ("year",)
     params_schema = {
@@ -345,6 +361,8 @@ class ProbationEnd(Kind):
 @register
 class ActivistPeriod(Kind):
     name = "activist_period"
+    selectors = ("candidates",)
+    org_types_honoured = False
     subject = "person"
     periods = ("year",)
     params_schema = {

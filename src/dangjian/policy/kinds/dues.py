@@ -7,7 +7,7 @@ from datetime import date
 
 from dangjian.policy.context import SPANS_CTE, Context, in_list, num_out, to_date, to_num
 from dangjian.policy.findings import Finding
-from dangjian.policy.kinds.base import S_COUNT, Kind, Rule, people_cte, register
+from dangjian.policy.kinds.base import CTE_SELECTORS, S_COUNT, Kind, Rule, people_cte, register
 from dangjian.policy.periods import add_months, month_end
 
 
@@ -25,6 +25,7 @@ def month_count(a: date, b: date) -> int:
 @register
 class DuesArrears(Kind):
     name = "dues_arrears"
+    selectors = CTE_SELECTORS
     subject = "person"
     periods = ("year",)
     params_schema = {
@@ -106,6 +107,7 @@ BRACKET = {
 @register
 class DuesRate(Kind):
     name = "dues_rate"
+    selectors = CTE_SELECTORS
     subject = "person"
     periods = ("year",)
     params_schema = {

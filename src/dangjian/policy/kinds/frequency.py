@@ -105,6 +105,16 @@ class OrgFrequency(Kind):
                     continue
                 ctx.evaluated.add(("organization", org.pk))
                 n, ids = counts.get((org.pk, per.key), (0, ""))
+                ctx.record(
+                    rule,
+                    subject_pk=org.pk,
+                    period=per,
+                    due=per.end,
+                    required=need,
+                    actual=n,
+                    met=n >= need,
+                    evidence=(ids or "").split(",") if ids else [],
+                )
                 sev = ctx.judge(per.start, per.end, n, need, rule.reminder_days)
                 if sev is None:
                     continue

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from dangjian.policy.context import SPANS_CTE, Context, covers, member_on
 from dangjian.policy.findings import Finding
-from dangjian.policy.kinds.base import Kind, Rule, people_cte, register
+from dangjian.policy.kinds.base import CTE_SELECTORS, Kind, Rule, people_cte, register
 from dangjian.policy.periods import judge
 
 NO_PARAMS = {"type": "object", "properties": {}, "additionalProperties": False}
@@ -22,6 +22,8 @@ NO_PARAMS = {"type": "object", "properties": {}, "additionalProperties": False}
 @register
 class MobileMemberHosted(Kind):
     name = "mobile_member_hosted"
+    selectors = ("members",)
+    org_types_honoured = False
     subject = "person"
     periods = ("year",)
     params_schema = NO_PARAMS
@@ -61,6 +63,7 @@ class MobileMemberHosted(Kind):
 @register
 class StarRatingEach(Kind):
     name = "star_rating_each"
+    selectors = CTE_SELECTORS
     subject = "person"
     periods = ("year",)
     params_schema = NO_PARAMS

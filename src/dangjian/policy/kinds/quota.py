@@ -9,6 +9,7 @@ from typing import Any
 from dangjian.policy.context import SPANS_CTE, Context, covers, in_list, num_out, split_ids, to_num
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import (
+    CTE_SELECTORS,
     S_ACTIVITY_KINDS,
     S_NUMBER,
     S_TRAINING_KINDS,
@@ -69,6 +70,7 @@ def facts_sql(rule: Rule) -> tuple[str, list[Any]]:
 @register
 class PersonQuota(Kind):
     name = "person_quota"
+    selectors = CTE_SELECTORS
     subject = "person"
     key_params = ("measure", "training_kinds", "activity_kinds")
     params_schema = {
@@ -151,7 +153,8 @@ class PersonQuota(Kind):
             " GROUP BY f2.person_id, pr.pkey)"
             " SELECT sh.person_id, sh.pkey, sh.org_id, sh.total, ev.ids FROM short sh"
             " LEFT JOIN ev ON ev.person_id = sh.person_id AND ev.pkey = sh.pkey",
-            [*pparams, *sparams, *fparams, *fparams, p["min"]],
+            # With the schedule asked for, every subject (met or not) is a line of it.
+            [*pparams, *sparams, *fparams, *fparams, p["min"] if ctx.schedule is None else 1e12],
         )
         yield from self._findings(ctx, rule, periods, window, rows)
 
@@ -195,7 +198,7 @@ class PersonQuota(Kind):
             [*pparams, *sparams],
         ):
             total, ids = totals.get((person_id, pkey), none)
-            if to_num(total) < need:
+            if to_num(total) < need or ctx.schedule is not None:
                 out.append((person_id, pkey, org_id, total, ids))
         return out
 
@@ -219,6 +222,21 @@ class PersonQuota(Kind):
         for person_id, pkey, org_id, total, ids in rows:
             per = by_key[pkey]
             actual = to_num(total)
+            if ctx.schedule is not None:
+                ctx.record(
+                    rule,
+                    subject_type="person",
+                    subject_pk=person_id,
+                    org_pk=org_id,
+                    period=per,
+                    due=per.end,
+                    required=need_out,
+                    actual=num_out(actual),
+                    met=actual >= need,
+                    evidence=split_ids(ids),
+                )
+                if actual >= need:
+                    continue
             sev = judge(
                 start=per.start,
                 due=per.end,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dangjian.policy.context import Context, in_list, to_date
+from dangjian.policy.days import term_end
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import ORG_TYPES, Kind, Rule, register
-from dangjian.policy.periods import add_years, months_between
+from dangjian.policy.periods import Period, months_between
 
 
 @register
@@ -33,7 +34,9 @@ class TermDue(Kind):
     }
 
     def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
-        day = ctx.as_of
+        # The report's check day (as_of, or the year's end if earlier): a 2022 report run
+        # in 2025 judges the terms as they stood at the end of 2022.
+        day = ctx.check_day
         if day < ctx.year_start:
             return
         types_sql, tparams = in_list(rule.org_types)
@@ -52,7 +55,7 @@ class TermDue(Kind):
         by_type = rule.params.get("default_years") or {}
         for org_id, (elected, recorded) in latest.items():
             org = ctx.orgs.get(org_id)
-            if org is None or not org.exists_on(min(day, ctx.year_end)):
+            if org is None or not org.exists_on(day):
                 continue
             ctx.evaluated.add(("organization", org_id))
             ext = org.ext_id
@@ -67,7 +70,7 @@ class TermDue(Kind):
                     severity="warning",
                     required=years,
                     actual=recorded,
-                    due=add_years(elected, years),
+                    due=term_end(elected, years),
                     evidence=[term_ref],
                     message=(
                         f"{org.name} 本届任期（{elected.isoformat()} 选举）登记为 {recorded} 年"
@@ -75,7 +78,20 @@ class TermDue(Kind):
                     ),
                     org=ctx.org_ref(org_id),
                 )
-            due = add_years(elected, years)
+            due = term_end(elected, years)
+            if due.year == ctx.year or due <= day:  # the election is on this year's schedule
+                ctx.record(
+                    rule,
+                    subject_pk=org_id,
+                    period=Period(
+                        f"{elected.isoformat()}/{due.isoformat()}", elected, due, "本届任期"
+                    ),
+                    due=due,
+                    required=years * 12,
+                    actual=months_between(elected, day),
+                    met=False,  # done only by the next election (a new term)
+                    evidence=[term_ref],
+                )
             if due <= day:
                 severity = "violation"
                 msg = (

@@ -148,12 +148,30 @@ def _load(path: Path) -> Pack:
             raise PackError(f"{where}: applies_to: 规则类型 {kind.name} 须用 orgs 指定党组织类型")
         if kind.subject == "person" and "people" not in applies:
             raise PackError(f"{where}: applies_to: 规则类型 {kind.name} 须用 people 指定人员范围")
+        if kind.subject == "person" and applies["people"] not in kind.selectors:
+            raise PackError(
+                f"{where}: applies_to.people: 规则类型 {kind.name} 不能按 {applies['people']!r}"
+                f" 选人（可用：{', '.join(kind.selectors)}）"
+            )
+        if "orgs" in applies and not kind.org_types_honoured:
+            raise PackError(
+                f"{where}: applies_to.orgs: 规则类型 {kind.name} 不按党组织类型筛选，请删去 orgs"
+            )
         period = raw.get("period", "year")
         if period not in kind.periods:
             raise PackError(f"{where}: period: 规则类型 {kind.name} 不支持周期 {period!r}")
         for key in ("replaces", "adds_to"):
             if raw.get(key) and base is None:
                 raise PackError(f"{where}: {key}: 本规定包没有 extends，无可替代或并行的规则")
+        params = dict(raw["params"])
+        if raw["kind"] == "filing" and "window_days" not in params and "due_months" not in params:
+            window = filing_window_days(data, base)
+            if window is None:
+                raise PackError(
+                    f"{where}: params.window_days: 报送规则须写明报送期限"
+                    "（规则的 window_days，或规定包的 filing_window_days）"
+                )
+            params["window_days"] = window
         citation = dict(raw["citation"])
         citation.setdefault("document", data["document"]["title"])
         own.append(
@@ -164,7 +182,7 @@ def _load(path: Path) -> Pack:
                 title=raw["title"],
                 citation=citation,
                 applies_to=applies,
-                params=raw["params"],
+                params=params,
                 period=period,
                 reminder_days=int(raw.get("reminder_days", 0)),
                 note=raw.get("note", ""),
@@ -192,6 +210,17 @@ def _load(path: Path) -> Pack:
         base=base,
         raw=data,
     )
+
+
+def filing_window_days(data: dict[str, Any], base: Pack | None) -> int | None:
+    """The pack's reporting window for filings, else its base's."""
+    if data.get("filing_window_days") is not None:
+        return int(data["filing_window_days"])
+    while base is not None:
+        if base.raw.get("filing_window_days") is not None:
+            return int(base.raw["filing_window_days"])
+        base = base.base
+    return None
 
 
 def obligation_key(rule: Rule) -> tuple[Any, ...]:

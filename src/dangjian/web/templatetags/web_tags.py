@@ -27,15 +27,43 @@ def qs(context: dict[str, Any], **changes: Any) -> str:
 
 @register.filter
 def num(value: Any) -> str:
-    """A number without trailing zeros: 32.00 → 32, 7.50 → 7.5."""
+    """A number without trailing zeros: 32.00 → 32, 7.50 → 7.5; a code in words."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        from dangjian.policy.labels import in_words
+
+        return in_words(value)
     try:
         d = Decimal(str(value))
     except ArithmeticError:
-        return str(value)
+        from dangjian.policy.labels import in_words
+
+        return in_words(value)
     text = format(d.normalize(), "f")
     return text
+
+
+@register.filter
+def period(value: Any) -> str:
+    """2026-Q3 → 2026年第3季度"""
+    from dangjian.policy.labels import period_label
+
+    return period_label(str(value or ""))
+
+
+@register.filter
+def kind_label(value: Any) -> str:
+    from dangjian.policy.labels import KIND_LABELS
+
+    return KIND_LABELS.get(str(value), "")
+
+
+@register.filter
+def every(value: Any) -> str:
+    from dangjian.policy.labels import PERIOD_LABELS
+
+    return PERIOD_LABELS.get(str(value), "")
 
 
 @register.filter
@@ -46,54 +74,12 @@ def get_item(mapping: Any, key: Any) -> Any:
         return None
 
 
-PARAM_LABELS = {
-    "min": "至少",
-    "activity_kinds": "活动类型",
-    "training_kinds": "培训类型",
-    "filing_kind": "报送类型",
-    "measure": "计量",
-    "within_months": "期限（月）",
-    "roles": "职务",
-    "orgs": "组织类型",
-    "people": "人员",
-    "min_full_members": "正式党员不少于",
-    "default_years": "默认任期（年）",
-    "thresholds": "人数标准",
-    "percent": "比例（%）",
-}
-
-
-def _value_labels() -> dict[str, str]:
-    from dangjian.orgs.models import OrgType, PositionRole
-    from dangjian.records.models import ActivityKind, FilingKind, TrainingKind
-
-    labels: dict[str, str] = {}
-    for choices in (ActivityKind, TrainingKind, FilingKind, OrgType, PositionRole):
-        labels.update({str(k): str(v) for k, v in choices.choices})
-    labels.update(
-        {
-            "training_hours": "培训学时",
-            "participated": "参加次数",
-            "attended": "参加次数",
-            "lessons_given": "讲党课次数",
-            "training_count": "培训次数",
-            "members": "党员",
-            "leadership_team": "班子成员",
-            "leading_cadres": "党员领导干部",
-            "secretaries": "书记",
-        }
-    )
-    return labels
-
-
 @register.filter
 def kv(params: Any) -> str:
-    """Rule parameters as readable Chinese text (codes shown by their labels)."""
-    if isinstance(params, dict):
-        return "；".join(f"{PARAM_LABELS.get(str(k), k)}：{kv(v)}" for k, v in params.items())
-    if isinstance(params, list | tuple):
-        return "、".join(kv(x) for x in params)
-    return _value_labels().get(str(params), str(params))
+    """Rule parameters (or a figure) as plain Chinese: codes shown by their names."""
+    from dangjian.policy.labels import in_words
+
+    return in_words(params)
 
 
 @register.filter
@@ -111,3 +97,34 @@ def audit_admin(user: Any) -> bool:
     from dangjian.core.duties import is_audit_admin
 
     return is_audit_admin(user)
+
+
+@register.filter
+def chinese_message(value: Any) -> str:
+    """An error's message when it is written for users (Chinese), else nothing."""
+    text = str(value or "")
+    return text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else ""
+
+
+@register.filter
+def pack_name(pack_id: Any) -> str:
+    """A pack by its document's name (users never read pack ids)."""
+    from dangjian.web.engine import pack_title
+
+    return pack_title(str(pack_id))
+
+
+@register.filter
+def as_of(day: Any) -> str:
+    """截至 2026年11月30日"""
+    from dangjian.policy.days import as_of_label
+
+    return as_of_label(day) if day else ""
+
+
+@register.filter
+def plain(value: Any) -> str:
+    """A note or message with the codes it quotes in Chinese."""
+    from dangjian.policy.labels import plain as in_chinese
+
+    return in_chinese(str(value or ""))

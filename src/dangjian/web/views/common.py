@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from dangjian.access import selectors as access
 from dangjian.core.actor import Actor
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
+from dangjian.policy import days
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -45,3 +47,35 @@ def int_param(request: HttpRequest, name: str, default: int) -> int:
         return int(request.GET.get(name, default))
     except (TypeError, ValueError):
         return default
+
+
+def year_param(request: HttpRequest, name: str = "year", default: int | None = None) -> int:
+    """The year asked for in the query string (default: this year), validated in one place:
+    not a number → 400, out of range → 404, both with a Chinese message."""
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return default if default is not None else datetime.date.today().year
+    return year_value(raw)
+
+
+def year_value(raw: object) -> int:
+    """A year from the URL (path or query), or the Chinese 400/404."""
+    try:
+        return days.parse_year(raw)
+    except days.BadYear as exc:
+        if exc.malformed:
+            raise BadRequest(str(exc)) from exc
+        raise Http404(str(exc)) from exc
+
+
+def date_param(request: HttpRequest, name: str) -> datetime.date | None:
+    """A date from the query string (None when absent), or the Chinese 400/404."""
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return None
+    try:
+        return days.parse_date(raw)
+    except days.BadYear as exc:
+        if exc.malformed:
+            raise BadRequest(str(exc)) from exc
+        raise Http404(str(exc)) from exc

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from dangjian.access import selectors as access
 from dangjian.access.models import Grant, Role
 from dangjian.orgs.models import Organization, OrgType
+from dangjian.policy.days import as_of_label
 from dangjian.web import calendar as cal
 from dangjian.web import engine
 from dangjian.web import selectors as sel
@@ -74,7 +75,8 @@ def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) ->
         "grants": grants,
         "today": today,
         "month_end": month_end,
-        "due_this_month": [f for f in due_soon if f.due_date and f.due_date <= month_end],
+        "due_this_month": due_this_month(org, today),
+        "as_of_label": as_of_label(today),
         "due_later": [f for f in due_soon if not f.due_date or f.due_date > month_end],
         "overdue": overdue,
         "hours_short": sorted(hours_short, key=lambda f: float(f.actual or 0))[:30],
@@ -89,6 +91,15 @@ def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) ->
         "pack": engine.pack_id_for(org),
     }
     return render(request, "web/home_branch.html", context)
+
+
+def due_this_month(org: Organization, today: datetime.date) -> list[cal.Item]:
+    """The schedule's lines of `org` falling due this month and not done (the calendar's)."""
+    return [
+        i
+        for i in cal.year_calendar(org, today.year).items
+        if i.due.year == today.year and i.due.month == today.month and i.status != "done"
+    ]
 
 
 def rank_children(
@@ -161,9 +172,9 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
         "activities": sel.month_counts(org, today.year),
     }
     terms = sel.latest_terms(sel.org_subtree(org))
-    overdue_terms = sorted((t for t in terms if t.ends_on < today), key=lambda t: t.ends_on)
+    overdue_terms = sorted((t for t in terms if t.overdue), key=lambda t: t.ends_on)
     soon_terms = sorted(
-        (t for t in terms if today <= t.ends_on <= today + datetime.timedelta(days=183)),
+        (t for t in terms if today < t.ends_on <= today + datetime.timedelta(days=183)),
         key=lambda t: t.ends_on,
     )
     vacancies = [f for f in items if f.rule_kind == "vacancy_filled"]
@@ -198,7 +209,11 @@ def member_home(request: HttpRequest) -> HttpResponse:
     hours = sel.person_hours(person, today.year)
     required = engine.required_hours(person.org, today.year, [person.pk]).get(person.pk)
     schedule = cal.year_calendar(person.org, today.year)
-    upcoming = [m for m in schedule.months if m.month >= today.month][:3]
+    upcoming = [
+        cal.Month(m.month, [i for i in m.items if i.status != "done"])
+        for m in schedule.months
+        if m.month >= today.month
+    ][:3]
     context = {
         "person": person,
         "today": today,

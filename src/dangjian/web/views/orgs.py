@@ -18,7 +18,7 @@ from dangjian.records.models import ActivityKind
 from dangjian.web import engine
 from dangjian.web import selectors as sel
 from dangjian.web.selectors_keeping import hours_per_member
-from dangjian.web.views.common import actor_of, administered_org, int_param, paginate
+from dangjian.web.views.common import actor_of, administered_org, paginate, year_param
 
 
 @login_required
@@ -98,7 +98,7 @@ def org_ledger(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, pk)
-    year = int_param(request, "year", datetime.date.today().year)
+    year = year_param(request)
     page = paginate(request, hours_per_member(org, year), 50)
     required = engine.required_hours(org, year, [p.pk for p in page.object_list])
     rows = [(p, required.get(p.pk)) for p in page.object_list]

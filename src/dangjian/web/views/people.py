@@ -13,7 +13,7 @@ from dangjian.people.models import Person
 from dangjian.web import engine
 from dangjian.web import selectors as sel
 from dangjian.web.selectors_keeping import history_rows
-from dangjian.web.views.common import int_param, paginate, visible_person
+from dangjian.web.views.common import paginate, visible_person, year_param
 
 
 @login_required
@@ -27,7 +27,7 @@ def me(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = visible_person(request, pk)
-    year = int_param(request, "year", datetime.date.today().year)
+    year = year_param(request)
     hours = sel.person_hours(person, year)
     required = engine.required_hours(person.org, year, [person.pk]).get(person.pk)
     milestones = [

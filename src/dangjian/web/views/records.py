@@ -23,7 +23,7 @@ from dangjian.records import services
 from dangjian.records.models import Activity, ActivityKind, Attachment
 from dangjian.web import selectors as sel
 from dangjian.web.forms import ActivityForm, FilingForm, TrainingManyForm, add_service_errors
-from dangjian.web.views.common import actor_of, administered_org
+from dangjian.web.views.common import actor_of, administered_org, date_param
 
 FIELD_LABELS = {
     "kind": "类型",
@@ -104,7 +104,7 @@ def activity_new(request: HttpRequest, org_pk: int) -> HttpResponse:
                 return redirect("web:activity", pk=activity.pk)
     else:
         kind = request.GET.get("kind", ActivityKind.THEME_DAY)
-        date = request.GET.get("date") or datetime.date.today().isoformat()
+        date = (date_param(request, "date") or datetime.date.today()).isoformat()
         form = ActivityForm(
             initial={
                 "kind": kind if kind in ActivityKind.values else ActivityKind.THEME_DAY,
@@ -353,9 +353,9 @@ def filing_new(request: HttpRequest, org_pk: int) -> HttpResponse:
 @login_required
 def org_filings(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, pk)
-    from dangjian.web.views.common import int_param, paginate
+    from dangjian.web.views.common import paginate, year_param
 
-    year = int_param(request, "year", datetime.date.today().year)
+    year = year_param(request)
     return render(
         request,
         "web/org_filings.html",

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from dangjian.policy.kinds import REGISTRY
 from dangjian.web.engine import _get
 
 
@@ -40,19 +41,31 @@ def rule_book(request: HttpRequest) -> HttpResponse:
     return render(request, "web/rule_book.html", {"packs": packs})
 
 
+def _titles(pack: Any) -> dict[str, str]:
+    """Rule titles by short and qualified id, the base packs' included (for replaces)."""
+    out: dict[str, str] = {}
+    while pack is not None:
+        for r in list(pack.rules) + list(pack.own_rules):
+            out.setdefault(r.qualified_id, r.title)
+            out.setdefault(r.id, r.title)
+        pack = pack.base
+    return out
+
+
 @login_required
 def rule_pack(request: HttpRequest, pack_id: str) -> HttpResponse:
-    try:
-        from dangjian.policy.packs import load_pack
+    from dangjian.policy.packs import PackError, load_pack
 
+    try:
         pack = load_pack(pack_id)
-    except Exception as e:
-        raise Http404("没有这个规则包") from e
+    except PackError as e:
+        raise Http404("没有这份文件的规则") from e
     doc = _get(pack, "document", {}) or {}
     rules = []
     all_rules = list(_get(pack, "rules", []) or [])
     # The document's own rules first, then those taken over from the base pack.
     all_rules.sort(key=lambda r: _get(r, "pack", pack_id) != pack_id)
+    titles = _titles(pack)
     for rule in all_rules:
         citation = _get(rule, "citation", {}) or {}
         rules.append(
@@ -70,6 +83,13 @@ def rule_pack(request: HttpRequest, pack_id: str) -> HttpResponse:
                 "params": _get(rule, "params", {}),
                 "note": _get(rule, "note", ""),
                 "replaces": _get(rule, "replaces", []) or [],
+                "replaces_titles": [
+                    titles.get(x, titles.get(x.split("/")[-1], ""))
+                    for x in (_get(rule, "replaces", []) or [])
+                ],
+                "kind_periodic": len(REGISTRY[_get(rule, "kind", "")].periods) > 1
+                if _get(rule, "kind", "") in REGISTRY
+                else False,
                 "pack": _get(rule, "pack", "") or pack_id,
                 "inherited": (_get(rule, "pack", "") or pack_id) != pack_id,
             }
@@ -81,6 +101,10 @@ def rule_pack(request: HttpRequest, pack_id: str) -> HttpResponse:
                 "obligation": _get(entry, "obligation", ""),
                 "clause": _get(entry, "clause", ""),
                 "rules": _get(entry, "rules", []) or [],
+                "rule_titles": [
+                    {"title": titles.get(r, r), "anchor": r.split("/")[-1]}
+                    for r in _get(entry, "rules", []) or []
+                ],
                 "not_encoded": _get(entry, "not_encoded", ""),
             }
         )

@@ -22,7 +22,7 @@ from dangjian.records.models import Activity, ActivityKind
 from dangjian.web import engine
 from dangjian.web import selectors as sel
 from dangjian.web.forms import BootstrapMixin, DateInput, add_service_errors
-from dangjian.web.views.common import actor_of, administered_org, paginate
+from dangjian.web.views.common import actor_of, administered_org, paginate, year_value
 
 STATE_LABELS = {"open": "未销号", "overdue": "逾期未整改", "closed": "已销号", "all": "全部"}
 
@@ -114,10 +114,9 @@ def rectification_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _prefill_from_finding(org: Organization, request: HttpRequest) -> dict[str, Any]:
     """Initial values from a finding page's link (?year=&key=), when the finding exists."""
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
+    if not request.GET.get("year"):
         return {}
+    year = year_value(request.GET["year"])
     key = request.GET.get("key", "")
     if not key:
         return {}
