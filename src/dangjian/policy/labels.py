@@ -21,16 +21,22 @@ PARAM_LABELS: dict[str, str] = {
     "default_years": "默认任期（年）",
     "due_months": "报送期限（期间开始后几个月内）",
     "filing_kind": "报送事项",
+    "full_members_only": "只计正式党员的组织类型",
     "fixed": "固定金额",
+    "higher_types": "上级组织类型",
     "held_by": "由谁组织",
     "led_by": "上级组织类型",
     "max_extension_months": "最长延长（月）",
+    "max_months": "最多（月）",
     "max_terms": "最多连任届数",
+    "max": "至多",
     "measure": "计量方式",
     "min": "至少",
     "min_full_members": "正式党员不少于（人）",
+    "min_share": "出席比例不低于",
     "min_percent": "比例不低于（%）",
     "min_posts": "委员不少于（人）",
+    "min_years": "年龄不低于（周岁）",
     "org_assessment": "组织考核类别",
     "own_org": "只计本支部组织的活动",
     "parent_types": "上级组织类型",
@@ -60,6 +66,7 @@ PARAM_LABELS: dict[str, str] = {
 
 PEOPLE_LABELS: dict[str, str] = {
     "members": "全体党员",
+    "serving_members": "在职党员",
     "full_members": "正式党员",
     "leading_cadres": "党员领导干部",
     "leadership_team": "领导班子成员",
@@ -73,6 +80,7 @@ PEOPLE_LABELS: dict[str, str] = {
 }
 
 OTHER_LABELS: dict[str, str] = {
+    "parent_or_sibling": "上级或同级组织",
     "training_hours": "培训学时",
     "participated": "参加次数",
     "attended": "出席次数",
