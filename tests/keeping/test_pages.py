@@ -224,3 +224,19 @@ def test_admin_add_refused_by_the_service_changes_nothing(tree):
 
     entry = AuditEntry.objects.get(object_type="person", object_id=str(created.pk))
     assert (entry.action, entry.source) == ("create", "admin")
+
+
+def test_findings_about_posts_and_terms_link_to_the_leadership_pages(tree):
+    from dangjian.web import engine
+
+    year = datetime.date.today().year
+    links = {
+        f.rule_kind: engine.record_link(f)
+        for f in engine.findings(tree.committee, year)
+        if f.rule_kind in ("post_required", "committee_required", "term_due")
+        and f.subject_type == "organization"
+    }
+    assert links, "the fixture tree has findings about posts or terms"
+    for kind, link in links.items():
+        assert link is not None
+        assert ("/election/" if kind == "term_due" else "/leadership/") in link
