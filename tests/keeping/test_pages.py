@@ -194,3 +194,49 @@ def test_roster_and_tree_query_counts_do_not_grow(tree):
         client.get("/orgs/tree/")
     assert len(ctx.captured_queries) == tree_small
     assert small <= 12
+
+
+def test_admin_add_refused_by_the_service_changes_nothing(tree):
+    staff = get_user_model().objects.create_superuser("root3", "r3@example.com", PASSWORD)
+    admin = Client()
+    admin.force_login(staff)
+    count = Person.objects.count()
+    form = {
+        "ext_id": "ADM1",
+        "name": "后台新人",
+        "org": tree.branch1.pk,
+        "status": "full",
+        "joined_on": "2020-01-01",
+        "full_on": "2019-01-01",
+        "employment": "in_service",
+        "left_reason": "",
+    }
+    response = admin.post("/admin/people/person/add/", form)
+    assert response.status_code == 200
+    assert "转正日期不能早于入党日期" in response.content.decode()
+    assert 'value="后台新人"' in response.content.decode()
+    assert Person.objects.count() == count
+    form["full_on"] = "2021-01-01"
+    response = admin.post("/admin/people/person/add/", form)
+    assert response.status_code == 302
+    created = Person.objects.get(ext_id="ADM1")
+    from dangjian.core.models import AuditEntry
+
+    entry = AuditEntry.objects.get(object_type="person", object_id=str(created.pk))
+    assert (entry.action, entry.source) == ("create", "admin")
+
+
+def test_findings_about_posts_and_terms_link_to_the_leadership_pages(tree):
+    from dangjian.web import engine
+
+    year = datetime.date.today().year
+    links = {
+        f.rule_kind: engine.record_link(f)
+        for f in engine.findings(tree.committee, year)
+        if f.rule_kind in ("post_required", "committee_required", "term_due")
+        and f.subject_type == "organization"
+    }
+    assert links, "the fixture tree has findings about posts or terms"
+    for kind, link in links.items():
+        assert link is not None
+        assert ("/election/" if kind == "term_due" else "/leadership/") in link

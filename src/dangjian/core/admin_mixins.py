@@ -132,6 +132,21 @@ class ReadOnlyModelAdmin(AuditedModelAdmin):
         return False
 
 
+class ServiceModelAdmin(AuditedModelAdmin):
+    """Writes through a domain service (in `save_model`); a refused add changes nothing
+    and returns to the form with the reason shown."""
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
+        if obj.pk is None:
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None if obj.pk is None else super().log_addition(request, obj, message)
+
+
 def service_call(request: HttpRequest, fn: Any, **kwargs: Any) -> Any:
     """Run a write service from the admin; a refused edit changes nothing and says why."""
     from django.contrib import messages

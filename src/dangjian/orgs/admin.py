@@ -7,7 +7,11 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from dangjian.core.admin_mixins import AuditedModelAdmin, ReadOnlyModelAdmin, service_call
+from dangjian.core.admin_mixins import (
+    ReadOnlyModelAdmin,
+    ServiceModelAdmin,
+    service_call,
+)
 from dangjian.orgs import services
 from dangjian.orgs.models import Organization, Position, Term
 
@@ -29,7 +33,7 @@ class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(AuditedModelAdmin):
+class OrganizationAdmin(ServiceModelAdmin):
     form = OrganizationForm
     audit_object_type = "organization"
     list_display = ["name", "ext_id", "type", "parent", "staff_count", "dissolved"]

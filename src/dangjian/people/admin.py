@@ -7,13 +7,39 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from dangjian.core.admin_mixins import AuditedModelAdmin, ReadOnlyModelAdmin, service_call
+from dangjian.core.admin_mixins import (
+    AuditedModelAdmin,
+    ReadOnlyModelAdmin,
+    ServiceModelAdmin,
+    service_call,
+)
 from dangjian.people import services
 from dangjian.people.models import Due, Person, Transfer, TransferRequest
 
 
+class PersonAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The service's own checks, so the form names the field (and keeps what was typed)."""
+
+    class Meta:
+        model = Person
+        fields = ["ext_id", "name", "org", *services.EDITABLE_PERSON_FIELDS[1:]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        probe = Person(pk=self.instance.pk)
+        org = self.instance.org if self.instance.pk else data.get("org")
+        if org is not None:
+            probe.org = org
+        for name in services.EDITABLE_PERSON_FIELDS:
+            if name in data:
+                setattr(probe, name, data[name])
+        services.check_person(probe)
+        return data
+
+
 @admin.register(Person)
-class PersonAdmin(AuditedModelAdmin):
+class PersonAdmin(ServiceModelAdmin):
+    form = PersonAdminForm
     audit_object_type = "person"
     fields = ["ext_id", "name", "org", *services.EDITABLE_PERSON_FIELDS[1:]]
     list_display = ["name", "ext_id", "org", "status", "leading_cadre", "party_worker", "left_on"]

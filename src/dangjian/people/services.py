@@ -82,7 +82,7 @@ _MILESTONES = [
 ]
 
 
-def _check_person(person: Person) -> None:
+def check_person(person: Person) -> None:
     """The rules of a person's record beyond the model's own validation."""
     errors: dict[str, str] = {}
     previous: tuple[str, str, datetime.date] | None = None
@@ -130,7 +130,7 @@ def person_create(
     )
     for key, value in fields.items():
         setattr(person, key, value)
-    _check_person(person)
+    check_person(person)
     person.full_clean()
     person.save()
     audit_record(
@@ -193,7 +193,7 @@ def person_update(
     )
     if mobile is False and hosted_by is UNSET:
         person.hosted_by = None
-    _check_person(person)
+    check_person(person)
     person.full_clean()
     audited_save(obj=person, before=before, fields=PERSON_FIELDS, object_type="person", actor=actor)
     return person

@@ -364,6 +364,11 @@ def record_link(f: Finding) -> str | None:
         due = f.due_date or today
         date = min(due, today)
         return f"{reverse('web:activity_new', args=[f.subject_pk])}?kind={kinds[0]}&date={date}"
+    # Posts and elections are kept on the leadership page (appoint, record an election).
+    if f.rule_kind in ("post_required", "vacancy_filled", "committee_required"):
+        return reverse("web:leadership", args=[f.subject_pk])
+    if f.rule_kind == "term_due":
+        return reverse("web:election_new", args=[f.subject_pk])
     filing_kind = f.params.get("filing_kind")
     if f.rule_kind == "filing" and filing_kind:
         url = reverse("web:filing_new", args=[f.subject_pk])
