@@ -43,22 +43,33 @@ def audit_record(
     return entry
 
 
+CASCADE_IDS_KEPT = 500
+
+
 def cascade_summary(objs: list[models.Model]) -> dict[str, list[str]]:
-    """What deleting `objs` takes with it (cascades), as {model label: [ids]}."""
+    """What deleting `objs` takes with it (cascades), as {model label: [ids]}.
+
+    At most CASCADE_IDS_KEPT ids per model; past that the list ends with the total.
+    """
     if not objs:
         return {}
     collector = Collector(using=router.db_for_write(type(objs[0])))
     collector.collect(objs)
     own = {(type(o)._meta.label_lower, o.pk) for o in objs}
-    out: dict[str, list[str]] = {}
+    found: dict[str, list[str]] = {}
     for model, instances in collector.data.items():
         label = model._meta.label_lower
-        ids = sorted(str(o.pk) for o in instances if (label, o.pk) not in own)
+        ids = [str(o.pk) for o in instances if (label, o.pk) not in own]
         if ids:
-            out[label] = ids
+            found.setdefault(label, []).extend(ids)
     for qs in collector.fast_deletes:
-        label = qs.model._meta.label_lower
-        ids = sorted(str(pk) for pk in qs.values_list("pk", flat=True))
+        ids = [str(pk) for pk in qs.values_list("pk", flat=True)]
         if ids:
-            out.setdefault(label, []).extend(ids)
+            found.setdefault(qs.model._meta.label_lower, []).extend(ids)
+    out: dict[str, list[str]] = {}
+    for label, ids in found.items():
+        ids = sorted(ids, key=lambda v: (len(v), v))
+        if len(ids) > CASCADE_IDS_KEPT:
+            ids = [*ids[:CASCADE_IDS_KEPT], f"……共 {len(ids)} 条"]
+        out[label] = ids
     return out

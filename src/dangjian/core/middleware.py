@@ -78,7 +78,10 @@ class SessionTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and SESSION_STARTED in request.session:
+        if user is not None and user.is_authenticated and SESSION_STARTED not in request.session:
+            # A session from before the limits existed: its clock starts now.
+            start_session_clock(request)
+        elif user is not None and user.is_authenticated:
             now = time.time()
             started = float(request.session.get(SESSION_STARTED, now))
             seen = float(request.session.get(SESSION_SEEN, started))

@@ -107,4 +107,7 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(forbid, allow),
         migrations.RunPython(create_duties, remove_duties),
+        # The former rest_framework.authtoken table kept keys in plain text: tokens are now
+        # hashed (dj_api_token), so the old table and its keys go.
+        migrations.RunSQL("DROP TABLE IF EXISTS authtoken_token", migrations.RunSQL.noop),
     ]
