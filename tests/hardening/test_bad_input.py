@@ -185,3 +185,12 @@ def test_concurrent_posts_of_the_same_new_id(tree):
         assert 201 in results or 503 in results, results
         assert Activity.objects.filter(ext_id="RACE-1").count() == 1 or 503 in results
         assert json.dumps(results)
+
+
+@pytest.mark.django_db
+def test_unparsable_form_body_is_a_400(tree):
+    client = api_client(tree.users["b1"])
+    for url in ("/api/v1/activities/", "/api/v1/checks/"):
+        response = client.generic("POST", url, "x", content_type="multipart/form-data")
+        assert response.status_code == 400, (url, response.status_code)
+        assert chinese(response)
