@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
+from dangjian.core.concurrency import VersionedAdminMixin
 from dangjian.core.middleware import client_ip
 
 
@@ -54,7 +55,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     }
 
 
-class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedModelAdmin(VersionedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """A ModelAdmin whose saves and deletes run in a transaction with an audit entry.
 
     The entry records source "admin", the user, the IP and each changed field
