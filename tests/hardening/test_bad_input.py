@@ -126,6 +126,9 @@ def web_requests(tree):
     yield "GET", f"/orgs/{b1}/ledger/?q=%00", None
     yield "GET", "/excel/export/roster.xlsx?org=%00", None
     yield "GET", f"/excel/export/ledger.xlsx?org={tree.branch1.ext_id}&year=%00", None
+    for kind in ("ledger", "trainings", "findings"):
+        for year in ("99999999999999999999", "10000", "-5", "0"):
+            yield "GET", f"/excel/export/{kind}.xlsx?org={tree.branch1.ext_id}&year={year}", None
     form = {"kind": "branch_assembly", "date": "2024-05-20", "title": "学习", "hours": "2"}
     yield "POST", f"/orgs/{b1}/activities/new/", {**form, "title": "学\x00习"}
     yield "POST", f"/orgs/{b1}/activities/new/", {**form, "speaker": HUGE}

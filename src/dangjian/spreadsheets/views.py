@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -272,6 +272,10 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         year = int(request.GET.get("year") or datetime.date.today().year)
     except ValueError:
         year = datetime.date.today().year
+    if not 1900 <= year <= 2200:
+        return HttpResponseBadRequest(
+            "年度应在 1900 至 2200 之间", content_type="text/plain; charset=utf-8"
+        )
     name = f"{org.name}-{EXPORTS[kind]}"
     if kind == "roster":
         content = data_workbook([(ROSTER, selectors.roster_rows(org))])
