@@ -127,6 +127,9 @@ def web_requests(tree):
     yield "GET", f"/orgs/{b1}/ledger/?q=%00", None
     yield "GET", "/excel/export/roster.xlsx?org=%00", None
     yield "GET", f"/excel/export/ledger.xlsx?org={tree.branch1.ext_id}&year=%00", None
+    for kind in ("ledger", "trainings", "findings"):
+        for year in ("99999999999999999999", "10000", "-5", "0"):
+            yield "GET", f"/excel/export/{kind}.xlsx?org={tree.branch1.ext_id}&year={year}", None
     form = {"kind": "branch_assembly", "date": "2024-05-20", "title": "学习", "hours": "2"}
     yield "POST", f"/orgs/{b1}/activities/new/", {**form, "title": "学\x00习"}
     yield "POST", f"/orgs/{b1}/activities/new/", {**form, "speaker": HUGE}
@@ -188,3 +191,12 @@ def test_concurrent_posts_of_the_same_new_id(tree):
         assert 201 in results or 503 in results, results
         assert Activity.objects.filter(ext_id="RACE-1").count() == 1 or 503 in results
         assert json.dumps(results)
+
+
+@pytest.mark.django_db
+def test_unparsable_form_body_is_a_400(tree):
+    client = api_client(tree.users["b1"])
+    for url in ("/api/v1/activities/", "/api/v1/checks/"):
+        response = client.generic("POST", url, "x", content_type="multipart/form-data")
+        assert response.status_code == 400, (url, response.status_code)
+        assert chinese(response)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from dangjian.core.actor import Actor
+from dangjian.core.concurrency import token_snapshot
 from dangjian.core.tokens import token_issue
 from dangjian.records.models import Activity, Filing, Training
 from dangjian.web.testing import build_tree
@@ -78,7 +79,7 @@ def test_web_form_second_save_is_refused_showing_what_changed(tree):
     second.force_login(tree.users["dept"])
     url = reverse("web:activity_edit", args=[tree.activity.pk])
     mine, theirs = edit_form(first, tree.activity), edit_form(second, tree.activity)
-    assert mine["version"] and mine["version"] == theirs["version"]
+    assert mine["version"] and token_snapshot(mine["version"]) == token_snapshot(theirs["version"])
 
     theirs["title"] = "他人先保存的主题"
     theirs["hours"] = "3"
@@ -110,3 +111,53 @@ def test_web_form_without_a_version_is_not_saved_blindly(tree):
     page = client.post(reverse("web:activity_edit", args=[tree.activity.pk]), data)
     assert page.status_code == 200 and "无法确认" in page.content.decode()
     assert Activity.objects.get(pk=tree.activity.pk).title == "学习党章"
+
+
+def admin_form_data(client, url):
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        data[name] = "" if value is None else value
+    data["version"] = page.context["dangjian_version"]
+    assert f'name="version" value="{data["version"]}"' in page.content.decode()
+    return data
+
+
+@pytest.mark.parametrize("model", ["training", "filing", "position"])
+def test_admin_change_form_refuses_a_stale_save(tree, model):
+    from django.contrib.auth import get_user_model
+
+    from dangjian.orgs.models import Position
+
+    User = get_user_model()
+    first, second = Client(), Client()
+    first.force_login(User.objects.create_superuser("root1", password="pw-root-2026"))
+    second.force_login(User.objects.create_superuser("root2", password="pw-root-2026"))
+    obj = {
+        "training": tree.training,
+        "filing": tree.filing,
+        "position": Position.objects.first(),
+    }[model]
+    app = obj._meta.app_label
+    url = f"/admin/{app}/{model}/{obj.pk}/change/"
+    mine, theirs = admin_form_data(first, url), admin_form_data(second, url)
+    field = {"training": "hours", "filing": "period", "position": "end"}[model]
+    theirs[field] = {"training": "9", "filing": "2019", "position": "2030-01-01"}[model]
+    assert second.post(url, theirs).status_code == 302
+    saved = type(obj).objects.get(pk=obj.pk)
+
+    mine[field] = {"training": "5", "filing": "2018", "position": "2031-01-01"}[model]
+    page = first.post(url, mine)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "已被他人修改" in html and "现为" in html
+    assert (
+        type(obj).objects.get(pk=obj.pk).__dict__.items()
+        >= {k: v for k, v in saved.__dict__.items() if k != "_state"}.items()
+    )
+    # Saving again after review is deliberate.
+    again = {**mine, "version": page.context["dangjian_version"]}
+    assert first.post(url, again).status_code == 302

@@ -7,7 +7,9 @@ in-process with a work-committee administrator's token (sees every record).
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -32,7 +34,15 @@ CHECKS = [
 def token(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     tree = build_tree()
-    return token_issue(user=tree.users["wc"], actor=Actor.system("test")).key
+    # As Django's test client does: a request ending must not close the test's
+    # connection (it holds the test transaction on PostgreSQL).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield token_issue(user=tree.users["wc"], actor=Actor.system("test")).key
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 # The schema view needs no database: loaded once, at collection.

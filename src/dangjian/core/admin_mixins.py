@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record, cascade_summary
+from dangjian.core.concurrency import VersionedAdminMixin
 from dangjian.core.middleware import client_ip
 from dangjian.core.writes import json_value, snapshot
 
@@ -28,7 +29,7 @@ def _concrete(model: type[models.Model], name: str) -> models.Field[Any, Any] | 
     return field if isinstance(field, models.Field) and field.concrete else None
 
 
-class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedModelAdmin(VersionedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """A ModelAdmin whose saves and deletes run in a transaction with an audit entry.
 
     The entry records source "admin", the user, the IP and each changed field

@@ -158,3 +158,87 @@ class VersionedForm(forms.Form):
 def snapshot_values(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     """A snapshot from (field, value) pairs, values made JSON-plain (dates as ISO text)."""
     return {name: _plain(value) for name, value in pairs}
+
+
+# ---------------------------------------------------------------- the admin's change forms
+
+
+def record_snapshot(obj: Any) -> dict[str, Any]:
+    """A model instance's own columns (not its primary key), JSON-plain."""
+    return snapshot_values(
+        (f.name, f.value_from_object(obj)) for f in obj._meta.concrete_fields if not f.primary_key
+    )
+
+
+def _model_changes(model: Any, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
+    out = []
+    for field in model._meta.concrete_fields:
+        name = field.name
+        if name not in after or before.get(name) == after.get(name):
+            continue
+
+        def show(value: Any, field: Any = field) -> str:
+            if value in (None, ""):
+                return "（空）"
+            if field.is_relation:
+                related = field.related_model._default_manager.filter(pk=value).first()
+                return str(related) if related is not None else str(value)
+            choices = dict(field.flatchoices or ())
+            return str(choices.get(value, value))
+
+        out.append(
+            Change(name, str(field.verbose_name), show(before.get(name)), show(after.get(name)))
+        )
+    return out
+
+
+class VersionedAdminMixin:
+    """Admin change forms carry the record's version and refuse a stale save.
+
+    The change page posts a hidden `version` (the signed snapshot it showed);
+    if the record changed since, the form is shown again with what changed and
+    what the user typed, carrying the new version (saving again overwrites).
+    """
+
+    change_form_template: Any = "admin/dangjian/versioned_change_form.html"
+
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        base = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        if obj is None:
+            return base
+        model, pk = type(obj), obj.pk
+
+        class Versioned(base):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, **kw)
+                self.dangjian_version = (
+                    self.data.get("version", "")
+                    if self.is_bound
+                    else version_token(record_snapshot(self.instance))
+                )
+
+            def clean(self) -> Any:
+                cleaned = super().clean()
+                seen = token_snapshot(self.data.get("version") or "")
+                if seen is None:
+                    return cleaned  # a client that sends no version saves as before
+                current = record_snapshot(model._default_manager.get(pk=pk))
+                if seen != current:
+                    self.dangjian_version = version_token(current)
+                    changes = _model_changes(model, seen, current)
+                    text = "；".join(str(c) for c in changes) or "内容有变动"
+                    raise forms.ValidationError(
+                        f"该记录在你编辑期间已被他人修改：{text}。你填写的内容仍保留在下方，"
+                        "请核对后再次保存（将以你的内容为准）。"
+                    )
+                return cleaned
+
+        return Versioned
+
+    def render_change_form(
+        self, request: Any, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        adminform = context.get("adminform")
+        form = getattr(adminform, "form", None)
+        context["dangjian_version"] = getattr(form, "dangjian_version", "")
+        return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]

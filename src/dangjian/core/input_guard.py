@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -53,15 +54,20 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        field = _nul_in(request)
+        try:
+            field = _nul_in(request)
+        except (MultiPartParserError, UnicodeDecodeError):
+            return _bad_request(request, "detail", "请求内容无法解析（表单格式有误）")
         if field is not None:
-            message = f"“{field}”{NUL_MESSAGE}"
-            if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {field: [message]}, status=400, json_dumps_params={"ensure_ascii": False}
-                )
-            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+            return _bad_request(request, field, f"“{field}”{NUL_MESSAGE}")
         return self.get_response(request)
+
+
+def _bad_request(request: HttpRequest, field: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        body = {field: message if field == "detail" else [message]}
+        return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 def _first_nul(value: Any, path: str) -> str | None:
