@@ -820,7 +820,7 @@ def dataset_import(source: Source, *, actor: Actor, using: str = "default") -> I
     ids (or natural keys) updates in place. Writes one audit entry.
     """
     started = time.perf_counter()
-    with transaction.atomic(using=using), _gc_paused():
+    with transaction.atomic(using=using), _gc_paused(), _sqlite_cache(using):
         summary = _Import(using).run(read_dataset(source))
         changes = {"format": "dangjian/1", **summary.as_dict()}
         if using == "default":
@@ -839,6 +839,28 @@ def dataset_import(source: Source, *, actor: Actor, using: str = "default") -> I
     log.info("import: written in %.1fs", time.perf_counter() - started)
     _refresh_statistics(summary, using)
     return summary
+
+
+# SQLite's page cache while importing (KiB): index inserts and rebuilds sort in it.
+SQLITE_CACHE_KIB = 131_072
+
+
+@contextmanager
+def _sqlite_cache(using: str) -> Iterator[None]:
+    """A larger page cache for the import's connection (SQLite's default is 2 MB)."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 @contextmanager
