@@ -30,16 +30,13 @@ Source = str | os.PathLike[str] | IO[bytes] | IO[str] | Mapping[str, Any]
 
 
 def read_dataset(source: Source) -> Iterator[tuple[str, Any]]:
-    """(key, value) for each top-level key; a known list's value is an iterator of records.
+    """(key, value) for each top-level key; a known list's value is an iterator of records
+    (a mapping's lists are given as they are).
 
     Each list's iterator must be used up (or dropped) before the next key is asked for.
     """
     if isinstance(source, Mapping):
-        for key, value in source.items():
-            if key in LISTS and isinstance(value, list):
-                yield key, iter(value)
-            else:
-                yield key, value
+        yield from source.items()
         return
     if isinstance(source, str | os.PathLike):
         try:
