@@ -10,7 +10,7 @@ PORT ?= 8000
 
 # `make serve` is the production server (gunicorn); it needs the production environment,
 # e.g. `set -a; . /etc/dangjian/production.env; set +a; make serve` (docs/deploy.md).
-.PHONY: install system run serve demo test lint typecheck test-sqlite test-postgres bench clean
+.PHONY: install system run serve demo test lint typecheck test-sqlite test-postgres bench screenshots clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -63,6 +63,10 @@ test: install system lint typecheck
 	else \
 		echo "WARNING: PostgreSQL not reachable at $(TEST_DATABASE_URL); PostgreSQL run NOT done"; exit 1; \
 	fi
+
+# Refresh the README's screenshots (the only time a test run writes into docs/).
+screenshots: install
+	DANGJIAN_SCREENSHOTS=$(CURDIR)/docs/screenshots env -u DATABASE_URL $(BIN)/pytest -q tests/e2e/test_branch_and_member.py
 
 bench: install
 	$(BIN)/python -m bench --keep

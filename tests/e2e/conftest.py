@@ -14,7 +14,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
 # ordinary synchronous code, so Django's async-safety guard must not refuse them.
@@ -36,7 +35,15 @@ def chromium():
     finally:
         browser.close()
         playwright.stop()
-    playwright.stop()
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where the README's screenshots go: a temporary folder, unless `make screenshots`
+    names the docs folder (tests never write into the repository on their own)."""
+    folder = Path(os.environ.get("DANGJIAN_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from dangjian.records.models import Activity
 from dangjian.web import engine
 from dangjian.web.testing import PASSWORD, build_tree
 
-from .conftest import SCREENSHOTS, sign_in
+from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ def missing_theme_day(tree):
     ]
 
 
-def test_branch_admin_records_missing_theme_day(live_server, page):
+def test_branch_admin_records_missing_theme_day(live_server, page, screenshots):
     tree = build_tree()
     base = live_server.url
     finding = missing_theme_day(tree)[0]
@@ -37,10 +37,9 @@ def test_branch_admin_records_missing_theme_day(live_server, page):
     item = page.locator("#overdue li", has_text=finding.message)
     item.wait_for()
     assert page.locator("#stat-overdue").inner_text() != "0"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "home.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
-    page.screenshot(path=str(SCREENSHOTS / "home-mobile.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "home-mobile.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # Its explanation: the rule, the clause and the quoted words, required against actual.
@@ -48,7 +47,7 @@ def test_branch_admin_records_missing_theme_day(live_server, page):
     page.wait_for_load_state("networkidle")
     assert finding.quote in page.locator("blockquote").inner_text()
     assert "要求" in page.content() and finding.document in page.content()
-    page.screenshot(path=str(SCREENSHOTS / "finding.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "finding.png"), full_page=True)
 
     # Record it straight from the finding: kind and date are filled in, everyone ticked.
     page.click("text=登记所缺的记录")
