@@ -184,3 +184,28 @@ def test_check_db_unknown_org_is_returncode_2():
             stdout=StringIO(),
         )
     assert exc.value.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("pack_id", "listed"),
+    [
+        ("national", ["✓ [支部工作条例第十一条] 党支部党员大会须有半数", "✗ [选举工作条例第三条]"]),
+        ("henan-2015", ["✗ [(二十三)] 年度双报告", "✓ [(三十二)]"]),
+        ("ningxia-2018", ["✓ [4项工作要求] 全年考核", "✗ [4项工作要求] 半年讲评"]),
+        ("hubei-2022", ["✓ [3] 机关党委委员列席指导支部组织生活会"]),
+        ("danyang-2020", ["✓ [五] 机关纪委书记由机关党委副书记担任 → national/"]),
+        ("yunnan-2019", ["✓ [15] 党总支、党支部书记向上一级党组织述职述责"]),
+    ],
+)
+def test_coverage_lists_every_obligation_encoded_or_with_a_reason(pack_id, listed):
+    out = StringIO()
+    call_command("policies", show=pack_id, coverage=True, stdout=out)
+    text = out.getvalue()
+    for line in listed:
+        assert line in text, line
+    from dangjian.policy.packs import load_pack
+
+    entries = load_pack(pack_id).coverage
+    shown = [ln for ln in text.splitlines() if ln.startswith(("✓", "✗"))]
+    assert len(shown) == len(entries)
+    assert all("未编码：" in ln and not ln.endswith("未编码：") for ln in shown if ln[0] == "✗")

@@ -403,3 +403,14 @@ def test_every_obligation_of_section_five_is_listed():
     five = [c["obligation"] for c in pack.coverage if c["clause"] == "五"]
     assert any("机关纪委书记由机关党委副书记担任" in o for o in five)
     assert any("副书记任机关党组织副书记" in o for o in five)
+
+
+def test_yearly_assessment_of_each_department():
+    """八 "每年在市委组织部的统筹下，市委市级机关工委开展对部门党组（党委）的机关党建工作考核"."""
+    from policy.builders import assessment
+
+    pg, _ = dept()
+    found = only(run(PACK, 2022), "yearly-assessment", "D1")
+    assert [(f.severity, f.source["clause"]) for f in found] == [("violation", "八")]
+    assessment(pg, 2022, "party_building", "good")
+    assert only(run(PACK, 2022), "yearly-assessment") == []

@@ -31,7 +31,7 @@ def test_pack_shape():
         "party-group-duty-report",
     }
     not_encoded = {c["clause"] for c in pack.coverage if "not_encoded" in c}
-    assert not_encoded == {"(十三)", "(十七)", "(二十三)", "(三十二)"}
+    assert {"(十三)", "(十七)", "(二十三)", "(三十二)"} <= not_encoded
     # nothing local replaces a national rule: all national rules apply
     assert {r.qualified_id for r in load_pack("national").rules} <= {
         r.qualified_id for r in pack.rules

@@ -321,3 +321,13 @@ def test_branch_secretaries_duty_report_is_a_reminder():
     assert found[0].source["quote"] == "机关基层党组织书记向上一级党组织述职述责并接受评议考核"
     filing(br, "duty_report", "2022-12-31", "2022")
     assert only(run(Y, 2023), "duty-report-branch") == []
+
+
+def test_responsibility_list_yearly_is_a_reminder():
+    """§14 "…制定机关党建工作责任清单": no time given, so yearly is inferred: a warning."""
+    dept = org("D1", "party_group")
+    found = only(run(Y, 2022), "responsibility-list", "D1")
+    assert [f.severity for f in found] == ["warning"]
+    assert found[0].source["clause"] == "14"
+    filing(dept, "responsibility_list", "2022-02-01", "2022")
+    assert only(run(Y, 2022), "responsibility-list") == []

@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from dangjian.policy.context import (
-    SPANS_CTE,
+    TRANSFER_SPANS_CTE,
     Context,
     covers,
     full_member_on,
     in_list,
     num_out,
+    org_on,
     split_ids,
     to_date,
 )
@@ -63,20 +64,24 @@ class MeetingQuorum(Kind):
         where, wparams = ctx.path_like("o")
         day = ctx.param(ctx.check_day)
         start = ctx.param(ctx.year_start)
-        # Per activity: voters (full members of the holding org on the day, through their
-        # membership spans) and how many of them attended.
+        # Per activity: voters (full members of the holding org on the day) and how many
+        # of them attended. People without transfers count in their own org (an index
+        # probe per activity); the few with transfers through their membership spans.
+        full_x = full_member_on("p", "x.date")
+        org_sql, _ = org_on("p", "x.date")
         rows = ctx.query(
-            f"WITH {SPANS_CTE}, acts AS (SELECT a.id, a.ext_id, a.org_id, a.date"
+            f"WITH {TRANSFER_SPANS_CTE}, acts AS (SELECT a.id, a.ext_id, a.org_id, a.date"
             " FROM dj_activity a JOIN dj_organization o ON o.id = a.org_id"
             f" WHERE a.kind IN {kinds_sql} AND o.type IN {types_sql} AND {where}"
             " AND a.date >= %s AND a.date <= %s)"
-            " SELECT x.id, x.ext_id, x.org_id, x.date, COUNT(p.id),"
-            " COUNT(at.person_id)"
-            " FROM acts x JOIN spans s ON s.org_id = x.org_id"
-            f" AND {covers('s', 'x.date')}"
-            f" JOIN dj_person p ON p.id = s.person_id AND {full_member_on('p', 'x.date')}"
-            " LEFT JOIN dj_attendance at ON at.activity_id = x.id AND at.person_id = p.id"
-            " GROUP BY x.id, x.ext_id, x.org_id, x.date",
+            " SELECT x.id, x.ext_id, x.org_id, x.date,"
+            f" (SELECT COUNT(*) FROM dj_person p WHERE p.org_id = x.org_id AND {full_x}"
+            " AND NOT EXISTS (SELECT 1 FROM dj_transfer tx WHERE tx.person_id = p.id))"
+            " + (SELECT COUNT(*) FROM tspans s JOIN dj_person p ON p.id = s.person_id"
+            f" WHERE s.org_id = x.org_id AND {covers('s', 'x.date')} AND {full_x}),"
+            " (SELECT COUNT(*) FROM dj_attendance at JOIN dj_person p ON p.id = at.person_id"
+            f" WHERE at.activity_id = x.id AND {full_x} AND {org_sql} = x.org_id)"
+            " FROM acts x",
             [*kparams, *tparams, *wparams, start, day],
         )
         share = float(p["min_share"])

@@ -75,6 +75,10 @@ class Command(BaseCommand):
             lines.append(f"  参数：{json.dumps(r.params, ensure_ascii=False)}")
             if r.replaces:
                 lines.append(f"  替代：{'、'.join(r.replaces)}")
+            if r.adds_to:
+                lines.append(f"  并行（不降低其最低要求）：{'、'.join(r.adds_to)}")
+            if r.severity == "warning":
+                lines.append("  级别：只作预警（本规则包选定的理解，或记录无法显示全部条件）")
             if r.note:
                 lines.append(f"  说明：{r.note}")
             lines.append("")
