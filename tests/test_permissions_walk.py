@@ -86,6 +86,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:transfers": ADMIN_OF_BRANCH1,
     "web:transfer_accept": expect(LOGIN, 405, 405, 405, 405),
     "web:transfer_cancel": expect(LOGIN, 405, 405, 405, 405),
+    # Members' lifecycle: branch1's dues ledger (and its recording form) and its export.
+    "web:dues_ledger": ADMIN_OF_BRANCH1,
+    "web:dues_export": ADMIN_OF_BRANCH1,
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,
@@ -413,6 +416,12 @@ _w(
 # but only the receiving side (b1) may accept it.
 _w("web:transfer_accept", "/transfers/{pending}/accept/", {}, b2=DENIED)
 _w("web:transfer_cancel", "/transfers/{pending}/cancel/", {}, b2="ok")
+# Recording a month's dues for branch1 (the export is read-only: GET only, walked above).
+_w(
+    "web:dues_ledger",
+    "/orgs/{b1}/dues/",
+    {"paid_on": "2026-01-01", "pay_{p3}": "on", "amount_{p3}": "15", "months_{p3}": "1"},
+)
 
 _API_PERSON = {
     "name": "新人",
@@ -490,7 +499,7 @@ def _fill_write(text: str, tree: Tree) -> str:
 
 def _fill_body(body: object, tree: Tree) -> object:
     if isinstance(body, dict):
-        return {k: _fill_body(v, tree) for k, v in body.items()}
+        return {_fill_write(k, tree): _fill_body(v, tree) for k, v in body.items()}
     if isinstance(body, list):
         return [_fill_body(v, tree) for v in body]
     return _fill_write(body, tree) if isinstance(body, str) else body
@@ -505,6 +514,7 @@ def test_every_write_url_of_record_keeping_is_walked():
         or k.startswith(("api:organization", "web:org_manage", "web:member", "web:person_"))
         or k in ("web:leadership", "web:position_end", "web:election_new", "web:transfers")
         or k.startswith("web:transfer_")
+        or k == "web:dues_ledger"
     }
     keeping -= {"api:position-detail", "api:term-detail", "api:transfer-detail"}  # read-only
     assert keeping <= walked, sorted(keeping - walked)

@@ -2,7 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path
 
 from dangjian.web import views_rectification as rectification
-from dangjian.web.views import calendar, findings, home, keeping, orgs, people, records, rules
+from dangjian.web.views import (
+    calendar,
+    dues,
+    findings,
+    home,
+    keeping,
+    orgs,
+    people,
+    records,
+    rules,
+)
 
 app_name = "web"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -55,4 +65,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/transfers/", keeping.transfers, name="transfers"),
     path("transfers/<int:pk>/accept/", keeping.transfer_accept, name="transfer_accept"),
     path("transfers/<int:pk>/cancel/", keeping.transfer_cancel, name="transfer_cancel"),
+    # Members' lifecycle: dues.
+    path("orgs/<int:pk>/dues/", dues.dues_ledger, name="dues_ledger"),
+    path("orgs/<int:pk>/dues.xlsx", dues.dues_export, name="dues_export"),
 ]
