@@ -13,6 +13,7 @@ from django.shortcuts import render
 from dangjian.access import selectors as access
 from dangjian.access.models import Grant, Role
 from dangjian.orgs.models import Organization, OrgType
+from dangjian.people.dues_selectors import person_dues
 from dangjian.web import calendar as cal
 from dangjian.web import engine
 from dangjian.web import selectors as sel
@@ -209,5 +210,6 @@ def member_home(request: HttpRequest) -> HttpResponse:
         "findings": engine.person_findings(person, today.year),
         "upcoming": upcoming,
         "recent": list(sel.person_attendance(person)[:5]),
+        "dues": person_dues(person, today, limit=6),
     }
     return render(request, "web/home_member.html", context)

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from dangjian.access import selectors as access
+from dangjian.people.dues_selectors import person_dues
 from dangjian.people.models import Person
 from dangjian.web import engine
 from dangjian.web import selectors as sel
@@ -60,5 +61,6 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_admin": can_admin,
         "history": history_rows("person", person.pk, Person) if can_admin else None,
         "is_self": access.person_of(request.user) == person,
+        "dues": person_dues(person),
     }
     return render(request, "web/person_detail.html", context)
