@@ -89,6 +89,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     # Members' lifecycle: branch1's dues ledger (and its recording form) and its export.
     "web:dues_ledger": ADMIN_OF_BRANCH1,
     "web:dues_export": ADMIN_OF_BRANCH1,
+    "web:pipeline": ADMIN_OF_BRANCH1,  # the admission pipeline and its step form
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,
@@ -416,6 +417,12 @@ _w(
 # but only the receiving side (b1) may accept it.
 _w("web:transfer_accept", "/transfers/{pending}/accept/", {}, b2=DENIED)
 _w("web:transfer_cancel", "/transfers/{pending}/cancel/", {}, b2="ok")
+# Taking an admission step in branch1 (its people are all full members: the form says so).
+_w(
+    "web:pipeline",
+    "/orgs/{b1}/pipeline/",
+    {"person": "{p3}", "step": "talked", "date": "2026-01-01", "evidence": "谈话记录"},
+)
 # Recording a month's dues for branch1 (the export is read-only: GET only, walked above).
 _w(
     "web:dues_ledger",
@@ -514,7 +521,7 @@ def test_every_write_url_of_record_keeping_is_walked():
         or k.startswith(("api:organization", "web:org_manage", "web:member", "web:person_"))
         or k in ("web:leadership", "web:position_end", "web:election_new", "web:transfers")
         or k.startswith("web:transfer_")
-        or k == "web:dues_ledger"
+        or k in ("web:dues_ledger", "web:pipeline")
     }
     keeping -= {"api:position-detail", "api:term-detail", "api:transfer-detail"}  # read-only
     assert keeping <= walked, sorted(keeping - walked)

@@ -181,3 +181,44 @@ def test_branch_pipeline_next_step_and_overdue(tree, applicant, django_assert_ma
     assert rows[p.name].next_steps == ["extended", "converted"]
     assert rows[p.name].due == D(2025, 5, 10) and rows[p.name].overdue
     assert tree.member.name not in rows  # full members are not in the pipeline
+
+
+def _client(tree, role):
+    from django.test import Client
+
+    from dangjian.web.testing import PASSWORD
+
+    c = Client()
+    assert c.login(username=tree.users[role].get_username(), password=PASSWORD)
+    return c
+
+
+def test_pipeline_page_takes_a_step_and_shows_the_next(tree, applicant):
+    c = _client(tree, "b1")
+    url = f"/orgs/{tree.branch1.pk}/pipeline/"
+    html = c.get(url).content.decode()
+    assert applicant.name in html and "派人谈话" in html and "已逾期" in html
+    got = c.post(
+        url,
+        {"person": applicant.pk, "step": "talked", "date": "2024-03-20", "evidence": "谈话记录"},
+    )
+    assert got.status_code == 302
+    html = c.get(url).content.decode()
+    assert "确定为入党积极分子" in html
+
+
+def test_pipeline_page_refusal_keeps_what_was_typed(tree, applicant):
+    c = _client(tree, "b1")
+    got = c.post(
+        f"/orgs/{tree.branch1.pk}/pipeline/",
+        {
+            "person": applicant.pk,
+            "step": "candidate",
+            "date": "2024-03-20",
+            "evidence": "支委会记录X",
+        },
+    )
+    assert got.status_code == 200
+    html = got.content.decode()
+    assert "须按顺序办理" in html and 'value="支委会记录X"' in html
+    assert not AdmissionStep.objects.exists()

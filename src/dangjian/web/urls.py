@@ -10,6 +10,7 @@ from dangjian.web.views import (
     keeping,
     orgs,
     people,
+    pipeline,
     records,
     rules,
 )
@@ -65,7 +66,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/transfers/", keeping.transfers, name="transfers"),
     path("transfers/<int:pk>/accept/", keeping.transfer_accept, name="transfer_accept"),
     path("transfers/<int:pk>/cancel/", keeping.transfer_cancel, name="transfer_cancel"),
-    # Members' lifecycle: dues.
+    # Members' lifecycle: dues, the admission pipeline.
     path("orgs/<int:pk>/dues/", dues.dues_ledger, name="dues_ledger"),
     path("orgs/<int:pk>/dues.xlsx", dues.dues_export, name="dues_export"),
+    path("orgs/<int:pk>/pipeline/", pipeline.pipeline, name="pipeline"),
 ]
