@@ -64,6 +64,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:person": expect(LOGIN, 200, 200, 404, 200),
     # Only a login linked to a member has a "me" page.
     "web:me": expect(LOGIN, 302, 404, 404, 404),
+    # A meeting 张一 attended, read-only for him; administrators have their own page for it.
+    "web:my_activity": expect(LOGIN, 200, 404, 404, 404),
     # The findings list defaults to the user's own subtree; members have none.
     "web:findings": expect(LOGIN, 403, 200, 200, 200),
     "web:finding": ADMIN_OF_BRANCH1,

@@ -77,3 +77,19 @@ def test_administrator_menu_keeps_the_organisation_pages(tree):
 def test_another_member_cannot_see_my_dues(tree):
     other = tree.members1[1]
     assert client_for(tree, "member").get(f"/people/{other.pk}/").status_code == 404
+
+
+def test_member_opens_a_meeting_attended_and_no_other(tree):
+    from dangjian.records.models import Activity
+
+    c = client_for(tree, "member")
+    assert tree.activity is not None
+    html = c.get(f"/people/{tree.member.pk}/").content.decode()
+    assert f"/me/activities/{tree.activity.pk}/" in html
+    page = c.get(f"/me/activities/{tree.activity.pk}/")
+    assert page.status_code == 200 and tree.activity.title in page.content.decode()
+    assert "修改" not in page.content.decode()  # read-only
+    other = Activity.objects.create(
+        ext_id="X1", org=tree.branch1, kind=tree.activity.kind, date=tree.activity.date
+    )
+    assert c.get(f"/me/activities/{other.pk}/").status_code == 404

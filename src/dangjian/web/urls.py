@@ -42,6 +42,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("attachments/<int:pk>/", records.attachment_download, name="attachment"),
     path("people/<int:pk>/", people.person_detail, name="person"),
     path("me/", people.me, name="me"),
+    path("me/activities/<int:pk>/", people.my_activity, name="my_activity"),
     path("findings/", findings.findings_list, name="findings"),
     path("findings/<int:org_pk>/<int:year>/<str:key>/", findings.finding_detail, name="finding"),
     path("rules/", rules.rule_book, name="rules"),
