@@ -14,6 +14,7 @@ from dangjian.access import selectors as access
 from dangjian.access.models import Grant, Role
 from dangjian.orgs.models import Organization, OrgType
 from dangjian.people.dues_selectors import person_dues
+from dangjian.people.pipeline import branch_pipeline
 from dangjian.web import calendar as cal
 from dangjian.web import engine
 from dangjian.web import selectors as sel
@@ -88,6 +89,11 @@ def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) ->
         "overdue_total": len(overdue) + sum(1 for f in people_items if f.is_violation),
         "engine_ready": engine.available(),
         "pack": engine.pack_id_for(org),
+        # 发展党员: overdue steps first, then the next deadlines (talk, conversion).
+        "pipeline_due": sorted(
+            (r for r in branch_pipeline(org, today) if r.due is not None),
+            key=lambda r: (not r.overdue, r.due),
+        )[:10],
     }
     return render(request, "web/home_branch.html", context)
 
