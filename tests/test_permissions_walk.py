@@ -129,6 +129,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:transfer-incoming": expect(401, 405, 405, 405, 405),
     # An organisation outside the caller's view is a 400 naming the `org` parameter.
     "api:findings": expect(401, 200, 200, 400, 200),
+    # branch1's dues ledger: administrators only (the member sees the branch: 403).
+    "api:dues": expect(401, 403, 200, 400, 200),
     # --- Excel import/export (administrators) ---
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:template": expect(LOGIN, 403, 200, 200, 200),
@@ -236,6 +238,8 @@ def query_for(key: str, tree: Tree) -> str:
         return f"?org={tree.branch1.ext_id}&year={year}"
     if key == "api:findings":
         return f"?org={tree.branch1.ext_id}&year={year}"
+    if key == "api:dues":
+        return f"?org={tree.branch1.ext_id}&month={year}-01"
     return ""
 
 
@@ -440,6 +444,17 @@ _API_PERSON = {
     "full_on": "2021-01-01",
 }
 _w("api:person-list", "/api/v1/people/", _API_PERSON)
+_w(
+    "api:dues",
+    "/api/v1/dues/",
+    {
+        "org": "TB1",
+        "month": "2026-01",
+        "paid_on": "2026-01-31",
+        "payments": [{"person": "{p3_ext}", "amount": "15.00", "months": 1}],
+    },
+    b2={400},
+)
 _w("api:person-detail", "/api/v1/people/{member_ext}/", {"name": "张一"})
 _w("api:person-leave", "/api/v1/people/{p3_ext}/leave/", {"date": "2026-01-01", "reason": "other"})
 _w(

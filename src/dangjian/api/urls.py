@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from dangjian.api import views
+from dangjian.api import dues, views
 
 app_name = "api"
 
@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),
     path("v1/findings/", views.FindingsView.as_view(), name="findings"),
     path("v1/checks/", views.CheckRunView.as_view(), name="checks"),
+    path("v1/dues/", dues.DuesView.as_view(), name="dues"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
