@@ -118,7 +118,7 @@ def test_report_shape():
     assert d["policy"] == "national" and d["year"] == 2022 and d["as_of"] == "2022-12-31"
     assert len(d["pack_version"]) == 64
     assert set(d["summary"]) == {"rules", "subjects", "violations", "warnings"}
-    assert d["summary"]["rules"] == 19
+    assert d["summary"]["rules"] == 20  # the national rules, admission-age included
     assert d["summary"]["subjects"] == 4  # the branch and its three members
     f = d["findings"][0]
     for key in (
