@@ -69,6 +69,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:person": expect(LOGIN, 200, 200, 404, 200),
     # Only a login linked to a member has a "me" page.
     "web:me": expect(LOGIN, 302, 404, 404, 404),
+    # A meeting 张一 attended, read-only for him; administrators have their own page for it.
+    "web:my_activity": expect(LOGIN, 200, 404, 404, 404),
     # The findings list defaults to the user's own subtree; members have none.
     "web:findings": expect(LOGIN, 403, 200, 200, 200),
     "web:finding": ADMIN_OF_BRANCH1,
@@ -93,6 +95,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:transfer_cancel": expect(LOGIN, 405, 405, 405, 405),
     # The audit log: the audit administrator (审计管理员) only; nobody in the tree is one.
     "web:audit_log": expect(LOGIN, 403, 403, 403, 403),
+    # Members' lifecycle: branch1's dues ledger (and its recording form) and its export.
+    "web:dues_ledger": ADMIN_OF_BRANCH1,
+    "web:dues_export": ADMIN_OF_BRANCH1,
+    "web:pipeline": ADMIN_OF_BRANCH1,  # the admission pipeline and its step form
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,
@@ -131,6 +137,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     # An organisation outside the caller's view is a 400 naming the `org` parameter.
     "api:findings": expect(401, 200, 200, 400, 200),
     "api:schedule": expect(401, 200, 200, 400, 200),
+    # branch1's dues ledger: administrators only (the member sees the branch: 403).
+    "api:dues": expect(401, 403, 200, 400, 200),
     # --- Excel import/export (administrators) ---
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:template": expect(LOGIN, 403, 200, 200, 200),
@@ -238,6 +246,8 @@ def query_for(key: str, tree: Tree) -> str:
         return f"?org={tree.branch1.ext_id}&year={year}"
     if key in ("api:findings", "api:schedule"):
         return f"?org={tree.branch1.ext_id}&year={year}"
+    if key == "api:dues":
+        return f"?org={tree.branch1.ext_id}&month={year}-01"
     return ""
 
 
@@ -421,6 +431,18 @@ _w(
 # but only the receiving side (b1) may accept it.
 _w("web:transfer_accept", "/transfers/{pending}/accept/", {}, b2=DENIED)
 _w("web:transfer_cancel", "/transfers/{pending}/cancel/", {}, b2="ok")
+# Taking an admission step in branch1 (its people are all full members: the form says so).
+_w(
+    "web:pipeline",
+    "/orgs/{b1}/pipeline/",
+    {"person": "{p3}", "step": "talked", "date": "2026-01-01", "evidence": "谈话记录"},
+)
+# Recording a month's dues for branch1 (the export is read-only: GET only, walked above).
+_w(
+    "web:dues_ledger",
+    "/orgs/{b1}/dues/",
+    {"paid_on": "2026-01-01", "pay_{p3}": "on", "amount_{p3}": "15", "months_{p3}": "1"},
+)
 
 _API_PERSON = {
     "name": "新人",
@@ -430,6 +452,17 @@ _API_PERSON = {
     "full_on": "2021-01-01",
 }
 _w("api:person-list", "/api/v1/people/", _API_PERSON)
+_w(
+    "api:dues",
+    "/api/v1/dues/",
+    {
+        "org": "TB1",
+        "month": "2026-01",
+        "paid_on": "2026-01-31",
+        "payments": [{"person": "{p3_ext}", "amount": "15.00", "months": 1}],
+    },
+    b2={400},
+)
 _w("api:person-detail", "/api/v1/people/{member_ext}/", {"name": "张一"})
 _w("api:person-leave", "/api/v1/people/{p3_ext}/leave/", {"date": "2026-01-01", "reason": "other"})
 _w(
@@ -498,7 +531,7 @@ def _fill_write(text: str, tree: Tree) -> str:
 
 def _fill_body(body: object, tree: Tree) -> object:
     if isinstance(body, dict):
-        return {k: _fill_body(v, tree) for k, v in body.items()}
+        return {_fill_write(k, tree): _fill_body(v, tree) for k, v in body.items()}
     if isinstance(body, list):
         return [_fill_body(v, tree) for v in body]
     return _fill_write(body, tree) if isinstance(body, str) else body
@@ -513,6 +546,7 @@ def test_every_write_url_of_record_keeping_is_walked():
         or k.startswith(("api:organization", "web:org_manage", "web:member", "web:person_"))
         or k in ("web:leadership", "web:position_end", "web:election_new", "web:transfers")
         or k.startswith("web:transfer_")
+        or k in ("web:dues_ledger", "web:pipeline")
     }
     keeping -= {"api:position-detail", "api:term-detail", "api:transfer-detail"}  # read-only
     assert keeping <= walked, sorted(keeping - walked)

@@ -234,3 +234,44 @@ class Due(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.month:%Y-%m}"
+
+
+class AdmissionStepKind(models.TextChoices):
+    """The steps of 发展党员, in the order they must be taken."""
+
+    APPLIED = "applied", "递交入党申请"
+    TALKED = "talked", "派人谈话"
+    ACTIVIST = "activist", "确定为入党积极分子"
+    CANDIDATE = "candidate", "确定为发展对象"
+    ADMITTED = "admitted", "支部大会接收为预备党员"
+    EXTENDED = "extended", "延长预备期"
+    CONVERTED = "converted", "转为正式党员"
+
+
+class AdmissionStep(models.Model):
+    """One dated step of a person's admission, with its evidence (the meeting, the talk,
+    the document) and who recorded it; the person's status and dates follow it."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="admission_steps", verbose_name="人员"
+    )
+    step = models.CharField("步骤", max_length=16, choices=AdmissionStepKind.choices)
+    date = models.DateField("日期")
+    evidence = models.CharField("依据材料", max_length=200)
+    until = models.DateField("预备期延长至", null=True, blank=True)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "dj_admission_step"
+        verbose_name = "发展党员步骤"
+        verbose_name_plural = "发展党员步骤"
+        ordering = ["person_id", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "step"], name="admission_step_once"),
+            models.CheckConstraint(
+                condition=Q(step__in=AdmissionStepKind.values), name="admission_step_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_step_display()} {self.date}"

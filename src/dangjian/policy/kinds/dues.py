@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
-from dangjian.policy.context import SPANS_CTE, Context, in_list, num_out, to_date, to_num
+from dangjian.people import dues as calc
+from dangjian.policy.context import SPANS_CTE, Context, in_list, num_out, to_date
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import CTE_SELECTORS, S_COUNT, Kind, Rule, people_cte, register
 from dangjian.policy.periods import add_months, month_end
-
-
-def last_ended_month(day: date) -> date:
-    """First day of the last month that has ended on `day`."""
-    first = date(day.year, day.month, 1)
-    return first if day == month_end(day) else add_months(first, -1)
-
-
-def month_count(a: date, b: date) -> int:
-    """Months from month `a` to month `b`, both counted."""
-    return (b.year - a.year) * 12 + b.month - a.month + 1
 
 
 @register
@@ -50,25 +41,17 @@ class DuesArrears(Kind):
             " WHERE d0.paid_on <= %s GROUP BY d0.person_id) d ON d.person_id = subj.person_id",
             [*pparams, *sparams, ctx.param(day)],
         )
-        last = last_ended_month(day)
         p = rule.params
         for person_id, org_id, joined, paid in rows:
             ctx.evaluated.add(("person", person_id))
             joined, paid = to_date(joined), to_date(paid)
-            if paid is not None:
-                # The first of the month after the last paid one.
-                start = date(paid.year + paid.month // 12, paid.month % 12 + 1, 1)
-            elif joined is not None:
-                start = date(joined.year, joined.month, 1)
-            else:
-                start = ctx.year_start
-            run = month_count(start, last) if start <= last else 0
-            if run >= p["violation_months"]:
-                severity = "violation"
-            elif run >= p["warning_months"]:
-                severity = "warning"
-            else:
+            start, run = calc.unpaid_run(paid, joined, day, ctx.year_start)
+            severity = calc.arrears_severity(
+                run, warning_months=p["warning_months"], violation_months=p["violation_months"]
+            )
+            if severity is None:
                 continue
+            last = calc.last_ended_month(day)
             person = ctx.people[person_id]
             evidence = [f"{person.ext_id}/{paid.strftime('%Y-%m')}"] if paid else [person.ext_id]
             yield rule.finding(
@@ -121,16 +104,9 @@ class DuesRate(Kind):
     }
 
     @staticmethod
-    def monthly(params: dict, employment: str, income: float | None) -> float | None:
-        if employment in (params.get("fixed") or {}):
-            return float(params["fixed"][employment])
-        brackets = (params.get("brackets") or {}).get(employment)
-        if not brackets or income is None:
-            return None
-        for upper, rate in brackets:
-            if upper is None or income <= upper:
-                return round(income * rate, 2)
-        return None
+    def monthly(params: dict, employment: str, income: Decimal | None) -> Decimal | None:
+        """The monthly amount by the people app's calculator, with this rule's bands."""
+        return calc.monthly_dues(employment, income, table=calc.table_from_params(params))
 
     def evaluate(self, ctx: Context, rule: Rule) -> Iterable[Finding]:
         periods = ctx.periods("year")
@@ -159,25 +135,25 @@ class DuesRate(Kind):
         )
         for person_id, org_id, employment, income, months, paid in rows:
             ctx.evaluated.add(("person", person_id))
-            rate = self.monthly(rule.params, employment, None if income is None else to_num(income))
+            rate = self.monthly(rule.params, employment, _dec(income))
             if rate is None:
                 continue
-            expected = round(rate * months, 2)
-            actual = round(to_num(paid), 2)
-            if actual + 0.005 >= expected:
+            expected = rate * int(months)
+            actual = (_dec(paid) or Decimal(0)).quantize(calc.CENT)
+            if actual >= expected:
                 continue
             person = ctx.people[person_id]
             yield rule.finding(
                 subject=ctx.person_subject(person_id),
                 period=per.key,
                 severity="violation" if per.end <= ctx.as_of else "warning",
-                required=num_out(expected),
-                actual=num_out(actual),
+                required=num_out(float(expected)),
+                actual=num_out(float(actual)),
                 due=per.end,
                 evidence=[f"{person.ext_id}/{per.key}"],
                 message=(
                     f"{person.name} {per.label}已交 {months} 个月党费共"
-                    f" {num_out(actual)} 元，按规定应交 {num_out(expected)} 元"
+                    f" {num_out(float(actual))} 元，按规定应交 {num_out(float(expected))} 元"
                 ),
                 org=ctx.org_ref(org_id),
             )
@@ -236,7 +212,7 @@ class DuesBackPayment(Kind):
         for person_id, (org_id, items) in late.items():
             ctx.evaluated.add(("person", person_id))
             person = ctx.people[person_id]
-            worst = max(month_count(m, paid) - 1 for m, paid in items)
+            worst = max(calc.months_between(m, paid) - 1 for m, paid in items)
             months = "、".join(f"{m.year}年{m.month}月" for m, _ in items[:6])
             more = f"等 {len(items)} 个月" if len(items) > 6 else ""
             yield rule.finding(
@@ -253,3 +229,12 @@ class DuesBackPayment(Kind):
                 ),
                 org=ctx.org_ref(org_id),
             )
+
+
+def _dec(value: object) -> Decimal | None:
+    """A database amount as an exact decimal (SQLite may hand back a float or text)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(calc.CENT)

@@ -128,3 +128,20 @@ def plain(value: Any) -> str:
     from dangjian.policy.labels import plain as in_chinese
 
     return in_chinese(str(value or ""))
+
+
+@register.simple_tag
+def menu_of(user: Any) -> dict[str, Any]:
+    """What the navigation may offer `user`: administrators the organisation pages, a
+    member only their own pages and their branch's calendar (pages they may open)."""
+    from dangjian.access import selectors as access
+    from dangjian.access.models import PersonAccount
+
+    if not getattr(user, "is_authenticated", False):
+        return {"admin": False, "person": False, "branch_id": None}
+    branch_id = (
+        PersonAccount.objects.filter(user_id=user.pk)
+        .values_list("person__org_id", flat=True)
+        .first()
+    )
+    return {"admin": access.is_admin(user), "person": branch_id is not None, "branch_id": branch_id}

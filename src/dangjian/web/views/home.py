@@ -13,6 +13,8 @@ from django.shortcuts import render
 from dangjian.access import selectors as access
 from dangjian.access.models import Grant, Role
 from dangjian.orgs.models import Organization, OrgType
+from dangjian.people.dues_selectors import person_dues
+from dangjian.people.pipeline import branch_pipeline
 from dangjian.policy.days import as_of_label
 from dangjian.web import calendar as cal
 from dangjian.web import engine
@@ -89,6 +91,11 @@ def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) ->
         "overdue_total": len(overdue) + sum(1 for f in people_items if f.is_violation),
         "engine_ready": engine.available(),
         "pack": engine.pack_id_for(org),
+        # 发展党员: overdue steps first, then the next deadlines (talk, conversion).
+        "pipeline_due": sorted(
+            (r for r in branch_pipeline(org, today) if r.due is not None),
+            key=lambda r: (not r.overdue, r.due),
+        )[:10],
     }
     return render(request, "web/home_branch.html", context)
 
@@ -224,5 +231,6 @@ def member_home(request: HttpRequest) -> HttpResponse:
         "findings": engine.person_findings(person, today.year),
         "upcoming": upcoming,
         "recent": list(sel.person_attendance(person)[:5]),
+        "dues": person_dues(person, today, limit=6),
     }
     return render(request, "web/home_member.html", context)

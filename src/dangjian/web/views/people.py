@@ -6,10 +6,12 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from dangjian.access import selectors as access
+from dangjian.people.dues_selectors import person_dues
 from dangjian.people.models import Person
+from dangjian.records.models import Activity
 from dangjian.web import engine
 from dangjian.web import selectors as sel
 from dangjian.web.selectors_keeping import history_rows
@@ -60,5 +62,31 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_admin": can_admin,
         "history": history_rows("person", person.pk, Person) if can_admin else None,
         "is_self": access.person_of(request.user) == person,
+        "dues": person_dues(person),
     }
     return render(request, "web/person_detail.html", context)
+
+
+@login_required
+def my_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting the signed-in member attended, read-only (404 for any other)."""
+    person = access.person_of(request.user)
+    if person is None:
+        raise Http404("当前账号没有关联党员")
+    activity = get_object_or_404(
+        Activity.objects.filter(attendance__person=person).select_related(
+            "org", "speaker", "minutes"
+        ),
+        pk=pk,
+    )
+    minutes = getattr(activity, "minutes", None)
+    context = {
+        "person": person,
+        "activity": activity,
+        "attendees": sorted(
+            (a.person for a in activity.attendance.select_related("person")),
+            key=lambda p: p.name,
+        ),
+        "minutes": minutes.text if minutes else "",
+    }
+    return render(request, "web/my_activity.html", context)
