@@ -31,7 +31,7 @@ from dangjian.orgs.models import Organization, Position, Term
 from dangjian.orgs.paths import compute_paths
 from dangjian.oversight.models import Assessment, Rectification
 from dangjian.people.models import Due, Person, Transfer
-from dangjian.records.models import Activity, Attendance, Filing, Training
+from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 BATCH = 5000
 # From this many new rows on (and more than the table holds), a load sets aside
@@ -577,6 +577,24 @@ def _write(parsed: ParsedDataset, using: str) -> ImportSummary:
                 integers=True,
             )
         log.info("import dj_attendance: %d in %.1fs", attendance, time.perf_counter() - started)
+        # Absences (extension): replaced like attendance for an updated activity.
+        writer.delete_in(Absence, "activity_id", updated_pks)
+        writer.insert(
+            Absence,
+            ["activity_id", "person_id", "reason", "note", "made_up_on", "made_up_how"],
+            (
+                (
+                    act_map[r["id"]],
+                    person_map[a["person"]],
+                    a["reason"],
+                    a["note"] or "",
+                    a["made_up_on"],
+                    a["made_up_how"] or "",
+                )
+                for r in activities
+                for a in r["absentees"]
+            ),
+        )
 
     def by_id(
         ln: str,
