@@ -145,6 +145,7 @@ FULL_DATASET: dict[str, Any] = {
             "hours": 2.5,
             "speaker": "P1",
             "attendees": ["P2", "P1", "P3"],
+            "absentees": [{"person": "P4", "reason": "sick"}],
             "extra": {"地点": "三楼会议室"},
         },
         {"id": "A2", "org": "O3", "kind": "talk", "date": "2022-04-01", "subject": "O4"},
@@ -170,6 +171,15 @@ FULL_DATASET: dict[str, Any] = {
             "kind": "theme_day",
             "date": "2022-05-20",
             "attendees": ["P1", "P2"],
+            "absentees": [
+                {
+                    "person": "P3",
+                    "reason": "other",
+                    "note": "外出培训",
+                    "made_up_on": "2022-05-25",
+                    "made_up_how": "自学会议材料并交流心得",
+                }
+            ],
         },
     ],
     "trainings": [

@@ -159,7 +159,7 @@ def _check_absences(
             seen.add(a.person.pk)
             out.append(a)
     if errors:
-        raise ValidationError({"absences": errors})
+        raise ValidationError({"absentees": errors})
     return out
 
 
@@ -245,7 +245,7 @@ def activity_record(
     kind: str,
     date: datetime.date,
     attendees: Iterable[Person] = (),
-    absences: Iterable[AbsenceInput] = (),
+    absentees: Iterable[AbsenceInput] = (),
     title: str = "",
     hours: Decimal | None = None,
     speaker: Person | None = None,
@@ -263,7 +263,7 @@ def activity_record(
     """
     ensure_can_administer(actor, org)
     attendees = list(attendees)
-    checked_absences = _check_absences(attendees, absences, date)
+    checked_absences = _check_absences(attendees, absentees, date)
     activity = Activity(
         ext_id=ext_id or new_ext_id("activity"),
         org=org,
@@ -306,7 +306,7 @@ def activity_update(
     subject_org: Organization | None = UNSET,
     subject_person: Person | None = UNSET,
     attendees: Iterable[Person] = UNSET,
-    absences: Iterable[AbsenceInput] = UNSET,
+    absentees: Iterable[AbsenceInput] = UNSET,
     minutes: str = UNSET,
     attachments: Sequence[UploadedFile] = (),
     actor: Actor,
@@ -320,10 +320,10 @@ def activity_update(
     if attendees is not UNSET:
         attendees = list(attendees)
     checked_absences: list[AbsenceInput] | None = None
-    if absences is not UNSET:
+    if absentees is not UNSET:
         present = attendees if attendees is not UNSET else activity.attendees.all()
         day = date if date is not UNSET else activity.date
-        checked_absences = _check_absences(present, absences, day)
+        checked_absences = _check_absences(present, absentees, day)
     elif attendees is not UNSET:
         # Someone now present is no longer absent.
         Absence.objects.filter(activity=activity, person__in=attendees).delete()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -30,21 +31,33 @@ from dangjian.people.models import Person
 from dangjian.records.models import Activity, Training
 from dangjian.spreadsheets.columns import (
     ERROR_HEADER,
+    EXTRA_HEADERS,
+    IGNORED_HEADERS,
     LEDGER,
+    MAP_EXTRA,
+    MAP_IGNORE,
     ROSTER,
     SHEETS,
     SHEETS_BY_TITLE,
     TRAININGS,
+    VALUE_SYNONYMS,
     Column,
     SheetSpec,
+    column_keys,
     header_key,
 )
+from dangjian.spreadsheets.matching import Choices, match_people
 from dangjian.spreadsheets.workbooks import HELP_TITLE, OPTIONS_TITLE
 
 MAX_ROWS = 20000
 _PAREN = re.compile(r"^(?P<name>.*?)\s*[（(](?P<id>[^（）()]+)[）)]$")
 _SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# Year and month only (出生年月 1980.05, 1992年3月, 1992-03), or digits only (19920301, 199203).
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
+# The first rows searched for the header row (title rows above it are skipped).
+HEADER_SCAN_ROWS = 10
 _ENGLISH_TAIL = re.compile(r"\s*\([A-Za-z][^()]*\)\s*$")
 _TRUE = {"是", "true", "TRUE", "True", "1", "y", "Y", "yes", "√"}
 _FALSE = {"否", "false", "FALSE", "False", "0", "n", "N", "no", "×"}
@@ -64,6 +77,11 @@ class Row:
     cells: dict[str, Any]  # field → cell value
     record: dict[str, Any] | None = None
     errors: list[CellError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # header → cell, kept in `extra`
+    month_only: set[str] = field(default_factory=set)  # date fields given as 年月 only
+    # Matching a roster row without an id: what was decided, and the question when unsure.
+    match: str = ""
+    question: list[tuple[str, str]] = field(default_factory=list)  # (choice, label)
 
     @property
     def ok(self) -> bool:
@@ -82,12 +100,33 @@ class Row:
 
 
 @dataclass
+class Mappable:
+    """An uploaded column the app did not recognise: the user says what it holds."""
+
+    index: int
+    header: str
+    choice: str  # a field of the sheet, MAP_EXTRA or MAP_IGNORE
+
+
+@dataclass
 class SheetResult:
     spec: SheetSpec
     title: str
     headers: list[str]
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    header_row: int = 1
+    mappable: list[Mappable] = field(default_factory=list)
+
+    def map_options(self) -> list[tuple[str, str]]:
+        """(choice, label) for the mapping menu of an unrecognised column."""
+        options = [(MAP_IGNORE, "忽略此列"), (MAP_EXTRA, "作为扩展信息保存")]
+        options += [(c.field, c.header) for c in self.spec.columns if c.kind != "id"]
+        return options
+
+    @property
+    def questions(self) -> list[Row]:
+        return [r for r in self.rows if r.question]
 
     @property
     def valid(self) -> list[Row]:
@@ -147,18 +186,35 @@ def _text(value: Any) -> str:
 
 
 def _date(value: Any) -> Any:
+    return _date_parts(value)[0]
+
+
+def _date_parts(value: Any) -> tuple[Any, bool]:
+    """A cell as `YYYY-MM-DD` text, and whether only the year and month were given.
+
+    Accepts Excel dates and the forms branches type: 2024-05-20, 2024/5/20, 2024.5.20,
+    2024年5月20日, 20240520; a month alone (1980.05, 1992年3月, 1992-03, 199203, or the
+    number 1980.05 Excel keeps for it) means the month's first day.
+    """
     if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
+        return value.date().isoformat(), False
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return value.isoformat(), False
+    if isinstance(value, float) and 1000 < value < 10000:
+        value = f"{value:.2f}"  # 1980.1 is how Excel keeps a typed 1980.10
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     if isinstance(value, str):
         text = value.strip()
-        match = _DATE.match(text)
-        if match:
-            y, m, d = match.groups()
-            return f"{y}-{int(m):02d}-{int(d):02d}"  # validity is the validator's call
-        return text
-    return value  # a bare number: the validator says it is not a date
+        for pattern in (_DATE, _MONTH, _DIGITS):
+            match = pattern.match(text)
+            if match:
+                y, m, d = match.groups() if len(match.groups()) == 3 else (*match.groups(), None)
+                day = int(d) if d else 1
+                # validity (month 13, 30 February) is the validator's call
+                return f"{y}-{int(m):02d}-{day:02d}", not d
+        return text, False
+    return value, False  # the validator says it is not a date
 
 
 def _number(value: Any) -> Any:
@@ -184,6 +240,9 @@ def _bool(value: Any) -> Any:
 def _enum(column: Column, value: Any) -> Any:
     text = _text(value)
     assert column.choices is not None
+    synonym = VALUE_SYNONYMS.get(column.field, {}).get(text)
+    if synonym is not None:
+        return str(synonym)
     for choice in column.choices:
         label = str(choice.label)
         if text == choice.value or text == label or text in label.split("/"):
@@ -294,7 +353,7 @@ class _Scope:
 # ---------------------------------------------------------------- the workbook
 
 
-def _read_sheets(data: bytes, analysis: Analysis) -> list[SheetResult]:
+def _read_sheets(data: bytes, analysis: Analysis, choices: Choices) -> list[SheetResult]:
     from openpyxl import load_workbook
 
     try:
@@ -310,14 +369,28 @@ def _read_sheets(data: bytes, analysis: Analysis) -> list[SheetResult]:
             if ws.title in (HELP_TITLE, OPTIONS_TITLE):
                 continue
             rows = ws.iter_rows(values_only=True)
-            header_row = next(rows, None)
-            headers = [_text(h) if not _blank(h) else "" for h in (header_row or ())]
-            spec = SHEETS_BY_TITLE.get(ws.title) or _spec_from_headers(headers)
-            if spec is None:
-                if any(headers):
+            top = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+            found = _find_header(ws.title, top)
+            if found is None:
+                if any(not _blank(v) for row in top for v in row):
                     analysis.notes.append(f"工作表“{ws.title}”不是可导入的表格，已忽略")
                 continue
-            results.append(_read_rows(spec, ws.title, headers, rows, analysis))
+            spec, at = found
+            headers = [_text(h) if not _blank(h) else "" for h in top[at]]
+            body = itertools.chain(top[at + 1 :], rows)
+            result = _read_rows(
+                spec,
+                ws.title,
+                headers,
+                body,
+                analysis,
+                start=at + 2,
+                mapping=choices.for_columns(ws.title),
+            )
+            result.header_row = at + 1
+            if at:
+                result.notes.insert(0, f"表头在第 {at + 1} 行，其上的标题行未导入")
+            results.append(result)
     finally:
         wb.close()
     if not results and not analysis.notes:
@@ -326,13 +399,42 @@ def _read_sheets(data: bytes, analysis: Analysis) -> list[SheetResult]:
     return results
 
 
+def _find_header(title: str, top: list[tuple[Any, ...]]) -> tuple[SheetSpec, int] | None:
+    """The sheet's kind and the index of its header row among the first rows.
+
+    A sheet named like a template is that template, its header the first row that
+    names at least two of its columns; another sheet is recognised by its headers
+    (the synonyms branches use included), under any title rows.
+    """
+    named = SHEETS_BY_TITLE.get(title)
+    for at, row in enumerate(top):
+        headers = [_text(h) for h in row if not _blank(h)]
+        if named is not None:
+            if len(_matched(named, headers)) >= 2:
+                return named, at
+            continue
+        spec = _spec_from_headers(headers)
+        if spec is not None:
+            return spec, at
+    return (named, 0) if named is not None and top else None
+
+
+def _matched(spec: SheetSpec, headers: list[str]) -> set[str]:
+    keys = column_keys(spec)
+    return {keys[k].field for k in map(header_key, headers) if k in keys}
+
+
 def _spec_from_headers(headers: list[str]) -> SheetSpec | None:
-    keys = {header_key(h) for h in headers}
+    """The sheet whose required columns (an id aside: rows may be matched by name) are
+    mostly among the headers, with at least two recognised; the best such."""
+    best: tuple[int, SheetSpec] | None = None
     for spec in SHEETS:
-        required = {header_key(c.header) for c in spec.columns if c.required}
-        if required <= keys:
-            return spec
-    return None
+        matched = _matched(spec, headers)
+        required = {c.field for c in spec.columns if c.required and c.kind != "id"}
+        enough = len(required & matched) * 3 >= len(required) * 2
+        if enough and len(matched) >= 2 and (best is None or len(matched) > best[0]):
+            best = (len(matched), spec)
+    return best[1] if best is not None else None
 
 
 def _read_rows(
@@ -341,10 +443,16 @@ def _read_rows(
     headers: list[str],
     rows: Iterable[tuple[Any, ...]],
     analysis: Analysis,
+    *,
+    start: int = 2,
+    mapping: dict[int, str] | None = None,
 ) -> SheetResult:
-    by_key = {header_key(c.header): c for c in spec.columns}
-    by_key.update({c.field: c for c in spec.columns})
-    mapping: dict[int, Column] = {}
+    """`mapping`: the user's choice for columns not recognised (index → field,
+    MAP_EXTRA or MAP_IGNORE)."""
+    by_key = column_keys(spec)
+    chosen = mapping or {}
+    columns: dict[int, Column] = {}
+    extras: dict[int, str] = {}  # index → header, kept in the record's `extra`
     keep: list[int] = []  # uploaded columns carried into the failed-rows file
     result = SheetResult(spec=spec, title=title, headers=[])
     for index, header in enumerate(headers):
@@ -353,27 +461,44 @@ def _read_rows(
             continue
         keep.append(index)
         result.headers.append(header)
-        if not key:
+        if not key or key in IGNORED_HEADERS:
             continue
         column = by_key.get(key)
+        if column is None and spec is ROSTER and key in EXTRA_HEADERS:
+            extras[index] = key
+            continue
         if column is None:
-            result.notes.append(f"未知的列“{header}”，其内容不会导入")
-        elif column in mapping.values():
+            choice = chosen.get(index, MAP_IGNORE)
+            column = spec.column(choice) if choice not in (MAP_IGNORE, MAP_EXTRA) else None
+            result.mappable.append(Mappable(index, header, choice))
+            if choice == MAP_EXTRA:
+                extras[index] = key
+                continue
+            if column is None:
+                result.notes.append(f"未识别的列“{header}”：未导入，可在下方选择它对应的项目")
+                continue
+        if column in columns.values():
             result.notes.append(f"列“{header}”重复，只读取第一列")
         else:
-            mapping[index] = column
+            columns[index] = column
     for column in spec.columns:
-        if column.required and column not in mapping.values():
+        if column.required and column.kind != "id" and column not in columns.values():
             result.notes.append(f"缺少必填列“{column.header}”")
-    for number, values in enumerate(rows, start=2):
+    for number, values in enumerate(rows, start=start):
         if all(_blank(v) for v in values):
             continue
         if len(result.rows) >= MAX_ROWS:
             result.notes.append(f"超过 {MAX_ROWS} 行，其余行未读取")
             break
-        cells = {col.field: values[i] for i, col in mapping.items() if i < len(values)}
+        cells = {col.field: values[i] for i, col in columns.items() if i < len(values)}
         kept = [values[i] if i < len(values) else None for i in keep]
-        result.rows.append(Row(sheet=spec, number=number, values=kept, cells=cells))
+        row = Row(sheet=spec, number=number, values=kept, cells=cells)
+        row.extra = {
+            name: _text(values[i])
+            for i, name in extras.items()
+            if i < len(values) and not _blank(values[i])
+        }
+        result.rows.append(row)
     return result
 
 
@@ -397,10 +522,15 @@ def _tokens(sheets: list[SheetResult]) -> set[str]:
     return out
 
 
-def workbook_analyse(data: bytes, *, user: Any) -> Analysis:
-    """Every row of every recognised sheet, valid or with its reasons; nothing is written."""
+def workbook_analyse(data: bytes, *, user: Any, choices: Choices | None = None) -> Analysis:
+    """Every row of every recognised sheet, valid or with its reasons; nothing is written.
+
+    `choices` are the user's answers in the preview: what an unrecognised column
+    holds, and who a roster row without an id is when the name was not enough.
+    """
+    choices = choices or Choices()
     analysis = Analysis()
-    sheets = _read_sheets(data, analysis)
+    sheets = _read_sheets(data, analysis, choices)
     analysis.sheets = sheets
     if not sheets:
         return analysis
@@ -412,6 +542,8 @@ def workbook_analyse(data: bytes, *, user: Any) -> Analysis:
     for sheet in sorted(sheets, key=lambda s: order[s.spec.list_name]):
         for row in sheet.rows:
             row.record = _convert(row, scope, people_index)
+        if sheet.spec is ROSTER:
+            match_people(sheet.rows, user=user, answers=choices.for_people(sheet.title))
         if sheet.spec is LEDGER:
             _assign_ledger_ids(sheet)
         _check_ids(sheet, scope)
@@ -439,7 +571,9 @@ def _convert(row: Row, scope: _Scope, people: _Index) -> dict[str, Any]:
         if kind in ("id", "text"):
             record[column.field] = _text(value)
         elif kind == "date":
-            record[column.field] = _date(value)
+            record[column.field], month_only = _date_parts(value)
+            if month_only:
+                row.month_only.add(column.field)
         elif kind == "number":
             record[column.field] = _number(value)
         elif kind == "bool":
@@ -481,6 +615,8 @@ def _convert(row: Row, scope: _Scope, people: _Index) -> dict[str, Any]:
                 row.fail(column, f"“{text}”不是可管理的党组织或党员")
             else:
                 record[column.field] = ext_id
+    if row.extra:
+        record["extra"] = dict(row.extra)
     return record
 
 
