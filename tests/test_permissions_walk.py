@@ -103,6 +103,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "spreadsheets:preview": expect(LOGIN, 403, 404, 404, 404),  # no such upload
     "spreadsheets:failed": expect(LOGIN, 403, 404, 404, 404),
     "spreadsheets:commit": expect(405, 405, 405, 405, 405),
+    "spreadsheets:choose": expect(405, 405, 405, 405, 405),
     "spreadsheets:discard": expect(405, 405, 405, 405, 405),
 }
 

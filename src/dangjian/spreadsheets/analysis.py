@@ -82,13 +82,18 @@ class Row:
     # Matching a roster row without an id: what was decided, and the question when unsure.
     match: str = ""
     question: list[tuple[str, str]] = field(default_factory=list)  # (choice, label)
+    labels: dict[str, str] = field(default_factory=dict)  # field → the header as uploaded
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    def label(self, column: Column) -> str:
+        """A column as the user calls it: the header of their sheet (所在支部)."""
+        return self.labels.get(column.field, column.header)
+
     def fail(self, column: Column | str, reason: str) -> None:
-        header = column.header if isinstance(column, Column) else column
+        header = self.label(column) if isinstance(column, Column) else column
         self.errors.append(CellError(header, reason))
 
     def shown(self) -> list[Any]:
@@ -484,6 +489,7 @@ def _read_rows(
     for column in spec.columns:
         if column.required and column.kind != "id" and column not in columns.values():
             result.notes.append(f"缺少必填列“{column.header}”")
+    labels = {col.field: headers[i].replace("*", "").strip() for i, col in columns.items()}
     for number, values in enumerate(rows, start=start):
         if all(_blank(v) for v in values):
             continue
@@ -492,7 +498,7 @@ def _read_rows(
             break
         cells = {col.field: values[i] for i, col in columns.items() if i < len(values)}
         kept = [values[i] if i < len(values) else None for i in keep]
-        row = Row(sheet=spec, number=number, values=kept, cells=cells)
+        row = Row(sheet=spec, number=number, values=kept, cells=cells, labels=labels)
         row.extra = {
             name: _text(values[i])
             for i, name in extras.items()
@@ -711,13 +717,13 @@ def _chinese(message: str) -> str:
 def _place(row: Row, problem: Problem) -> None:
     column = row.sheet.column(problem.field)
     reason = _chinese(problem.message)
-    if column is not None and any(e.column == column.header for e in row.errors):
+    if column is not None and any(e.column == row.label(column) for e in row.errors):
         return  # the cell already has its reason (a name that did not resolve)
     if column is not None:
         raw = row.cells.get(column.field)
         if column.kind == "enum" and column.choices is not None and reason.startswith("取值"):
             labels = "、".join(str(label) for label in column.choices.labels)
-            reason = f"“{_text(raw)}”不是有效的{column.header}，可选：{labels}"
+            reason = f"“{_text(raw)}”不是有效的{row.label(column)}，可选：{labels}"
         elif column.kind == "bool" and "true" in reason:
             reason = f"“{_text(raw)}”无法识别，请填写“是”或“否”"
         elif column.kind == "date" and not isinstance(raw, str | datetime.date) and raw is not None:

@@ -119,6 +119,10 @@ def match_people(rows: list[Row], *, user: Any, answers: dict[int, str]) -> None
         "ext_id", "org__ext_id", "org__name", "hosted_by__ext_id", "extra", *_PERSON_FIELDS
     ).order_by("ext_id"):
         candidates[p["name"]].append(p)
+    from dangjian.spreadsheets.columns import ROSTER
+
+    name_column = ROSTER.column("name")
+    assert name_column is not None
     seen: dict[tuple[str, str], int] = {}
     for row in wanting:
         record = row.record
@@ -129,7 +133,9 @@ def match_people(rows: list[Row], *, user: Any, answers: dict[int, str]) -> None
         birth = record.get("birth_date")
         key = (name, str(birth or ""))
         if key in seen:
-            row.fail("姓名", f"与第 {seen[key]} 行的姓名和出生日期相同，请只保留一行或填写编号")
+            row.fail(
+                name_column, f"与第 {seen[key]} 行的姓名和出生日期相同，请只保留一行或填写编号"
+            )
             record["id"] = _unresolved(row)
             continue
         seen[key] = row.number
@@ -153,7 +159,7 @@ def match_people(rows: list[Row], *, user: Any, answers: dict[int, str]) -> None
                 reason = f"有 {len(same)} 名姓名和出生日期都相同的党员，请在下方选择是哪一位"
             else:
                 reason = "已有同名党员但出生日期不同，请在下方选择是否为同一人"
-            row.fail("姓名", reason)
+            row.fail(name_column, reason)
             record["id"] = _unresolved(row)
 
 

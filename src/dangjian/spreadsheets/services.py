@@ -10,6 +10,7 @@ from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.interchange.importer import ImportSummary, dataset_import
 from dangjian.spreadsheets.analysis import Analysis, workbook_analyse
+from dangjian.spreadsheets.matching import Choices
 
 
 @dataclass
@@ -18,14 +19,17 @@ class WorkbookImport:
     summary: ImportSummary | None  # None when there was nothing valid to import
 
 
-def workbook_import(*, data: bytes, filename: str, actor: Actor) -> WorkbookImport:
+def workbook_import(
+    *, data: bytes, filename: str, actor: Actor, choices: Choices | None = None
+) -> WorkbookImport:
     """Import every valid row of the workbook, all at once; failed rows are left out.
 
     The rows are analysed again here (not taken from an earlier preview), so what
     is written is checked against the database as it is now. Raises
     `DatasetError` and writes nothing if the importer refuses the dataset.
+    `choices` are the user's answers in the preview (column mapping, who is who).
     """
-    analysis = workbook_analyse(data, user=actor.user)
+    analysis = workbook_analyse(data, user=actor.user, choices=choices)
     if analysis.valid_count == 0:
         return WorkbookImport(analysis=analysis, summary=None)
     with transaction.atomic():

@@ -28,7 +28,16 @@ from dangjian.interchange.errors import DatasetError
 from dangjian.orgs.models import Organization
 from dangjian.spreadsheets import selectors
 from dangjian.spreadsheets.analysis import workbook_analyse
-from dangjian.spreadsheets.columns import LEDGER, ROSTER, SHEETS, SHEETS_BY_KEY, TRAININGS
+from dangjian.spreadsheets.columns import (
+    LEDGER,
+    MAP_EXTRA,
+    MAP_IGNORE,
+    ROSTER,
+    SHEETS,
+    SHEETS_BY_KEY,
+    TRAININGS,
+)
+from dangjian.spreadsheets.matching import NEW, Choices
 from dangjian.spreadsheets.services import workbook_import
 from dangjian.spreadsheets.workbooks import (
     XLSX_CONTENT_TYPE,
@@ -87,6 +96,12 @@ def _upload(request: HttpRequest, token: str, *, pending: bool = False) -> tuple
     if entry is None or not path.is_file() or (pending and entry.get("done")):
         raise Http404("上传的文件不存在或已处理")
     return path.read_bytes(), str(entry["name"])
+
+
+def _choices(request: HttpRequest, token: str) -> Choices:
+    """The user's answers for this upload so far (column mapping, who is who)."""
+    entry = request.session.get(SESSION_KEY, {}).get(token) or {}
+    return Choices.from_json(entry.get("choices"))
 
 
 def _mark_done(request: HttpRequest, token: str) -> None:
@@ -156,7 +171,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @admin_required
 def preview(request: HttpRequest, token: str) -> HttpResponse:
     data, filename = _upload(request, token, pending=True)
-    analysis = workbook_analyse(data, user=request.user)
+    analysis = workbook_analyse(data, user=request.user, choices=_choices(request, token))
     errors = [
         (row.sheet.title, row.number, e.column, e.reason)
         for row in analysis.failed_rows
@@ -172,8 +187,42 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
             "errors": errors[:PREVIEW_ERRORS],
             "errors_hidden": max(0, len(errors) - PREVIEW_ERRORS),
             "preview_rows": PREVIEW_ROWS,
+            "asks": any(s.mappable or s.questions for s in analysis.sheets),
+            "map_extra": MAP_EXTRA,
+            "map_ignore": MAP_IGNORE,
+            "new_person": NEW,
         },
     )
+
+
+@require_POST
+@admin_required
+def choose(request: HttpRequest, token: str) -> HttpResponse:
+    """Keep the user's answers from the preview: what each unrecognised column holds
+    (`map-<sheet index>-<column index>`) and who a roster row is
+    (`person-<sheet index>-<row number>`); then show the preview again."""
+    data, _ = _upload(request, token, pending=True)
+    analysis = workbook_analyse(data, user=request.user, choices=_choices(request, token))
+    choices = _choices(request, token)
+    for number, sheet in enumerate(analysis.sheets):
+        allowed = {value for value, _ in sheet.map_options()}
+        columns = dict(choices.for_columns(sheet.title))
+        for m in sheet.mappable:
+            value = request.POST.get(f"map-{number}-{m.index}")
+            if value is not None and value in allowed:
+                columns[m.index] = value
+        choices.columns[sheet.title] = columns
+        people = dict(choices.for_people(sheet.title))
+        for row in sheet.rows:
+            answer = request.POST.get(f"person-{number}-{row.number}")
+            if row.question and answer in {value for value, _ in row.question}:
+                people[row.number] = answer
+        choices.people[sheet.title] = people
+    uploads = dict(request.session.get(SESSION_KEY, {}))
+    uploads[token] = {**uploads[token], "choices": choices.as_json()}
+    request.session[SESSION_KEY] = uploads
+    messages.info(request, "已按您的选择重新检查，请核对后导入")
+    return redirect("spreadsheets:preview", token=token)
 
 
 @require_POST
@@ -182,7 +231,12 @@ def commit(request: HttpRequest, token: str) -> HttpResponse:
     """Import every valid row (the user chose "all valid rows")."""
     data, filename = _upload(request, token, pending=True)
     try:
-        result = workbook_import(data=data, filename=filename, actor=request.actor)  # type: ignore[attr-defined]
+        result = workbook_import(
+            data=data,
+            filename=filename,
+            actor=request.actor,  # type: ignore[attr-defined]
+            choices=_choices(request, token),
+        )
     except DatasetError as exc:
         messages.error(request, f"导入失败，没有写入任何数据：{exc.render(limit=5)}")
         return redirect("spreadsheets:preview", token=token)
@@ -224,7 +278,7 @@ def discard(request: HttpRequest, token: str) -> HttpResponse:
 @admin_required
 def failed_rows(request: HttpRequest, token: str) -> HttpResponse:
     data, filename = _upload(request, token)
-    analysis = workbook_analyse(data, user=request.user)
+    analysis = workbook_analyse(data, user=request.user, choices=_choices(request, token))
     content = failed_rows_workbook(
         (sheet.spec, sheet.headers, [(row.values, row.error_text()) for row in sheet.failed])
         for sheet in analysis.sheets
