@@ -28,7 +28,7 @@ from dangjian.access.selectors import orgs_administered, orgs_visible
 from dangjian.interchange.errors import DatasetError, Problem
 from dangjian.interchange.validation import FORMAT, validate_dataset
 from dangjian.people.models import Person
-from dangjian.records.models import Activity, Training
+from dangjian.records.models import Absence, Activity, Training
 from dangjian.spreadsheets.columns import (
     ERROR_HEADER,
     EXTRA_HEADERS,
@@ -552,6 +552,7 @@ def workbook_analyse(data: bytes, *, user: Any, choices: Choices | None = None) 
             match_people(sheet.rows, user=user, answers=choices.for_people(sheet.title))
         if sheet.spec is LEDGER:
             _assign_ledger_ids(sheet)
+            _keep_absentees(sheet)
         _check_ids(sheet, scope)
         _validate(sheet, valid_people)
         if sheet.spec is ROSTER:
@@ -642,6 +643,35 @@ def _assign_ledger_ids(sheet: SheetResult) -> None:
         occurrence = seen[text]
         seen[text] += 1
         record["id"] = "a-" + hashlib.sha1(f"{text}#{occurrence}".encode()).hexdigest()[:16]
+
+
+def _keep_absentees(sheet: SheetResult) -> None:
+    """The ledger has no column for absences: an activity updated from it keeps the
+    absences (and make-ups) it has, less anyone the row now lists as present."""
+    rows = {r.record["id"]: r for r in sheet.rows if r.record and r.record.get("id")}
+    kept: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for batch in _chunks(rows):
+        for ext_id, person, reason, note, made_up_on, how in (
+            Absence.objects.filter(activity__ext_id__in=batch)
+            .order_by("person__ext_id")
+            .values_list(
+                "activity__ext_id", "person__ext_id", "reason", "note", "made_up_on", "made_up_how"
+            )
+        ):
+            kept[ext_id].append(
+                {
+                    "person": person,
+                    "reason": reason,
+                    "note": note or None,
+                    "made_up_on": made_up_on.isoformat() if made_up_on else None,
+                    "made_up_how": how or None,
+                }
+            )
+    for ext_id, absentees in kept.items():
+        record = rows[ext_id].record
+        assert record is not None
+        present = set(record.get("attendees") or ())
+        record["absentees"] = [a for a in absentees if a["person"] not in present]
 
 
 def _check_ids(sheet: SheetResult, scope: _Scope) -> None:
