@@ -145,7 +145,6 @@ FULL_DATASET: dict[str, Any] = {
             "hours": 2.5,
             "speaker": "P1",
             "attendees": ["P2", "P1", "P3"],
-            "absentees": [{"person": "P4", "reason": "sick"}],
             "extra": {"地点": "三楼会议室"},
         },
         {"id": "A2", "org": "O3", "kind": "talk", "date": "2022-04-01", "subject": "O4"},
@@ -172,6 +171,7 @@ FULL_DATASET: dict[str, Any] = {
             "date": "2022-05-20",
             "attendees": ["P1", "P2"],
             "absentees": [
+                {"person": "P4", "reason": "sick"},
                 {
                     "person": "P3",
                     "reason": "other",

@@ -579,22 +579,23 @@ def _write(parsed: ParsedDataset, using: str) -> ImportSummary:
         log.info("import dj_attendance: %d in %.1fs", attendance, time.perf_counter() - started)
         # Absences (extension): replaced like attendance for an updated activity.
         writer.delete_in(Absence, "activity_id", updated_pks)
-        writer.insert(
-            Absence,
-            ["activity_id", "person_id", "reason", "note", "made_up_on", "made_up_how"],
-            (
+        with writer.bulk_load(Absence, sum(len(r["absentees"]) for r in activities)):
+            writer.insert(
+                Absence,
+                ["activity_id", "person_id", "reason", "note", "made_up_on", "made_up_how"],
                 (
-                    act_map[r["id"]],
-                    person_map[a["person"]],
-                    a["reason"],
-                    a["note"] or "",
-                    a["made_up_on"],
-                    a["made_up_how"] or "",
-                )
-                for r in activities
-                for a in r["absentees"]
-            ),
-        )
+                    (
+                        act_map[r["id"]],
+                        person_map[a["person"]],
+                        a["reason"],
+                        a["note"] or "",
+                        a["made_up_on"],
+                        a["made_up_how"] or "",
+                    )
+                    for r in activities
+                    for a in r["absentees"]
+                ),
+            )
 
     def by_id(
         ln: str,

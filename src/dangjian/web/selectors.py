@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, ExtractMonth
 from dangjian.core.models import AuditEntry
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.people.models import MEMBER_STATUSES, Person
-from dangjian.records.models import Activity, Attendance, Filing, Training
+from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 
 def members_q(prefix: str = "") -> Q:
@@ -130,8 +130,16 @@ def attach_attendee_counts(activities: list[Activity]) -> None:
         .annotate(n=Count("id"))
         .values_list("activity", "n")
     )
+    absent = dict(
+        Absence.objects.filter(activity__in=[a.pk for a in activities])
+        .values("activity")
+        .annotate(n=Count("id"))
+        .values_list("activity", "n")
+    )
     for a in activities:
         a.attendee_count = counts.get(a.pk, 0)  # type: ignore[attr-defined]
+        # 应到 = present + absent (with a reason)
+        a.expected_count = a.attendee_count + absent.get(a.pk, 0)  # type: ignore[attr-defined]
 
 
 def hours_per_member(org: Organization, year: int) -> QuerySet[Person]:
