@@ -178,7 +178,7 @@ FULL_DATASET: dict[str, Any] = {
                     "note": "外出培训",
                     "made_up_on": "2022-05-25",
                     "made_up_how": "自学会议材料并交流心得",
-                }
+                },
             ],
         },
     ],
