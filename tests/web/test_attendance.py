@@ -158,3 +158,12 @@ def test_make_up_needs_the_branchs_administrator(tree, login):
     assert login("b2").post(url, data).status_code == 404
     absence.refresh_from_db()
     assert absence.made_up_on is None
+
+
+def test_member_page_lists_absences_and_make_ups(tree, login):
+    c, absence, url = _absent(tree, login)
+    prefix = f"m{absence.pk}"
+    c.post(url, {f"{prefix}-made_up_on": "2026-10-25", f"{prefix}-made_up_how": "自学会议材料"})
+    page = login("member").get(reverse("web:person", args=[tree.member.pk]) + "?year=2026")
+    html = page.content.decode()
+    assert "缺席：病假" in html and "已补学 2026-10-25（自学会议材料），计为参加" in html

@@ -175,6 +175,15 @@ def person_attendance(person: Person) -> QuerySet[Activity]:
     )
 
 
+def person_absences(person: Person, year: int) -> QuerySet[Absence]:
+    """The year's meetings the person missed, with the reason and any make-up (补学)."""
+    return (
+        Absence.objects.filter(person=person, activity__date__year=year)
+        .select_related("activity")
+        .order_by("-activity__date", "-activity_id")
+    )
+
+
 def lessons_given(person: Person) -> QuerySet[Activity]:
     return Activity.objects.filter(speaker=person).select_related("org").order_by("-date")
 
