@@ -203,3 +203,26 @@ def test_choices_need_the_upload_owner(tree, clients, xl, tmp_path):
     token = preview.rstrip("/").rsplit("/", 1)[-1]
     assert clients["b2"].post(f"/excel/uploads/{token}/choose/", {}).status_code == 404
     assert clients["member"].post(f"/excel/uploads/{token}/choose/", {}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("cell", "iso", "month_only"),
+    [
+        ("1980.05", "1980-05-01", True),
+        (1980.05, "1980-05-01", True),  # typed into a number cell
+        ("1992年3月", "1992-03-01", True),
+        ("1992 年 3 月", "1992-03-01", True),
+        ("1992-03", "1992-03-01", True),
+        ("199203", "1992-03-01", True),
+        ("1992/3/1", "1992-03-01", False),
+        ("1992.3.1", "1992-03-01", False),
+        ("1992年3月5日", "1992-03-05", False),
+        ("19920305", "1992-03-05", False),
+        (datetime.datetime(1992, 3, 5), "1992-03-05", False),
+        ("三月", "三月", False),  # left for the validator to refuse
+    ],
+)
+def test_date_forms_branches_type(cell, iso, month_only):
+    from dangjian.spreadsheets.analysis import _date_parts
+
+    assert _date_parts(cell) == (iso, month_only)

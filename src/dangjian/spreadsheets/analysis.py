@@ -206,7 +206,7 @@ def _date_parts(value: Any) -> tuple[Any, bool]:
     if isinstance(value, datetime.date):
         return value.isoformat(), False
     if isinstance(value, float) and 1000 < value < 10000:
-        value = f"{value:.2f}"  # 1980.1 is how Excel keeps a typed 1980.10
+        value = str(value)  # a year.month typed into a number cell, read as shown: 1980.05
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str):
