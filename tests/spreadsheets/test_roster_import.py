@@ -226,3 +226,36 @@ def test_date_forms_branches_type(cell, iso, month_only):
     from dangjian.spreadsheets.analysis import _date_parts
 
     assert _date_parts(cell) == (iso, month_only)
+
+
+def test_roster_without_an_org_column_goes_to_the_chosen_branch(tree, tmp_path, wang_er):
+    headers = [h for h in HEADERS if h != "所在支部"]
+    rows = [r[:-1] for r in typical_rows()]
+    data = huamingce(tmp_path, rows, headers).read_bytes()
+    user = tree.users["b1"]
+    first = workbook_analyse(data, user=user)
+    assert first.sheets[0].needs_org and first.valid_count == 0
+    assert "所在党组织" in {e.column for r in first.failed_rows for e in r.errors}
+    other = workbook_analyse(data, user=user, choices=Choices(orgs={"Sheet1": "TB2"}))
+    assert {e.reason for r in other.failed_rows for e in r.errors} >= {"所选党组织不存在或无权管理"}
+    chosen = Choices(orgs={"Sheet1": "TB1"})
+    analysis = workbook_analyse(data, user=user, choices=chosen)
+    assert analysis.failed_count == 0, [r.error_text() for r in analysis.failed_rows]
+    workbook_import(
+        data=data, filename="x.xlsx", actor=Actor(user=user, source="web"), choices=chosen
+    )
+    assert Person.objects.get(name="周新").org == tree.branch1
+
+
+def test_same_person_in_another_branch_is_asked_not_moved(tree, tmp_path):
+    """A department administrator's roster says 孙六 is in 办公室党支部; the 孙六 on
+    record (same birth date) is in 预算处党支部: asked, not silently moved."""
+    sun = tree.members2[0]
+    sun.birth_date = datetime.date(1979, 4, 2)
+    sun.save()
+    row = ["孙六", "男", "汉族", "1979.04", "2003.07", "2004.07", "正式党员", "办公室党支部"]
+    data = huamingce(tmp_path, [row]).read_bytes()
+    analysis = workbook_analyse(data, user=tree.users["dept"])
+    [failed] = analysis.failed_rows
+    assert "在另一党组织" in failed.error_text()
+    assert [value for value, _ in failed.question] == [sun.ext_id, NEW]

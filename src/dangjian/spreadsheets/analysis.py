@@ -122,6 +122,9 @@ class SheetResult:
     notes: list[str] = field(default_factory=list)
     header_row: int = 1
     mappable: list[Mappable] = field(default_factory=list)
+    # A roster without an organisation column: every row goes to the one chosen here.
+    needs_org: bool = False
+    default_org: str = ""
 
     def map_options(self) -> list[tuple[str, str]]:
         """(choice, label) for the mapping menu of an unrecognised column."""
@@ -393,6 +396,8 @@ def _read_sheets(data: bytes, analysis: Analysis, choices: Choices) -> list[Shee
                 mapping=choices.for_columns(ws.title),
             )
             result.header_row = at + 1
+            if result.needs_org:
+                result.default_org = choices.orgs.get(ws.title, "")
             if at:
                 result.notes.insert(0, f"表头在第 {at + 1} 行，其上的标题行未导入")
             results.append(result)
@@ -488,7 +493,11 @@ def _read_rows(
             columns[index] = column
     for column in spec.columns:
         if column.required and column.kind != "id" and column not in columns.values():
-            result.notes.append(f"缺少必填列“{column.header}”")
+            if spec is ROSTER and column.field == "org":
+                result.needs_org = True
+                result.notes.append("没有“所在党组织”列：请在下方选择这些党员所在的党组织")
+            else:
+                result.notes.append(f"缺少必填列“{column.header}”")
     labels = {col.field: headers[i].replace("*", "").strip() for i, col in columns.items()}
     for number, values in enumerate(rows, start=start):
         if all(_blank(v) for v in values):
@@ -510,7 +519,7 @@ def _read_rows(
 
 def _tokens(sheets: list[SheetResult]) -> set[str]:
     """Every id or name a reference cell mentions: the scope is loaded for these only."""
-    out: set[str] = set()
+    out: set[str] = {s.default_org for s in sheets if s.default_org}
     for sheet in sheets:
         ref_columns = [
             c for c in sheet.spec.columns if c.kind in ("org", "person", "subject", "people")
@@ -548,6 +557,8 @@ def workbook_analyse(data: bytes, *, user: Any, choices: Choices | None = None) 
     for sheet in sorted(sheets, key=lambda s: order[s.spec.list_name]):
         for row in sheet.rows:
             row.record = _convert(row, scope, people_index)
+        if sheet.needs_org and sheet.default_org:
+            _put_in_org(sheet, scope)
         if sheet.spec is ROSTER:
             match_people(sheet.rows, user=user, answers=choices.for_people(sheet.title))
         if sheet.spec is LEDGER:
@@ -625,6 +636,19 @@ def _convert(row: Row, scope: _Scope, people: _Index) -> dict[str, Any]:
     if row.extra:
         record["extra"] = dict(row.extra)
     return record
+
+
+def _put_in_org(sheet: SheetResult, scope: _Scope) -> None:
+    """The organisation chosen for a roster without that column, if the user administers it."""
+    column = sheet.spec.column("org")
+    assert column is not None
+    if sheet.default_org not in scope.orgs.by_id:
+        for row in sheet.rows:
+            row.fail(column, "所选党组织不存在或无权管理")
+        return
+    for row in sheet.rows:
+        assert row.record is not None
+        row.record["org"] = sheet.default_org
 
 
 def _assign_ledger_ids(sheet: SheetResult) -> None:

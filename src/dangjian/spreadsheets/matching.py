@@ -4,10 +4,11 @@ Branches' own rosters (花名册) carry no ids. A row is matched to the people o
 organisations the user administers:
 
 - one person with the same name and birth date (a 年月 birth date matches any day of
-  that month) → that person, updated;
+  that month) in the row's organisation → that person, updated;
 - nobody with the name → a new person with a generated id;
-- two people with the same name and birth date, or people with the name but another
-  (or no) birth date → the preview asks: which one, or a new person. Until answered
+- two people with the same name and birth date, one in another organisation, or
+  people with the name but another (or no) birth date → the preview asks: which one,
+  or a new person. Until answered
   the row is an error naming the candidates.
 
 A matched person keeps what the sheet does not say: fields of columns the sheet
@@ -54,11 +55,13 @@ class Choices:
     """The user's answers in the preview, kept in the session between requests.
 
     columns: sheet title → {column index: field, MAP_EXTRA or MAP_IGNORE};
-    people: sheet title → {row number: person id or NEW}.
+    people: sheet title → {row number: person id or NEW};
+    orgs: sheet title → the organisation (id) of a roster without that column.
     """
 
     columns: dict[str, dict[int, str]] = field(default_factory=dict)
     people: dict[str, dict[int, str]] = field(default_factory=dict)
+    orgs: dict[str, str] = field(default_factory=dict)
 
     def for_columns(self, sheet: str) -> dict[int, str]:
         return self.columns.get(sheet, {})
@@ -70,6 +73,7 @@ class Choices:
         return {
             "columns": {s: {str(k): v for k, v in m.items()} for s, m in self.columns.items()},
             "people": {s: {str(k): v for k, v in m.items()} for s, m in self.people.items()},
+            "orgs": dict(self.orgs),
         }
 
     @classmethod
@@ -88,7 +92,16 @@ class Choices:
             return out
 
         data = data if isinstance(data, dict) else {}
-        return cls(columns=read(data.get("columns")), people=read(data.get("people")))
+        orgs = data.get("orgs")
+        return cls(
+            columns=read(data.get("columns")),
+            people=read(data.get("people")),
+            orgs={
+                str(k): v
+                for k, v in (orgs if isinstance(orgs, dict) else {}).items()
+                if isinstance(v, str)
+            },
+        )
 
 
 def new_person_id() -> str:
@@ -149,14 +162,17 @@ def match_people(rows: list[Row], *, user: Any, answers: dict[int, str]) -> None
             row.match = "新增党员"
         elif answer in by_id:
             _take(row, by_id[answer])
-        elif answer is None and len(same) == 1:
+        elif answer is None and len(same) == 1 and same[0]["org__ext_id"] == record.get("org"):
             _take(row, same[0])
         else:
-            options = same if len(same) > 1 else found
+            options = same if same else found
             row.question = [(p["ext_id"], _label(p)) for p in options]
             row.question.append((NEW, "都不是：新增为另一名党员"))
             if len(same) > 1:
                 reason = f"有 {len(same)} 名姓名和出生日期都相同的党员，请在下方选择是哪一位"
+            elif same:
+                # Matching would move them: a change of organisation is a transfer.
+                reason = "同名、同出生日期的党员在另一党组织，请在下方选择是否为同一人"
             else:
                 reason = "已有同名党员但出生日期不同，请在下方选择是否为同一人"
             row.fail(name_column, reason)

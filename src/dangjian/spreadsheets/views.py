@@ -187,7 +187,10 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
             "errors": errors[:PREVIEW_ERRORS],
             "errors_hidden": max(0, len(errors) - PREVIEW_ERRORS),
             "preview_rows": PREVIEW_ROWS,
-            "asks": any(s.mappable or s.questions for s in analysis.sheets),
+            "asks": any(s.mappable or s.questions or s.needs_org for s in analysis.sheets),
+            "branches": selectors.export_orgs(request.user).exclude(type="party_cell")[:500]
+            if any(s.needs_org for s in analysis.sheets)
+            else [],
             "map_extra": MAP_EXTRA,
             "map_ignore": MAP_IGNORE,
             "new_person": NEW,
@@ -218,6 +221,9 @@ def choose(request: HttpRequest, token: str) -> HttpResponse:
             if row.question and answer in {value for value, _ in row.question}:
                 people[row.number] = answer
         choices.people[sheet.title] = people
+        org = request.POST.get(f"org-{number}")
+        if sheet.needs_org and org is not None:
+            choices.orgs[sheet.title] = org[:64]
     uploads = dict(request.session.get(SESSION_KEY, {}))
     uploads[token] = {**uploads[token], "choices": choices.as_json()}
     request.session[SESSION_KEY] = uploads
