@@ -485,7 +485,7 @@ def _read_rows(
                 extras[index] = key
                 continue
             if column is None:
-                result.notes.append(f"未识别的列“{header}”：未导入，可在下方选择它对应的项目")
+                result.notes.append(f"未识别的列“{header}”：未导入，可在本页上方选择它对应的项目")
                 continue
         if column in columns.values():
             result.notes.append(f"列“{header}”重复，只读取第一列")
@@ -495,7 +495,7 @@ def _read_rows(
         if column.required and column.kind != "id" and column not in columns.values():
             if spec is ROSTER and column.field == "org":
                 result.needs_org = True
-                result.notes.append("没有“所在党组织”列：请在下方选择这些党员所在的党组织")
+                result.notes.append("没有“所在党组织”列：请在本页上方选择这些党员所在的党组织")
             else:
                 result.notes.append(f"缺少必填列“{column.header}”")
     labels = {col.field: headers[i].replace("*", "").strip() for i, col in columns.items()}

@@ -169,12 +169,12 @@ def match_people(rows: list[Row], *, user: Any, answers: dict[int, str]) -> None
             row.question = [(p["ext_id"], _label(p)) for p in options]
             row.question.append((NEW, "都不是：新增为另一名党员"))
             if len(same) > 1:
-                reason = f"有 {len(same)} 名姓名和出生日期都相同的党员，请在下方选择是哪一位"
+                reason = f"有 {len(same)} 名姓名和出生日期都相同的党员，请在导入预览中选择是哪一位"
             elif same:
                 # Matching would move them: a change of organisation is a transfer.
-                reason = "同名、同出生日期的党员在另一党组织，请在下方选择是否为同一人"
+                reason = "同名、同出生日期的党员在另一党组织，请在导入预览中选择是否为同一人"
             else:
-                reason = "已有同名党员但出生日期不同，请在下方选择是否为同一人"
+                reason = "已有同名党员但出生日期不同，请在导入预览中选择是否为同一人"
             row.fail(name_column, reason)
             record["id"] = _unresolved(row)
 

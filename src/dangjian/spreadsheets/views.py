@@ -173,8 +173,9 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
     data, filename = _upload(request, token, pending=True)
     analysis = workbook_analyse(data, user=request.user, choices=_choices(request, token))
     errors = [
-        (row.sheet.title, row.number, e.column, e.reason)
-        for row in analysis.failed_rows
+        (sheet.title, row.number, e.column, e.reason)
+        for sheet in analysis.sheets
+        for row in sheet.failed
         for e in row.errors
     ]
     return render(
