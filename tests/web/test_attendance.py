@@ -167,3 +167,15 @@ def test_member_page_lists_absences_and_make_ups(tree, login):
     page = login("member").get(reverse("web:person", args=[tree.member.pk]) + "?year=2026")
     html = page.content.decode()
     assert "缺席：病假" in html and "已补学 2026-10-25（自学会议材料），计为参加" in html
+
+
+def test_moving_a_meeting_after_a_recorded_make_up_is_refused(tree, login):
+    c, absence, url = _absent(tree, login)
+    prefix = f"m{absence.pk}"
+    c.post(url, {f"{prefix}-made_up_on": "2026-10-25", f"{prefix}-made_up_how": "自学"})
+    edit = reverse("web:activity_edit", args=[absence.activity_id])
+    r = c.post(edit, post_data(tree, date="2026-10-28", title="改期"))
+    assert r.status_code == 200
+    assert "已登记的补学日期早于新的活动日期" in r.content.decode()
+    activity = Activity.objects.get(pk=absence.activity_id)
+    assert (str(activity.date), activity.title) == (DAY, "重温入党誓词")

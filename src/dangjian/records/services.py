@@ -345,6 +345,9 @@ def activity_update(
         _set_attendees(activity, attendees)
     if checked_absences is not None:
         _set_absences(activity, checked_absences)
+    if Absence.objects.filter(activity=activity, made_up_on__lt=activity.date).exists():
+        # the transaction is rolled back: nothing of this update is kept
+        raise ValidationError({"date": "已登记的补学日期早于新的活动日期，请先修改补学记录"})
     if minutes is not UNSET:
         _set_minutes(activity, minutes)
     saved = _save_attachments(activity, attachments, actor)
