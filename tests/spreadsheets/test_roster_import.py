@@ -259,3 +259,46 @@ def test_same_person_in_another_branch_is_asked_not_moved(tree, tmp_path):
     [failed] = analysis.failed_rows
     assert "在另一党组织" in failed.error_text()
     assert [value for value, _ in failed.question] == [sun.ext_id, NEW]
+
+
+def test_title_rows_count_toward_the_row_limit(tree, tmp_path, settings):
+    """The header is searched in the bounded rows: the rows above it are rows too."""
+    from dangjian.spreadsheets.analysis import workbook_read
+    from dangjian.spreadsheets.limits import UploadRefused
+
+    data = huamingce(tmp_path, typical_rows()).read_bytes()  # 2 title rows, header, 4 rows
+    settings.DANGJIAN_UPLOAD_MAX_ROWS = 6
+    assert len(workbook_read(data).sheets[0].rows) == 4
+    settings.DANGJIAN_UPLOAD_MAX_ROWS = 5
+    with pytest.raises(UploadRefused):
+        workbook_read(data)
+
+
+def test_the_mapping_step_does_not_read_the_workbook_again(
+    tree, clients, xl, tmp_path, wang_er, monkeypatch
+):
+    """Answers in the preview are applied to the rows kept at upload."""
+    import openpyxl
+
+    reads = {"n": 0}
+    original = openpyxl.load_workbook
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", counting)
+    headers = [h if h != "入党时间" else "确定为预备党员时间" for h in HEADERS]
+    upload = io.BytesIO(huamingce(tmp_path, typical_rows(), headers).read_bytes())
+    upload.name = "花名册.xlsx"
+    c = clients["b1"]
+    preview = xl.upload(c, upload)
+    token = preview.rstrip("/").rsplit("/", 1)[-1]
+    assert c.post(f"/excel/uploads/{token}/choose/", {"map-0-5": "joined_on"}).status_code == 302
+    analysis = c.get(preview).context["analysis"]
+    assert [m.choice for m in analysis.sheets[0].mappable] == ["joined_on"]
+    assert "表头在第 3 行，其上的标题行未导入" in analysis.sheets[0].notes
+    assert c.get(preview + "failed.xlsx").status_code == 200
+    assert c.post(f"/excel/uploads/{token}/import/").status_code == 200
+    assert Person.objects.get(name="周新").joined_on == datetime.date(2005, 7, 1)
+    assert reads["n"] == 1
