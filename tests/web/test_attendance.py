@@ -24,6 +24,13 @@ def post_data(tree, **overrides):
     return data
 
 
+def edit_data(c, edit, tree, **overrides):
+    """The edit form's data, with the version the form carries (optimistic lock)."""
+    data = post_data(tree, **overrides)
+    data["version"] = c.get(edit).context["form"]["version"].value()
+    return data
+
+
 def test_absent_member_with_reason_and_figures(tree, login):
     c = login("b1")
     r = c.post(reverse("web:activity_new", args=[tree.branch1.pk]), post_data(tree))
@@ -95,9 +102,9 @@ def test_edit_warns_only_when_moved_onto_another_meeting(tree, login):
     c.post(url, post_data(tree, date="2026-10-22", title="另一次"))
     other = Activity.objects.get(title="另一次")
     edit = reverse("web:activity_edit", args=[other.pk])
-    r = c.post(edit, post_data(tree, date="2026-10-22", title="另一次（改）"))
+    r = c.post(edit, edit_data(c, edit, tree, date="2026-10-22", title="另一次（改）"))
     assert r.status_code == 302  # same day as before: no warning
-    r = c.post(edit, post_data(tree, title="另一次（改）"))
+    r = c.post(edit, edit_data(c, edit, tree, title="另一次（改）"))
     assert r.status_code == 200 and "本组织在同一天已登记过同类活动" in r.content.decode()
     other.refresh_from_db()
     assert other.date == datetime.date(2026, 10, 22)
@@ -126,7 +133,7 @@ def test_make_up_recorded_later_shows_in_page_and_history(tree, login):
     assert entry.changes["after"]["absentees"][0]["made_up_on"] == "2026-10-25"
     # An edit of the meeting that keeps the absence keeps the make-up.
     edit = reverse("web:activity_edit", args=[absence.activity_id])
-    assert c.post(edit, post_data(tree, title="改名")).status_code == 302
+    assert c.post(edit, edit_data(c, edit, tree, title="改名")).status_code == 302
     absence.refresh_from_db()
     assert absence.made_up_on == datetime.date(2026, 10, 25)
     # Taken back.
@@ -174,7 +181,7 @@ def test_moving_a_meeting_after_a_recorded_make_up_is_refused(tree, login):
     prefix = f"m{absence.pk}"
     c.post(url, {f"{prefix}-made_up_on": "2026-10-25", f"{prefix}-made_up_how": "自学"})
     edit = reverse("web:activity_edit", args=[absence.activity_id])
-    r = c.post(edit, post_data(tree, date="2026-10-28", title="改期"))
+    r = c.post(edit, edit_data(c, edit, tree, date="2026-10-28", title="改期"))
     assert r.status_code == 200
     assert "已登记的补学日期早于新的活动日期" in r.content.decode()
     activity = Activity.objects.get(pk=absence.activity_id)
