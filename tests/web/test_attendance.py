@@ -186,3 +186,21 @@ def test_moving_a_meeting_after_a_recorded_make_up_is_refused(tree, login):
     assert "已登记的补学日期早于新的活动日期" in r.content.decode()
     activity = Activity.objects.get(pk=absence.activity_id)
     assert (str(activity.date), activity.title) == (DAY, "重温入党誓词")
+
+
+def test_an_absence_changed_meanwhile_is_an_edit_conflict(tree, login):
+    """Two administrators edit one meeting; the first changes only an absence."""
+    c = login("b1")
+    c.post(reverse("web:activity_new", args=[tree.branch1.pk]), post_data(tree))
+    activity = Activity.objects.get(title="重温入党誓词")
+    edit = reverse("web:activity_edit", args=[activity.pk])
+    stale = edit_data(c, edit, tree, title="后保存的")
+    first = edit_data(c, edit, tree, **{f"absence_{tree.members1[0].pk}": "official"})
+    assert c.post(edit, first).status_code == 302
+    r = c.post(edit, stale)
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "该记录在你编辑期间已被他人修改" in page and "缺席：原为" in page
+    absence = Absence.objects.get(activity=activity)
+    assert absence.reason == "official"
+    assert Activity.objects.get(pk=activity.pk).title == "重温入党誓词"

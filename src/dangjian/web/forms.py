@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from dangjian.core.concurrency import VersionedForm
+from dangjian.core.concurrency import Change, VersionedForm
 from dangjian.people.models import Person
 from dangjian.records.models import AbsenceReason, ActivityKind, FilingKind, TrainingKind
 from dangjian.records.services import MAX_ATTACHMENT_BYTES, AbsenceInput
@@ -161,6 +162,14 @@ class ActivityForm(BootstrapMixin, VersionedForm):
         return rows
 
     reasons = AbsenceReason.choices
+
+    def changes(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
+        """What someone else changed; the absences (not a field of their own) as 缺席."""
+        out = super().changes(before, after)
+        for change in out:
+            if change.field == "absences":
+                change.label = "缺席"
+        return out
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -310,8 +310,14 @@ def _activity_initial(activity: Activity) -> dict[str, Any]:
 
 
 def _activity_snapshot(activity: Activity) -> dict[str, Any]:
-    """What the edit form shows of the activity: its version for optimistic locking."""
-    return snapshot_values(_activity_initial(activity).items())
+    """What the edit form shows of the activity (its absences included): its version
+    for optimistic locking."""
+    values = _activity_initial(activity)
+    values["absences"] = [
+        f"{a.person.name}：{a.get_reason_display()}" + (f"（{a.note}）" if a.note else "")
+        for a in activity.absences.select_related("person").order_by("person_id")
+    ]
+    return snapshot_values(values.items())
 
 
 @login_required
