@@ -64,6 +64,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:activity": ADMIN_OF_BRANCH1,
     "web:activity_edit": ADMIN_OF_BRANCH1,
     "web:activity_delete": expect(LOGIN, 405, 405, 405, 405),  # POST only
+    "web:absence_makeup": expect(LOGIN, 405, 405, 405, 405),  # POST only
     "web:attachment": ADMIN_OF_BRANCH1,
     # 张一's own page: himself, his branch's admin and the work committee.
     "web:person": expect(LOGIN, 200, 200, 404, 200),
@@ -147,6 +148,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "spreadsheets:preview": expect(LOGIN, 403, 404, 404, 404),  # no such upload
     "spreadsheets:failed": expect(LOGIN, 403, 404, 404, 404),
     "spreadsheets:commit": expect(405, 405, 405, 405, 405),
+    "spreadsheets:choose": expect(405, 405, 405, 405, 405),
     "spreadsheets:discard": expect(405, 405, 405, 405, 405),
 }
 

@@ -170,6 +170,16 @@ FULL_DATASET: dict[str, Any] = {
             "kind": "theme_day",
             "date": "2022-05-20",
             "attendees": ["P1", "P2"],
+            "absentees": [
+                {"person": "P4", "reason": "sick"},
+                {
+                    "person": "P3",
+                    "reason": "other",
+                    "note": "外出培训",
+                    "made_up_on": "2022-05-25",
+                    "made_up_how": "自学会议材料并交流心得",
+                },
+            ],
         },
     ],
     "trainings": [

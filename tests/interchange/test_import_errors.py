@@ -47,6 +47,45 @@ CASES = [
     (_set("people.0.extra", [1]), "people[P1].extra: 应为对象"),
     (_set("transfers.0.to", "O77"), 'transfers[#0].to: 引用了不存在的组织 "O77"'),
     (_set("filings.0.by", "P77"), 'filings[F1].by: 引用了不存在的人员 "P77"'),
+    # Absences (extension): the message names the absentee's place and key.
+    (
+        _set("activities.0.absentees", [{"person": "P4", "reason": "holiday"}]),
+        'activities[A1].absentees[0].reason: 缺席原因 "holiday" 无效',
+    ),
+    (
+        _set(
+            "activities.0.absentees",
+            [{"person": "P4", "reason": "sick"}, {"person": "P404", "reason": "sick"}],
+        ),
+        'activities[A1].absentees[1].person: 引用了不存在的人员 "P404"',
+    ),
+    (
+        _set("activities.0.absentees", [{"person": "P2", "reason": "sick"}]),
+        "activities[A1].absentees[0].person: P2 已列为参加人员",
+    ),
+    (
+        _set(
+            "activities.0.absentees",
+            [{"person": "P4", "reason": "sick", "made_up_on": "2022-03-14"}],
+        ),
+        "activities[A1].absentees[0].made_up_on: 补学日期早于活动日期",
+    ),
+    (
+        _set(
+            "activities.0.absentees",
+            [{"person": "P4", "reason": "sick", "made_up_on": "2022-02-30"}],
+        ),
+        "activities[A1].absentees[0].made_up_on: 日期无效",
+    ),
+    (
+        _set("activities.0.absentees", [{"person": "P4", "reason": "sick", "made_up_how": "自学"}]),
+        "activities[A1].absentees[0].made_up_on: 填写补学方式时须填写补学日期",
+    ),
+    (
+        _set("activities.0.absentees", [{"person": "P4", "reason": "sick", "where": "家"}]),
+        "activities[A1].absentees[0].where: 未知字段",
+    ),
+    (_set("activities.0.absentees", {"P4": "sick"}), "activities[A1].absentees: 应为对象数组"),
 ]
 
 

@@ -179,3 +179,66 @@ def test_a_problem_late_in_the_file_undoes_every_batch(writes, export_json):
 def test_json_that_is_not_a_dataset_object_is_refused(text):
     with pytest.raises(DatasetError, match="JSON 格式错误"):
         dataset_import(io.BytesIO(text.encode()), actor=ACTOR)
+
+
+def _with_absentees(people: int, activities: int) -> dict[str, Any]:
+    """Many one-person-absent meetings: the absences span several batches of activities."""
+    data = _province(people)
+    data["activities"] = [
+        {
+            "id": f"M{a}",
+            "org": f"O{2 + a % 10}",
+            "kind": "study_session",
+            "date": "2025-04-01",
+            "attendees": [f"P{(a + 10) % people}"],
+            "absentees": [
+                {"person": f"P{a % people}", "reason": "sick"},
+                {
+                    "person": f"P{(a + 20) % people}",
+                    "reason": "official",
+                    "made_up_on": "2025-04-03",
+                    "made_up_how": "自学",
+                },
+            ],
+        }
+        for a in range(activities)
+    ]
+    return data
+
+
+def test_absences_are_written_batch_by_batch_and_replaced_on_update(writes, export_json):
+    from dangjian.records.models import Absence
+
+    seen, reader = writes
+    data = _with_absentees(300, 3 * BATCH)
+    reader.append(CountingReader(_one_record_a_line(data)))
+    dataset_import(reader[0], actor=ACTOR)
+    absences = [rows for table, rows, _ in seen if table == "dj_absence"]
+    # One write per batch of activities, each holding that batch's absences only.
+    assert absences == [2 * BATCH] * 3
+    assert Absence.objects.count() == 6 * BATCH
+    assert export_json() == canonical_dataset(data)
+
+    # Importing again with other absentees replaces those of each updated activity.
+    for a in data["activities"]:
+        a["absentees"] = [{"person": a["absentees"][0]["person"], "reason": "personal"}]
+    seen.clear()
+    reader[0] = CountingReader(_one_record_a_line(data))
+    dataset_import(reader[0], actor=ACTOR)
+    assert Absence.objects.count() == 3 * BATCH
+    assert set(Absence.objects.values_list("reason", flat=True)) == {"personal"}
+    assert export_json() == canonical_dataset(data)
+
+
+def test_an_unknown_absentee_is_named_by_its_place_and_nothing_is_written(writes, export_json):
+    _, reader = writes
+    data = _with_absentees(300, 2 * BATCH)
+    data["activities"][-1]["absentees"][1]["person"] = "P404"
+    reader.append(CountingReader(_one_record_a_line(data)))
+    before = export_json()
+    with pytest.raises(DatasetError) as info:
+        dataset_import(reader[0], actor=ACTOR)
+    assert f'activities[M{2 * BATCH - 1}].absentees[1].person: 引用了不存在的人员 "P404"' in (
+        info.value.render()
+    )
+    assert export_json() == before

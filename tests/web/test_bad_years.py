@@ -40,6 +40,8 @@ def _url(name: str, params: tuple[str, ...], tree, year: object, key: str) -> st
             values[param] = "findings"
         elif param == "pack_id":
             values[param] = "national"
+        elif param.endswith("_pk"):  # a record inside another (an activity's absence)
+            values[param] = 1
         else:
             values[param] = "x"
     query = f"?org={tree.branch1.ext_id}&" if name == "spreadsheets:export" else "?"

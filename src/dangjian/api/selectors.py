@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from dangjian.access.selectors import (
     orgs_administered,
@@ -20,7 +20,7 @@ from dangjian.access.selectors import (
 )
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.people.models import Person, TransferRequest
-from dangjian.records.models import Activity, Attendance, Filing, Training
+from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 
 def api_organizations(user: Any) -> QuerySet[Organization]:
@@ -57,11 +57,22 @@ def api_activities(user: Any) -> QuerySet[Activity]:
 
     The attendance prefetch is one query for the whole page, whatever its size.
     """
-    attendance = Attendance.objects.filter(person__in=people_visible(user)).select_related("person")
+    visible = people_visible(user)
+    attendance = Attendance.objects.filter(person__in=visible).select_related("person")
+    absences = Absence.objects.filter(person__in=visible).select_related("person")
+
+    def count(model: type[Attendance] | type[Absence]) -> Subquery:
+        rows = model.objects.filter(activity=OuterRef("pk")).order_by()
+        return Subquery(rows.values("activity").annotate(n=Count("*")).values("n")[:1])
+
     return (
         Activity.objects.filter(org__in=orgs_visible(user))
         .select_related("org", "speaker", "subject_org", "subject_person")
-        .prefetch_related(Prefetch("attendance", queryset=attendance, to_attr="visible_attendance"))
+        .annotate(present_count=count(Attendance), absent_count=count(Absence))
+        .prefetch_related(
+            Prefetch("attendance", queryset=attendance, to_attr="visible_attendance"),
+            Prefetch("absences", queryset=absences, to_attr="visible_absences"),
+        )
         .order_by("-date", "ext_id")
     )
 

@@ -25,6 +25,7 @@ from dangjian.people.models import (
 )
 from dangjian.policy import days
 from dangjian.records.models import (
+    AbsenceReason,
     Activity,
     ActivityKind,
     Filing,
@@ -157,6 +158,22 @@ class TermSerializer(serializers.ModelSerializer):
         return days.term_end(term.elected_on, term.years).isoformat()
 
 
+class AbsenteeSerializer(serializers.Serializer):
+    """An absent member (缺席): reason, and a make-up (补学) if recorded."""
+
+    person = serializers.CharField(max_length=64, help_text="缺席人员编号")
+    reason = serializers.ChoiceField(
+        choices=AbsenceReason.choices,
+        help_text="缺席原因：" + "；".join(f"{c.value} {c.label}" for c in AbsenceReason),
+        error_messages={"invalid_choice": "缺席原因 {input} 无效"},
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    made_up_on = serializers.DateField(required=False, allow_null=True, help_text="补学日期")
+    made_up_how = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="补学方式"
+    )
+
+
 class ActivitySerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="ext_id", read_only=True)
     org = _ref()
@@ -164,11 +181,29 @@ class ActivitySerializer(serializers.ModelSerializer):
     hours = _number(read_only=True, allow_null=True)
     speaker = _ref(allow_null=True)
     attendees = serializers.SerializerMethodField(help_text="参加人员编号（仅列出有权查看的人员）")
+    absentees = serializers.SerializerMethodField(
+        help_text="缺席人员（仅列出有权查看的人员）：编号、原因、说明、补学日期与方式"
+    )
+    expected_count = serializers.SerializerMethodField(help_text="应到人数（参加 + 缺席）")
+    present_count = serializers.SerializerMethodField(help_text="实到人数")
     subject = serializers.SerializerMethodField(help_text="对象组织或人员编号")
 
     class Meta:
         model = Activity
-        fields = ["id", "org", "kind", "date", "title", "hours", "speaker", "attendees", "subject"]
+        fields = [
+            "id",
+            "org",
+            "kind",
+            "date",
+            "title",
+            "hours",
+            "speaker",
+            "attendees",
+            "absentees",
+            "expected_count",
+            "present_count",
+            "subject",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -177,6 +212,31 @@ class ActivitySerializer(serializers.ModelSerializer):
         if rows is None:  # not from the scoped selector: show nothing rather than everyone
             return []
         return sorted(a.person.ext_id for a in rows)
+
+    @extend_schema_field(AbsenteeSerializer(many=True))
+    def get_absentees(self, activity: Activity) -> list[dict[str, Any]]:
+        rows = getattr(activity, "visible_absences", None)
+        if rows is None:
+            return []
+        return [
+            {
+                "person": a.person.ext_id,
+                "reason": a.reason,
+                "note": a.note,
+                "made_up_on": a.made_up_on.isoformat() if a.made_up_on else None,
+                "made_up_how": a.made_up_how,
+            }
+            for a in sorted(rows, key=lambda a: a.person.ext_id)
+        ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_expected_count(self, activity: Activity) -> int:
+        present = getattr(activity, "present_count", 0) or 0
+        return present + (getattr(activity, "absent_count", 0) or 0)
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_present_count(self, activity: Activity) -> int:
+        return getattr(activity, "present_count", 0) or 0
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_subject(self, activity: Activity) -> str | None:
@@ -286,6 +346,9 @@ class ActivityWriteSerializer(serializers.Serializer):
     attendees = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, help_text="参加人员编号"
     )
+    absentees = AbsenteeSerializer(
+        many=True, required=False, help_text="缺席人员（应到未到）及原因；省略时不变"
+    )
     subject = serializers.CharField(
         max_length=64, required=False, allow_null=True, help_text="对象组织或人员编号"
     )
@@ -302,6 +365,31 @@ class ActivityWriteSerializer(serializers.Serializer):
                 f"以下参加人员编号不存在或无权访问：{'、'.join(missing)}"
             )
         return [found[v] for v in wanted]
+
+    def validate_absentees(self, value: list[dict[str, Any]]) -> list[Any]:
+        """All absentees in one query; unknown ids are named together."""
+        from dangjian.orgs.services import UNSET
+        from dangjian.records.services import AbsenceInput
+
+        wanted = list(dict.fromkeys(a["person"] for a in value))
+        found = {
+            p.ext_id: p for p in _people(self.context["request"].user).filter(ext_id__in=wanted)
+        }
+        missing = [v for v in wanted if v not in found]
+        if missing:
+            raise serializers.ValidationError(
+                f"以下缺席人员编号不存在或无权访问：{'、'.join(missing)}"
+            )
+        return [
+            AbsenceInput(
+                person=found[a["person"]],
+                reason=a["reason"],
+                note=a.get("note", ""),
+                made_up_on=a.get("made_up_on", UNSET),
+                made_up_how=a.get("made_up_how", UNSET),
+            )
+            for a in value
+        ]
 
     def validate_subject(self, value: str | None) -> Organization | Person | None:
         if value is None:

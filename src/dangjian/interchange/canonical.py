@@ -1,7 +1,7 @@
 """The canonical shape of a `dangjian/1` dataset, as `export` writes it.
 
 Keys in contract order; optional keys whose value is null (or an empty
-optional text, an empty attendee list, an empty `extra`) are omitted;
+optional text, an empty attendee or absentee list, an empty `extra`) are omitted;
 booleans and `employment` always written; numbers as int when integral, else
 float; months `YYYY-MM`; star grades as int; lists sorted by id or natural
 key, attendees sorted. `canonical_dataset(a) == canonical_dataset(b)` says
@@ -35,6 +35,22 @@ def number_out(value: Decimal | int | float) -> int | float:
     return int(value) if integral else float(value)
 
 
+def _by_person(absentee: Mapping[str, Any]) -> str:
+    return str(absentee["person"])
+
+
+def render_absentee(a: Mapping[str, Any]) -> dict[str, Any]:
+    """An absentee in canonical form: empty optional keys omitted."""
+    out: dict[str, Any] = {"person": a["person"], "reason": a["reason"]}
+    if a.get("note"):
+        out["note"] = a["note"]
+    if a.get("made_up_on") is not None:
+        out["made_up_on"] = a["made_up_on"].isoformat()
+    if a.get("made_up_how"):
+        out["made_up_how"] = a["made_up_how"]
+    return out
+
+
 def render_record(list_name: str, rec: Mapping[str, Any]) -> dict[str, Any]:
     """A normalised record (Python values) → its canonical JSON form."""
     out: dict[str, Any] = {}
@@ -56,6 +72,9 @@ def render_record(list_name: str, rec: Mapping[str, Any]) -> dict[str, Any]:
         elif kind == "people":
             if value:
                 out[name] = sorted(value)
+        elif kind == "absentees":
+            if value:
+                out[name] = [render_absentee(a) for a in sorted(value, key=_by_person)]
         elif kind == "extra":
             if value:
                 out[name] = value

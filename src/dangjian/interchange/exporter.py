@@ -28,7 +28,7 @@ from dangjian.interchange.validation import FORMAT, LISTS
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.oversight.models import Assessment, Rectification
 from dangjian.people.models import Due, Person, Transfer
-from dangjian.records.models import Activity, Attendance, Filing, Training
+from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 CHUNK = 2000
 
@@ -204,16 +204,34 @@ def _terms(s: _Scope) -> Iterator[Row]:
 
 
 def _activities(s: _Scope) -> Iterator[Row]:
-    def attendees(pks: list[int]) -> dict[int, list[str]]:
+    def attendees(pks: list[int]) -> tuple[dict[int, list[str]], dict[int, list[Row]]]:
         out: dict[int, list[str]] = {pk: [] for pk in pks}
         rows = Attendance.objects.using(s.using).filter(activity_id__in=pks)
         for activity_id, person_id in rows.values_list("activity_id", "person_id"):
             ext = s.person_ext.get(person_id)
             if ext is not None:
                 out[activity_id].append(ext)
-        return out
+        absent: dict[int, list[Row]] = {}
+        for activity_id, person_id, reason, note, made_up_on, how in (
+            Absence.objects.using(s.using)
+            .filter(activity_id__in=pks)
+            .values_list("activity_id", "person_id", "reason", "note", "made_up_on", "made_up_how")
+        ):
+            ext = s.person_ext.get(person_id)
+            if ext is not None:
+                absent.setdefault(activity_id, []).append(
+                    {
+                        "person": ext,
+                        "reason": reason,
+                        "note": note,
+                        "made_up_on": made_up_on,
+                        "made_up_how": how,
+                    }
+                )
+        return out, absent
 
-    def rec(row: Row, attended: dict[int, list[str]]) -> Row:
+    def rec(row: Row, related: tuple[dict[int, list[str]], dict[int, list[Row]]]) -> Row:
+        attended, absent = related
         return {
             "id": row["ext_id"],
             "org": s.org(row["org_id"]),
@@ -223,6 +241,7 @@ def _activities(s: _Scope) -> Iterator[Row]:
             "hours": row["hours"],
             "speaker": s.person(row["speaker_id"]),
             "attendees": attended[row["id"]],
+            "absentees": absent.get(row["id"], []),
             "subject": s.subject(row),
             "extra": _extra(row["extra_text"]),
         }

@@ -48,6 +48,16 @@ ELECTED_TYPES = ("organ_committee", "discipline_committee", "general_branch", "b
 DAY = timedelta(days=1)
 
 
+# Meetings whose absent members are recorded with a reason (应到 / 实到), and what
+# the reasons and make-ups (补学) look like.
+ABSENCE_KINDS = frozenset(
+    ("branch_assembly", "theme_day", "study_session", "party_lesson", "org_life_meeting")
+)
+ABSENCE_REASONS = ("sick", "personal", "personal", "official", "official", "official", "other")
+ABSENCE_NOTES = ("外出培训", "照顾家人", "驻村工作")
+MAKEUP_HOW = ("自学会议材料并交流心得", "参加其他党小组学习", "观看会议录像", "书记当面传达")
+
+
 def default_as_of(year: int, today: date | None = None) -> date:
     """The last day of `year`, or today while `year` is the current year."""
     today = today or date.today()
@@ -1029,13 +1039,39 @@ class _Generator:
             extra = [i for i, a, b in changing if a <= d < b]
             return sorted(stable + extra) if extra else stable
 
+        # Absences and make-ups draw from their own stream, so the rest of the
+        # dataset is the same as before they were generated.
+        absence_rng = random.Random(f"{self.seed}/absences")
+        pending: list[list[int]] = [[]]  # the last attend()'s absent members, for emit()
+
         def attend(pool: list[int], absent: float) -> list[str]:
             r = rng.random
-            return [
-                ps[i].id
-                for i in pool
-                if r() >= (absent if not ps[i].absentee else 0.5) and not ps[i].mobile
-            ]
+            present = []
+            missing = []
+            for i in pool:
+                there = r() >= (absent if not ps[i].absentee else 0.5)  # one draw each
+                if ps[i].mobile:
+                    continue  # hosted elsewhere: not expected here
+                if there:
+                    present.append(ps[i].id)
+                else:
+                    missing.append(i)
+            pending[0] = missing
+            return present
+
+        def absentees(day: date) -> list[Record]:
+            out = []
+            for i in pending[0]:
+                a: Record = {"person": ps[i].id, "reason": absence_rng.choice(ABSENCE_REASONS)}
+                if a["reason"] == "other":
+                    a["note"] = absence_rng.choice(ABSENCE_NOTES)
+                if absence_rng.random() < 0.5:
+                    made_up = day + timedelta(days=absence_rng.randint(2, 20))
+                    if made_up <= end:
+                        a["made_up_on"] = made_up.isoformat()
+                        a["made_up_how"] = absence_rng.choice(MAKEUP_HOW)
+                out.append(a)
+            return sorted(out, key=lambda a: a["person"])  # the export's order
 
         def emit(
             org: int,
@@ -1048,6 +1084,7 @@ class _Generator:
             subject: str | None = None,
             title: str | None = None,
         ) -> Record | None:
+            missing, pending[0] = pending[0], []
             if day > end or day < self.start:
                 return None
             counter[0] += 1
@@ -1064,6 +1101,10 @@ class _Generator:
                 rec["speaker"] = ps[speaker].id
             if attendees:
                 rec["attendees"] = sorted(attendees)  # the export's order
+            if missing and kind in ABSENCE_KINDS:
+                pending[0] = missing
+                rec["absentees"] = absentees(day)
+                pending[0] = []
             if subject is not None:
                 rec["subject"] = subject
             return rec

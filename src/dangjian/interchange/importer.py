@@ -36,7 +36,7 @@ from dangjian.orgs.models import Organization, Position, Term
 from dangjian.orgs.paths import compute_paths
 from dangjian.oversight.models import Assessment, Rectification
 from dangjian.people.models import Due, Person, Transfer
-from dangjian.records.models import Activity, Attendance, Filing, Training
+from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 BATCH = 5000
 # From this many new rows on (into a table that held no others), a load sets aside
@@ -676,6 +676,7 @@ class _Import:
 
     def _activities(self, raws: Iterable[Any]) -> None:
         attendance = _Load(self.writer, Attendance)
+        absence = _Load(self.writer, Absence)
         activities = self.check.activities
 
         def values(r: Record) -> tuple[Any, ...]:
@@ -701,6 +702,24 @@ class _Import:
                 [(pks[r["id"]], p) for r in batch for p in r["attendees"]],
                 integers=True,
             )
+            # Absences (extension): replaced like attendance for an updated activity.
+            if updated:
+                self.writer.delete_in(Absence, "activity_id", updated)
+            absence.insert(
+                ["activity_id", "person_id", "reason", "note", "made_up_on", "made_up_how"],
+                [
+                    (
+                        pks[r["id"]],
+                        a["person"],
+                        a["reason"],
+                        a["note"] or "",
+                        a["made_up_on"],
+                        a["made_up_how"] or "",
+                    )
+                    for r in batch
+                    for a in r["absentees"]
+                ],
+            )
 
         self._by_id(
             "activities",
@@ -711,6 +730,7 @@ class _Import:
             after=attendees,
         )
         attendance.close()
+        absence.close()
 
     def _trainings(self, raws: Iterable[Any]) -> None:
         self._by_id(

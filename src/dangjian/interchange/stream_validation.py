@@ -4,7 +4,8 @@
 the same rules and messages as `validate_dataset`: its shape, duplicate ids and
 natural keys within the file, and its references against what the file and
 the database hold. References are resolved to primary keys on the way (`org`
-→ the organisation's pk, `attendees` → pks…), so the importer writes the
+→ the organisation's pk, `attendees` → pks, each of `absentees`' `person` → its
+pk…), so the importer writes the
 records it is given without looking anything up per record.
 
 What it keeps between records is compact: for each list the ids (or keys) seen
@@ -57,7 +58,7 @@ _MISSING = {
     "subject": '引用了不存在的组织或人员 "{}" (unknown organization or person id)',
     "activity": '引用了不存在的活动 "{}" (unknown activity id)',
 }
-_REF_KINDS = ("org", "person", "subject", "activity", "people")
+_REF_KINDS = ("org", "person", "subject", "activity", "people", "absentees")
 
 
 class StreamChecker:
@@ -206,6 +207,23 @@ class StreamChecker:
                         ),
                     )
                 rec[name] = pks
+                continue
+            if kind == "absentees":
+                # Each absent member by pk; an unknown one is named by its place in the list.
+                people = self.people
+                for j, a in enumerate(value):
+                    pk = people.get(a["person"])
+                    if pk is None:
+                        self._ref(
+                            (order, i),
+                            Problem(
+                                ln,
+                                label,
+                                f"{name}[{j}].person",
+                                _MISSING["person"].format(a["person"]),
+                            ),
+                        )
+                    a["person"] = pk
                 continue
             if value is None:
                 if kind == "subject":

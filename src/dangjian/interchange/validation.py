@@ -25,7 +25,7 @@ from dangjian.interchange.errors import DatasetError, Problem
 from dangjian.orgs.models import OrgType, PositionRole
 from dangjian.oversight.models import AssessmentKind, Grade
 from dangjian.people.models import Employment, LeftReason, PartyWorker, PersonStatus
-from dangjian.records.models import ActivityKind, FilingKind, TrainingKind
+from dangjian.records.models import AbsenceReason, ActivityKind, FilingKind, TrainingKind
 
 FORMAT = "dangjian/1"
 
@@ -34,8 +34,8 @@ FORMAT = "dangjian/1"
 class FieldSpec:
     """One key of a record, in contract order.
 
-    kind: id | str | org | person | subject | activity | people | date | month |
-    period | int | number | bool | enum | grade | extra
+    kind: id | str | org | person | subject | activity | people | absentees | date |
+    month | period | int | number | bool | enum | grade | extra
     """
 
     name: str
@@ -124,6 +124,8 @@ LISTS: dict[str, tuple[FieldSpec, ...]] = {
         _f("hours", "number", below=_HOURS_BELOW),
         _f("speaker", "person"),
         _f("attendees", "people"),
+        # Extension to dangjian/1: who was expected but absent, why, and any make-up.
+        _f("absentees", "absentees"),
         _f("subject", "subject"),
         _EXTRA,
     ),
@@ -233,7 +235,14 @@ def record_label(raw: Any, index: int) -> str:
 
 
 class _Bad(Exception):
-    """A value that fails its check; the message is what the user reads."""
+    """A value that fails its check; the message is what the user reads.
+
+    `at` narrows the field inside a structured value, e.g. `[2].reason`.
+    """
+
+    def __init__(self, message: str, at: str = "") -> None:
+        super().__init__(message)
+        self.at = at
 
 
 Check = Callable[[Any], Any]
@@ -325,6 +334,8 @@ def _compile(spec: FieldSpec) -> Check:
         return check_period
     if kind == "people":
         return _check_people
+    if kind == "absentees":
+        return _check_absentees
     if kind == "extra":
 
         def check_extra(value: Any) -> dict[str, Any] | None:
@@ -406,6 +417,77 @@ def _check_people(value: Any) -> list[str]:
     return value
 
 
+ABSENCE_REASONS = tuple(AbsenceReason.values)
+_ABSENTEE_KEYS = frozenset(("person", "reason", "note", "made_up_on", "made_up_how"))
+_check_made_up_on = _cached(_parse_date, "日期无效 {}，应为存在的 YYYY-MM-DD (invalid date)")
+
+
+def _check_absentees(value: Any) -> list[Record]:
+    """`[{person, reason, note?, made_up_on?, made_up_how?}]`, each person once."""
+    if type(value) is not list:
+        raise _Bad(f"应为对象数组，实为 {_show(value)} (expected a list of objects)")
+    out: list[Record] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise _Bad(f"应为对象，实为 {_show(item)} (expected an object)", f"[{i}]")
+        for key in item:
+            if key not in _ABSENTEE_KEYS:
+                raise _Bad("未知字段 (unknown key)", f"[{i}].{key}")
+        person = item.get("person")
+        if type(person) is not str or not 0 < len(person) <= 64:
+            raise _Bad(f"应为人员编号，实为 {_show(person)} (expected an id)", f"[{i}].person")
+        if person in seen:
+            raise _Bad(f"重复的人员编号 {person} (duplicate id)", f"[{i}].person")
+        seen.add(person)
+        reason = item.get("reason")
+        if reason not in ABSENCE_REASONS:
+            raise _Bad(
+                f"缺席原因 {_show(reason)} 无效，可选：{'、'.join(ABSENCE_REASONS)} (unknown)",
+                f"[{i}].reason",
+            )
+        rec: Record = {"person": person, "reason": reason}
+        for key in ("note", "made_up_how"):
+            text = item.get(key)
+            if text is not None and (type(text) is not str or len(text) > 200):
+                raise _Bad("应为不超过 200 个字符的文本 (expected a string)", f"[{i}].{key}")
+            rec[key] = text or None
+        made_up_on = item.get("made_up_on")
+        try:
+            rec["made_up_on"] = None if made_up_on is None else _check_made_up_on(made_up_on)
+        except _Bad as bad:
+            raise _Bad(str(bad), f"[{i}].made_up_on") from None
+        if rec["made_up_how"] is not None and rec["made_up_on"] is None:
+            raise _Bad("填写补学方式时须填写补学日期 (needs made_up_on)", f"[{i}].made_up_on")
+        out.append(rec)
+    return out
+
+
+def _check_activity(problems: list[Problem], out: Record, rec: str) -> None:
+    """Absent members are not also present; a make-up is not before the meeting."""
+    present = set(out["attendees"] or ())
+    for i, a in enumerate(out["absentees"]):
+        if a["person"] in present:
+            problems.append(
+                Problem(
+                    "activities",
+                    rec,
+                    f"absentees[{i}].person",
+                    f"{a['person']} 已列为参加人员，不能同时缺席 (also in attendees)",
+                )
+            )
+        made_up_on = a["made_up_on"]
+        if made_up_on is not None and out["date"] is not None and made_up_on < out["date"]:
+            problems.append(
+                Problem(
+                    "activities",
+                    rec,
+                    f"absentees[{i}].made_up_on",
+                    "补学日期早于活动日期 (before date)",
+                )
+            )
+
+
 def _as_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -443,7 +525,7 @@ def _rules() -> dict[str, _ListRules]:
     for ln, specs in LISTS.items():
         fields = []
         for spec in specs:
-            default = () if spec.kind == "people" else spec.default
+            default = () if spec.kind in ("people", "absentees") else spec.default
             fields.append((spec.name, spec.required, default, _compile(spec)))
         rules[ln] = _ListRules(frozenset(s.name for s in specs), tuple(fields))
     return rules
@@ -564,7 +646,7 @@ def _check_record(
         try:
             out[name] = check(value)
         except _Bad as bad:
-            problems.append(Problem(ln, record_label(raw, index), name, str(bad)))
+            problems.append(Problem(ln, record_label(raw, index), name + bad.at, str(bad)))
     if len(problems) == before and ln in _ORDERS:
         _check_order(problems, ln, record_label(raw, index), out)
     return out if len(problems) == before else None
@@ -575,6 +657,7 @@ _ORDERS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "people": (("joined_on", "full_on", "转正日期早于入党日期"),),
     "positions": (("start", "end", "离任日期早于任职日期"),),
     "assessments": (),
+    "activities": (),
     # Each step of the loop on or after the one before (the model's check constraints).
     "rectifications": (
         ("found_on", "assigned_on", "交办日期早于发现日期"),
@@ -592,7 +675,10 @@ def _check_order(problems: list[Problem], ln: str, rec: str, out: Record) -> Non
         a, b = out.get(first), out.get(then)
         if a is not None and b is not None and b < a:
             problems.append(Problem(ln, rec, then, f"{message} (before {first})"))
-    if ln == "rectifications":
+    if ln == "activities":
+        if out["absentees"]:
+            _check_activity(problems, out, rec)
+    elif ln == "rectifications":
         _check_rectification(problems, out, rec)
     if ln == "assessments":
         _check_grade(problems, out, rec)
@@ -850,6 +936,18 @@ def validate_dataset(data: Any, *, using: str = "default", consume: bool = False
                         problems.append(
                             Problem(ln, _label(ln, rec), name, missing[kind].format(value))
                         )
+            elif kind == "absentees":
+                for rec in records:
+                    for i, a in enumerate(rec[name]):
+                        if a["person"] not in people:
+                            problems.append(
+                                Problem(
+                                    ln,
+                                    _label(ln, rec),
+                                    f"{name}[{i}].person",
+                                    missing["person"].format(a["person"]),
+                                )
+                            )
             elif kind == "people":
                 for rec in records:
                     value = rec[name]

@@ -123,6 +123,53 @@ class Attendance(models.Model):
         return f"{self.person_id}@{self.activity_id}"
 
 
+class AbsenceReason(models.TextChoices):
+    SICK = "sick", "病假"
+    PERSONAL = "personal", "事假"
+    OFFICIAL = "official", "公差"
+    OTHER = "other", "其他"
+
+
+class Absence(models.Model):
+    """A member expected at a meeting (应到) who did not attend, with the reason.
+
+    Kept apart from `Attendance`, whose every row means "was there" (the rule
+    engine and every page count it so). A make-up (补学) recorded later — its date
+    and how it was done — counts as attending for the member-level rules
+    (`person_quota` measures `attended` and `participated`), see docs/rule-engine.md.
+    """
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="absences", verbose_name="活动"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="absences", verbose_name="党员"
+    )
+    reason = models.CharField("缺席原因", max_length=16, choices=AbsenceReason.choices)
+    note = models.CharField("说明", max_length=200, blank=True, default="")
+    made_up_on = models.DateField("补学日期", null=True, blank=True)
+    made_up_how = models.CharField("补学方式", max_length=200, blank=True, default="")
+
+    class Meta:
+        db_table = "dj_absence"
+        verbose_name = "缺席记录"
+        verbose_name_plural = "缺席记录"
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "person"], name="absence_unique"),
+            models.CheckConstraint(
+                condition=Q(reason__in=AbsenceReason.values), name="absence_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(made_up_on__isnull=False) | Q(made_up_how=""),
+                name="absence_makeup_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "activity"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.activity_id} {self.get_reason_display()}"
+
+
 class TrainingKind(models.TextChoices):
     GENERAL = "general", "集中学习培训"
     SECRETARY_INDUCTION = "secretary_induction", "新任书记培训"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,8 @@ from dangjian.core.writes import (
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
 from dangjian.records.models import (
+    Absence,
+    AbsenceReason,
     Activity,
     ActivityMinutes,
     Attachment,
@@ -72,9 +75,27 @@ def _attendee_ids(activity: Activity) -> list[str]:
     )
 
 
+def _absentee_state(activity: Activity) -> list[dict[str, Any]]:
+    rows = Absence.objects.filter(activity=activity).values_list(
+        "person__ext_id", "reason", "note", "made_up_on", "made_up_how"
+    )
+    out = []
+    for ext, reason, note, made_up_on, how in sorted(rows):
+        row: dict[str, Any] = {"person": ext, "reason": reason}
+        if note:
+            row["note"] = note
+        if made_up_on is not None:
+            row["made_up_on"] = made_up_on.isoformat()
+        if how:
+            row["made_up_how"] = how
+        out.append(row)
+    return out
+
+
 def _activity_state(activity: Activity) -> dict[str, Any]:
     state = snapshot(activity, ACTIVITY_FIELDS)
     state["attendees"] = _attendee_ids(activity)
+    state["absentees"] = _absentee_state(activity)
     minutes = ActivityMinutes.objects.filter(activity=activity).first()
     state["minutes"] = minutes.text if minutes else ""
     return state
@@ -87,6 +108,86 @@ def _set_attendees(activity: Activity, people: Iterable[Person]) -> None:
     Attendance.objects.bulk_create(
         [Attendance(activity=activity, person_id=pk) for pk in sorted(wanted - current)]
     )
+
+
+@dataclass(frozen=True)
+class AbsenceInput:
+    """A member expected at the meeting who was absent, with the reason (缺席原因)."""
+
+    person: Person
+    reason: str
+    note: str = ""
+    # A make-up (补学) given with the absence; left UNSET, a recorded one is kept.
+    made_up_on: datetime.date | None = UNSET
+    made_up_how: str = UNSET
+
+
+def _makeup_problem(day: datetime.date, made_up_on: Any, made_up_how: Any) -> str | None:
+    if made_up_on is UNSET or made_up_on is None:
+        if made_up_how not in (UNSET, "") and made_up_on is None:
+            return "填写补学方式时须填写补学日期"
+        return None
+    if made_up_on < day:
+        return "补学日期不能早于活动日期"
+    if made_up_on > datetime.date.today():
+        return "补学日期不能晚于今天"
+    if made_up_how is not UNSET and len(made_up_how) > 200:
+        return "补学方式不能超过 200 个字符"
+    return None
+
+
+def _check_absences(
+    attendees: Iterable[Person] | None, absences: Iterable[AbsenceInput], day: datetime.date
+) -> list[AbsenceInput]:
+    """Absences with a valid reason, each person once and never also present."""
+    present = {p.pk for p in attendees} if attendees is not None else set()
+    seen: set[int] = set()
+    errors = []
+    out = []
+    for a in absences:
+        if a.reason not in AbsenceReason.values:
+            errors.append(f"{a.person.name}：缺席原因无效")
+        elif a.person.pk in present:
+            errors.append(f"{a.person.name}：已登记为参加，不能同时登记缺席")
+        elif a.person.pk in seen:
+            errors.append(f"{a.person.name}：缺席登记重复")
+        elif len(a.note) > 200:
+            errors.append(f"{a.person.name}：缺席说明不能超过 200 个字符")
+        elif (message := _makeup_problem(day, a.made_up_on, a.made_up_how)) is not None:
+            errors.append(f"{a.person.name}：{message}")
+        else:
+            seen.add(a.person.pk)
+            out.append(a)
+    if errors:
+        raise ValidationError({"absentees": errors})
+    return out
+
+
+def _set_absences(activity: Activity, absences: list[AbsenceInput]) -> None:
+    """Replace the absences; a make-up already recorded for a person still absent stays."""
+    wanted = {a.person.pk: a for a in absences}
+    Absence.objects.filter(activity=activity).exclude(person_id__in=wanted).delete()
+    current = {a.person_id: a for a in Absence.objects.filter(activity=activity)}
+    fields = ["reason", "note", "made_up_on", "made_up_how"]
+    changed = []
+    new: list[Absence] = []
+    for pk, a in sorted(wanted.items()):
+        row = current.get(pk) or Absence(activity=activity, person_id=pk)
+        before = tuple(getattr(row, f) for f in fields)
+        row.reason, row.note = a.reason, a.note
+        if a.made_up_on is not UNSET:
+            row.made_up_on = a.made_up_on
+            if a.made_up_on is None:
+                row.made_up_how = ""
+        if a.made_up_how is not UNSET and row.made_up_on is not None:
+            row.made_up_how = a.made_up_how
+        if row.pk is None:
+            new.append(row)
+        elif tuple(getattr(row, f) for f in fields) != before:
+            changed.append(row)
+    if changed:
+        Absence.objects.bulk_update(changed, fields)
+    Absence.objects.bulk_create(new)
 
 
 def _set_minutes(activity: Activity, text: str) -> None:
@@ -144,6 +245,7 @@ def activity_record(
     kind: str,
     date: datetime.date,
     attendees: Iterable[Person] = (),
+    absentees: Iterable[AbsenceInput] = (),
     title: str = "",
     hours: Decimal | None = None,
     speaker: Person | None = None,
@@ -160,6 +262,8 @@ def activity_record(
     at most 10 MB each. Raises ValidationError naming the field on bad input.
     """
     ensure_can_administer(actor, org)
+    attendees = list(attendees)
+    checked_absences = _check_absences(attendees, absentees, date)
     activity = Activity(
         ext_id=ext_id or new_ext_id("activity"),
         org=org,
@@ -175,6 +279,7 @@ def activity_record(
     _check_attachments(attachments)
     activity.save()
     _set_attendees(activity, attendees)
+    _set_absences(activity, checked_absences)
     _set_minutes(activity, minutes)
     saved = _save_attachments(activity, attachments, actor)
     after = _activity_state(activity)
@@ -201,6 +306,7 @@ def activity_update(
     subject_org: Organization | None = UNSET,
     subject_person: Person | None = UNSET,
     attendees: Iterable[Person] = UNSET,
+    absentees: Iterable[AbsenceInput] = UNSET,
     minutes: str = UNSET,
     attachments: Sequence[UploadedFile] = (),
     actor: Actor,
@@ -211,6 +317,16 @@ def activity_update(
     """
     ensure_can_administer(actor, activity.org)
     before = _activity_state(activity)
+    if attendees is not UNSET:
+        attendees = list(attendees)
+    checked_absences: list[AbsenceInput] | None = None
+    if absentees is not UNSET:
+        present = attendees if attendees is not UNSET else activity.attendees.all()
+        day = date if date is not UNSET else activity.date
+        checked_absences = _check_absences(present, absentees, day)
+    elif attendees is not UNSET:
+        # Someone now present is no longer absent.
+        Absence.objects.filter(activity=activity, person__in=attendees).delete()
     for name, value in {
         "kind": kind,
         "date": date,
@@ -227,6 +343,11 @@ def activity_update(
     activity.save()
     if attendees is not UNSET:
         _set_attendees(activity, attendees)
+    if checked_absences is not None:
+        _set_absences(activity, checked_absences)
+    if Absence.objects.filter(activity=activity, made_up_on__lt=activity.date).exists():
+        # the transaction is rolled back: nothing of this update is kept
+        raise ValidationError({"date": "已登记的补学日期早于新的活动日期，请先修改补学记录"})
     if minutes is not UNSET:
         _set_minutes(activity, minutes)
     saved = _save_attachments(activity, attachments, actor)
@@ -241,6 +362,43 @@ def activity_update(
         changes=changes,
     )
     return activity
+
+
+@transaction.atomic
+def absence_makeup_record(
+    *,
+    absence: Absence,
+    made_up_on: datetime.date | None,
+    made_up_how: str = "",
+    actor: Actor,
+) -> Absence:
+    """Record (or with `made_up_on=None`, clear) an absent member's make-up (补学).
+
+    The make-up is on or after the meeting's day and not in the future. Audited on
+    the activity, so it shows in the activity's history.
+    """
+    activity = absence.activity
+    ensure_can_administer(actor, activity.org)
+    before = _activity_state(activity)
+    made_up_how = made_up_how.strip() if made_up_on is not None else ""
+    if made_up_on is not None and not made_up_how:
+        raise ValidationError({"made_up_how": "请填写补学方式"})
+    problem = _makeup_problem(activity.date, made_up_on, made_up_how)
+    if problem is not None:
+        field = "made_up_how" if "方式" in problem else "made_up_on"
+        raise ValidationError({field: problem})
+    absence.made_up_on = made_up_on
+    absence.made_up_how = made_up_how
+    absence.full_clean()
+    absence.save(update_fields=["made_up_on", "made_up_how"])
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="activity",
+        object_id=str(activity.pk),
+        changes=diff(before, _activity_state(activity)),
+    )
+    return absence
 
 
 @transaction.atomic

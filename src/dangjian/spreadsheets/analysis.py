@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import itertools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,24 +28,36 @@ from dangjian.access.selectors import orgs_administered, orgs_visible
 from dangjian.interchange.errors import DatasetError, Problem
 from dangjian.interchange.validation import FORMAT, validate_dataset
 from dangjian.people.models import Person
-from dangjian.records.models import Activity, Training
+from dangjian.records.models import Absence, Activity, Training
 from dangjian.spreadsheets.columns import (
     ERROR_HEADER,
+    EXTRA_HEADERS,
+    IGNORED_HEADERS,
     LEDGER,
+    MAP_EXTRA,
+    MAP_IGNORE,
     ROSTER,
     SHEETS,
     SHEETS_BY_TITLE,
     TRAININGS,
+    VALUE_SYNONYMS,
     Column,
     SheetSpec,
+    column_keys,
     header_key,
 )
 from dangjian.spreadsheets.limits import Deadline, sheet_rows
+from dangjian.spreadsheets.matching import Choices, match_people
 from dangjian.spreadsheets.workbooks import HELP_TITLE, OPTIONS_TITLE
 
 _PAREN = re.compile(r"^(?P<name>.*?)\s*[（(](?P<id>[^（）()]+)[）)]$")
 _SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# Year and month only (出生年月 1980.05, 1992年3月, 1992-03), or digits only (19920301, 199203).
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
+# The first rows searched for the header row (title rows above it are skipped).
+HEADER_SCAN_ROWS = 10
 _ENGLISH_TAIL = re.compile(r"\s*\([A-Za-z][^()]*\)\s*$")
 _TRUE = {"是", "true", "TRUE", "True", "1", "y", "Y", "yes", "√"}
 _FALSE = {"否", "false", "FALSE", "False", "0", "n", "N", "no", "×"}
@@ -64,13 +77,23 @@ class Row:
     cells: dict[str, Any]  # field → cell value
     record: dict[str, Any] | None = None
     errors: list[CellError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # header → cell, kept in `extra`
+    month_only: set[str] = field(default_factory=set)  # date fields given as 年月 only
+    # Matching a roster row without an id: what was decided, and the question when unsure.
+    match: str = ""
+    question: list[tuple[str, str]] = field(default_factory=list)  # (choice, label)
+    labels: dict[str, str] = field(default_factory=dict)  # field → the header as uploaded
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    def label(self, column: Column) -> str:
+        """A column as the user calls it: the header of their sheet (所在支部)."""
+        return self.labels.get(column.field, column.header)
+
     def fail(self, column: Column | str, reason: str) -> None:
-        header = column.header if isinstance(column, Column) else column
+        header = self.label(column) if isinstance(column, Column) else column
         self.errors.append(CellError(header, reason))
 
     def shown(self) -> list[Any]:
@@ -82,12 +105,36 @@ class Row:
 
 
 @dataclass
+class Mappable:
+    """An uploaded column the app did not recognise: the user says what it holds."""
+
+    index: int
+    header: str
+    choice: str  # a field of the sheet, MAP_EXTRA or MAP_IGNORE
+
+
+@dataclass
 class SheetResult:
     spec: SheetSpec
     title: str
     headers: list[str]
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    header_row: int = 1
+    mappable: list[Mappable] = field(default_factory=list)
+    # A roster without an organisation column: every row goes to the one chosen here.
+    needs_org: bool = False
+    default_org: str = ""
+
+    def map_options(self) -> list[tuple[str, str]]:
+        """(choice, label) for the mapping menu of an unrecognised column."""
+        options = [(MAP_IGNORE, "忽略此列"), (MAP_EXTRA, "作为扩展信息保存")]
+        options += [(c.field, c.header) for c in self.spec.columns if c.kind != "id"]
+        return options
+
+    @property
+    def questions(self) -> list[Row]:
+        return [r for r in self.rows if r.question]
 
     @property
     def valid(self) -> list[Row]:
@@ -147,18 +194,35 @@ def _text(value: Any) -> str:
 
 
 def _date(value: Any) -> Any:
+    return _date_parts(value)[0]
+
+
+def _date_parts(value: Any) -> tuple[Any, bool]:
+    """A cell as `YYYY-MM-DD` text, and whether only the year and month were given.
+
+    Accepts Excel dates and the forms branches type: 2024-05-20, 2024/5/20, 2024.5.20,
+    2024年5月20日, 20240520; a month alone (1980.05, 1992年3月, 1992-03, 199203, or the
+    number 1980.05 Excel keeps for it) means the month's first day.
+    """
     if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
+        return value.date().isoformat(), False
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return value.isoformat(), False
+    if isinstance(value, float) and 1000 < value < 10000:
+        value = str(value)  # a year.month typed into a number cell, read as shown: 1980.05
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     if isinstance(value, str):
         text = value.strip()
-        match = _DATE.match(text)
-        if match:
-            y, m, d = match.groups()
-            return f"{y}-{int(m):02d}-{int(d):02d}"  # validity is the validator's call
-        return text
-    return value  # a bare number: the validator says it is not a date
+        for pattern in (_DATE, _MONTH, _DIGITS):
+            match = pattern.match(text)
+            if match:
+                y, m, d = match.groups() if len(match.groups()) == 3 else (*match.groups(), None)
+                day = int(d) if d else 1
+                # validity (month 13, 30 February) is the validator's call
+                return f"{y}-{int(m):02d}-{day:02d}", not d
+        return text, False
+    return value, False  # the validator says it is not a date
 
 
 def _number(value: Any) -> Any:
@@ -184,6 +248,9 @@ def _bool(value: Any) -> Any:
 def _enum(column: Column, value: Any) -> Any:
     text = _text(value)
     assert column.choices is not None
+    synonym = VALUE_SYNONYMS.get(column.field, {}).get(text)
+    if synonym is not None:
+        return str(synonym)
     for choice in column.choices:
         label = str(choice.label)
         if text == choice.value or text == label or text in label.split("/"):
@@ -309,15 +376,20 @@ def _read_sheets(data: bytes, analysis: Analysis, deadline: Deadline) -> list[Sh
         for ws in wb.worksheets:
             if ws.title in (HELP_TITLE, OPTIONS_TITLE):
                 continue
-            rows = sheet_rows(ws, deadline)  # every limit of `limits`
-            header_row = next(rows, None)
-            headers = [_text(h) if not _blank(h) else "" for h in (header_row or ())]
-            spec = SHEETS_BY_TITLE.get(ws.title) or _spec_from_headers(headers)
-            if spec is None:
-                if any(headers):
+            # Every limit of `limits`: blank rows (above the header too) count toward them.
+            rows = sheet_rows(ws, deadline)
+            top = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+            found = _find_header(ws.title, top)
+            if found is None:
+                if any(not _blank(v) for row in top for v in row):
                     analysis.notes.append(f"工作表“{ws.title}”不是可导入的表格，已忽略")
                 continue
-            results.append(_read_rows(spec, ws.title, headers, rows, analysis))
+            spec, at = found
+            headers = [_text(h) if not _blank(h) else "" for h in top[at]]
+            body = enumerate(itertools.chain(top[at + 1 :], rows), start=at + 2)
+            result = _read_rows(spec, ws.title, headers, body, analysis)
+            _header_at(result, at)
+            results.append(result)
     finally:
         wb.close()
     if not results and not analysis.notes:
@@ -326,25 +398,59 @@ def _read_sheets(data: bytes, analysis: Analysis, deadline: Deadline) -> list[Sh
     return results
 
 
+def _find_header(title: str, top: list[tuple[Any, ...]]) -> tuple[SheetSpec, int] | None:
+    """The sheet's kind and the index of its header row among the first rows.
+
+    A sheet named like a template is that template, its header the first row that
+    names at least two of its columns; another sheet is recognised by its headers
+    (the synonyms branches use included), under any title rows.
+    """
+    named = SHEETS_BY_TITLE.get(title)
+    for at, row in enumerate(top):
+        headers = [_text(h) for h in row if not _blank(h)]
+        if named is not None:
+            if len(_matched(named, headers)) >= 2:
+                return named, at
+            continue
+        spec = _spec_from_headers(headers)
+        if spec is not None:
+            return spec, at
+    return (named, 0) if named is not None and top else None
+
+
+def _matched(spec: SheetSpec, headers: list[str]) -> set[str]:
+    keys = column_keys(spec)
+    return {keys[k].field for k in map(header_key, headers) if k in keys}
+
+
 def _spec_from_headers(headers: list[str]) -> SheetSpec | None:
-    keys = {header_key(h) for h in headers}
+    """The sheet whose required columns (an id aside: rows may be matched by name) are
+    mostly among the headers, with at least two recognised; the best such."""
+    best: tuple[int, SheetSpec] | None = None
     for spec in SHEETS:
-        required = {header_key(c.header) for c in spec.columns if c.required}
-        if required <= keys:
-            return spec
-    return None
+        matched = _matched(spec, headers)
+        required = {c.field for c in spec.columns if c.required and c.kind != "id"}
+        enough = len(required & matched) * 3 >= len(required) * 2
+        if enough and len(matched) >= 2 and (best is None or len(matched) > best[0]):
+            best = (len(matched), spec)
+    return best[1] if best is not None else None
 
 
 def _read_rows(
     spec: SheetSpec,
     title: str,
     headers: list[str],
-    rows: Iterable[tuple[Any, ...]],
+    rows: Iterable[tuple[int, Sequence[Any]]],
     analysis: Analysis,
+    *,
+    mapping: dict[int, str] | None = None,
 ) -> SheetResult:
-    by_key = {header_key(c.header): c for c in spec.columns}
-    by_key.update({c.field: c for c in spec.columns})
-    mapping: dict[int, Column] = {}
+    """`rows`: (row number in Excel, values). `mapping`: the user's choice for
+    columns not recognised (index → field, MAP_EXTRA or MAP_IGNORE)."""
+    by_key = column_keys(spec)
+    chosen = mapping or {}
+    columns: dict[int, Column] = {}
+    extras: dict[int, str] = {}  # index → header, kept in the record's `extra`
     keep: list[int] = []  # uploaded columns carried into the failed-rows file
     result = SheetResult(spec=spec, title=title, headers=[])
     for index, header in enumerate(headers):
@@ -353,30 +459,52 @@ def _read_rows(
             continue
         keep.append(index)
         result.headers.append(header)
-        if not key:
+        if not key or key in IGNORED_HEADERS:
             continue
         column = by_key.get(key)
+        if column is None and spec is ROSTER and key in EXTRA_HEADERS:
+            extras[index] = key
+            continue
         if column is None:
-            result.notes.append(f"未知的列“{header}”，其内容不会导入")
-        elif column in mapping.values():
+            choice = chosen.get(index, MAP_IGNORE)
+            column = spec.column(choice) if choice not in (MAP_IGNORE, MAP_EXTRA) else None
+            result.mappable.append(Mappable(index, header, choice))
+            if choice == MAP_EXTRA:
+                extras[index] = key
+                continue
+            if column is None:
+                result.notes.append(f"未识别的列“{header}”：未导入，可在本页上方选择它对应的项目")
+                continue
+        if column in columns.values():
             result.notes.append(f"列“{header}”重复，只读取第一列")
         else:
-            mapping[index] = column
+            columns[index] = column
     for column in spec.columns:
-        if column.required and column not in mapping.values():
-            result.notes.append(f"缺少必填列“{column.header}”")
-    for number, values in enumerate(rows, start=2):
+        if column.required and column.kind != "id" and column not in columns.values():
+            if spec is ROSTER and column.field == "org":
+                result.needs_org = True
+                result.notes.append("没有“所在党组织”列：请在本页上方选择这些党员所在的党组织")
+            else:
+                result.notes.append(f"缺少必填列“{column.header}”")
+    labels = {col.field: headers[i].replace("*", "").strip() for i, col in columns.items()}
+    for number, values in rows:
         if all(_blank(v) for v in values):
             continue
-        cells = {col.field: values[i] for i, col in mapping.items() if i < len(values)}
+        cells = {col.field: values[i] for i, col in columns.items() if i < len(values)}
         kept = [values[i] if i < len(values) else None for i in keep]
-        result.rows.append(Row(sheet=spec, number=number, values=kept, cells=cells))
+        row = Row(sheet=spec, number=number, values=kept, cells=cells, labels=labels)
+        row.extra = {
+            name: _text(values[i])
+            for i, name in extras.items()
+            if i < len(values) and not _blank(values[i])
+        }
+        result.rows.append(row)
     return result
 
 
 def _tokens(sheets: list[SheetResult]) -> set[str]:
     """Every id or name a reference cell mentions: the scope is loaded for these only."""
-    out: set[str] = set()
+    out: set[str] = {s.default_org for s in sheets if s.default_org}
     for sheet in sheets:
         ref_columns = [
             c for c in sheet.spec.columns if c.kind in ("org", "person", "subject", "people")
@@ -405,22 +533,68 @@ def workbook_read(data: bytes, *, deadline: Deadline | None = None) -> Analysis:
     return analysis
 
 
-def workbook_analyse(data: bytes, *, user: Any) -> Analysis:
-    """Every row of every recognised sheet, valid or with its reasons; nothing is written."""
+def workbook_analyse(data: bytes, *, user: Any, choices: Choices | None = None) -> Analysis:
+    """Every row of every recognised sheet, valid or with its reasons; nothing is written.
+
+    `choices` are the user's answers in the preview: what an unrecognised column
+    holds, and who a roster row without an id is when the name was not enough.
+    """
     deadline = Deadline.start()
-    return analysis_check(workbook_read(data, deadline=deadline), user=user, deadline=deadline)
+    analysis = workbook_read(data, deadline=deadline)
+    if choices is not None:
+        analysis = analysis_remap(analysis, choices)
+    return analysis_check(analysis, user=user, deadline=deadline, choices=choices)
 
 
-def analysis_check(analysis: Analysis, *, user: Any, deadline: Deadline | None = None) -> Analysis:
+def analysis_remap(analysis: Analysis, choices: Choices) -> Analysis:
+    """The rows kept since upload read again under the user's column choices.
+
+    Works on the stored rows (every uploaded column of every non-blank row is
+    kept), never by opening the workbook again. The result is not yet checked.
+    """
+    out = Analysis(notes=list(analysis.notes))
+    for sheet in analysis.sheets:
+        result = _read_rows(
+            sheet.spec,
+            sheet.title,
+            sheet.headers,
+            ((row.number, row.values) for row in sheet.rows),
+            out,
+            mapping=choices.for_columns(sheet.title),
+        )
+        _header_at(result, sheet.header_row - 1)
+        if result.needs_org:
+            result.default_org = choices.orgs.get(sheet.title, "")
+        out.sheets.append(result)
+    return out
+
+
+def _header_at(result: SheetResult, at: int) -> None:
+    result.header_row = at + 1
+    if at:
+        result.notes.insert(0, f"表头在第 {at + 1} 行，其上的标题行未导入")
+
+
+def analysis_check(
+    analysis: Analysis,
+    *,
+    user: Any,
+    deadline: Deadline | None = None,
+    choices: Choices | None = None,
+) -> Analysis:
     """Check the rows read from a workbook against the file and the database, in place.
 
     Rows checked before (an analysis kept since upload) are checked afresh.
+    `choices`: the user's answers on who is who (the column mapping is applied
+    by `analysis_remap`).
     """
     deadline = deadline or Deadline.start()
+    choices = choices or Choices()
     sheets = analysis.sheets
     for sheet in sheets:
         for row in sheet.rows:
             row.record, row.errors = None, []
+            row.match, row.question, row.month_only = "", [], set()
     if not sheets:
         return analysis
     scope = _Scope(user, _tokens(sheets))
@@ -432,8 +606,13 @@ def analysis_check(analysis: Analysis, *, user: Any, deadline: Deadline | None =
         for row in sheet.rows:
             row.record = _convert(row, scope, people_index)
         deadline.check()
+        if sheet.needs_org and sheet.default_org:
+            _put_in_org(sheet, scope)
+        if sheet.spec is ROSTER:
+            match_people(sheet.rows, user=user, answers=choices.for_people(sheet.title))
         if sheet.spec is LEDGER:
             _assign_ledger_ids(sheet)
+            _keep_absentees(sheet)
         _check_ids(sheet, scope)
         deadline.check()
         _validate(sheet, valid_people)
@@ -460,7 +639,9 @@ def _convert(row: Row, scope: _Scope, people: _Index) -> dict[str, Any]:
         if kind in ("id", "text"):
             record[column.field] = _text(value)
         elif kind == "date":
-            record[column.field] = _date(value)
+            record[column.field], month_only = _date_parts(value)
+            if month_only:
+                row.month_only.add(column.field)
         elif kind == "number":
             record[column.field] = _number(value)
         elif kind == "bool":
@@ -502,7 +683,22 @@ def _convert(row: Row, scope: _Scope, people: _Index) -> dict[str, Any]:
                 row.fail(column, f"“{text}”不是可管理的党组织或党员")
             else:
                 record[column.field] = ext_id
+    if row.extra:
+        record["extra"] = dict(row.extra)
     return record
+
+
+def _put_in_org(sheet: SheetResult, scope: _Scope) -> None:
+    """The organisation chosen for a roster without that column, if the user administers it."""
+    column = sheet.spec.column("org")
+    assert column is not None
+    if sheet.default_org not in scope.orgs.by_id:
+        for row in sheet.rows:
+            row.fail(column, "所选党组织不存在或无权管理")
+        return
+    for row in sheet.rows:
+        assert row.record is not None
+        row.record["org"] = sheet.default_org
 
 
 def _assign_ledger_ids(sheet: SheetResult) -> None:
@@ -521,6 +717,35 @@ def _assign_ledger_ids(sheet: SheetResult) -> None:
         occurrence = seen[text]
         seen[text] += 1
         record["id"] = "a-" + hashlib.sha1(f"{text}#{occurrence}".encode()).hexdigest()[:16]
+
+
+def _keep_absentees(sheet: SheetResult) -> None:
+    """The ledger has no column for absences: an activity updated from it keeps the
+    absences (and make-ups) it has, less anyone the row now lists as present."""
+    rows = {r.record["id"]: r for r in sheet.rows if r.record and r.record.get("id")}
+    kept: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for batch in _chunks(rows):
+        for ext_id, person, reason, note, made_up_on, how in (
+            Absence.objects.filter(activity__ext_id__in=batch)
+            .order_by("person__ext_id")
+            .values_list(
+                "activity__ext_id", "person__ext_id", "reason", "note", "made_up_on", "made_up_how"
+            )
+        ):
+            kept[ext_id].append(
+                {
+                    "person": person,
+                    "reason": reason,
+                    "note": note or None,
+                    "made_up_on": made_up_on.isoformat() if made_up_on else None,
+                    "made_up_how": how or None,
+                }
+            )
+    for ext_id, absentees in kept.items():
+        record = rows[ext_id].record
+        assert record is not None
+        present = set(record.get("attendees") or ())
+        record["absentees"] = [a for a in absentees if a["person"] not in present]
 
 
 def _check_ids(sheet: SheetResult, scope: _Scope) -> None:
@@ -599,13 +824,13 @@ def _chinese(message: str) -> str:
 def _place(row: Row, problem: Problem) -> None:
     column = row.sheet.column(problem.field)
     reason = _chinese(problem.message)
-    if column is not None and any(e.column == column.header for e in row.errors):
+    if column is not None and any(e.column == row.label(column) for e in row.errors):
         return  # the cell already has its reason (a name that did not resolve)
     if column is not None:
         raw = row.cells.get(column.field)
         if column.kind == "enum" and column.choices is not None and reason.startswith("取值"):
             labels = "、".join(str(label) for label in column.choices.labels)
-            reason = f"“{_text(raw)}”不是有效的{column.header}，可选：{labels}"
+            reason = f"“{_text(raw)}”不是有效的{row.label(column)}，可选：{labels}"
         elif column.kind == "bool" and "true" in reason:
             reason = f"“{_text(raw)}”无法识别，请填写“是”或“否”"
         elif column.kind == "date" and not isinstance(raw, str | datetime.date) and raw is not None:
@@ -670,6 +895,12 @@ def analysis_to_json(analysis: Analysis) -> str:
                     "title": sheet.title,
                     "headers": sheet.headers,
                     "notes": sheet.notes,
+                    "header_row": sheet.header_row,
+                    "mappable": [[m.index, m.header, m.choice] for m in sheet.mappable],
+                    "needs_org": sheet.needs_org,
+                    "default_org": sheet.default_org,
+                    # The same for every row of a sheet (the headers as uploaded).
+                    "labels": sheet.rows[0].labels if sheet.rows else {},
                     "rows": [
                         [
                             row.number,
@@ -677,6 +908,10 @@ def analysis_to_json(analysis: Analysis) -> str:
                             _encode(row.cells),
                             _encode(row.record),
                             [[e.column, e.reason] for e in row.errors],
+                            row.extra,
+                            sorted(row.month_only),
+                            row.match,
+                            [list(q) for q in row.question],
                         ]
                         for row in sheet.rows
                     ],
@@ -696,9 +931,19 @@ def analysis_from_json(text: str) -> Analysis:
     for item in data["sheets"]:
         spec = SHEETS_BY_KEY[item["spec"]]
         sheet = SheetResult(
-            spec=spec, title=item["title"], headers=item["headers"], notes=item["notes"]
+            spec=spec,
+            title=item["title"],
+            headers=item["headers"],
+            notes=item["notes"],
+            header_row=item["header_row"],
+            mappable=[Mappable(i, h, c) for i, h, c in item["mappable"]],
+            needs_org=item["needs_org"],
+            default_org=item["default_org"],
         )
-        for number, values, cells, record, errors in item["rows"]:
+        labels = item["labels"]
+        for number, values, cells, record, errors, extra, month_only, match, question in item[
+            "rows"
+        ]:
             sheet.rows.append(
                 Row(
                     sheet=spec,
@@ -707,6 +952,11 @@ def analysis_from_json(text: str) -> Analysis:
                     cells=_decode(cells),
                     record=_decode(record),
                     errors=[CellError(c, r) for c, r in errors],
+                    extra=extra,
+                    month_only=set(month_only),
+                    match=match,
+                    question=[(c, label) for c, label in question],
+                    labels=labels,
                 )
             )
         analysis.sheets.append(sheet)

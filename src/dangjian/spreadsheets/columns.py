@@ -6,6 +6,7 @@ Chinese; a cell may hold a code or its Chinese label, an id or a name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import TextChoices
@@ -28,6 +29,8 @@ class Column:
     choices: type[TextChoices] | None = None
     hint: str = ""
     width: int = 14
+    # Other headers branches write for this column in their own sheets (花名册 …).
+    synonyms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,24 +56,97 @@ ROSTER = SheetSpec(
     title="党员名册",
     label="党员名册",
     columns=(
-        Column("id", "编号", "id", required=True, hint="每人唯一，导入时按编号新增或更新"),
-        Column("name", "姓名", "text", required=True, width=10),
-        Column("org", "所在党组织", "org", required=True, hint=_ORG_HINT, width=24),
-        Column("status", "身份", "enum", required=True, choices=PersonStatus),
-        Column("applied_on", "递交入党申请日期", "date", hint=_DATE_HINT),
-        Column("activist_on", "确定为积极分子日期", "date", hint=_DATE_HINT),
-        Column("candidate_on", "确定为发展对象日期", "date", hint=_DATE_HINT),
-        Column("joined_on", "入党日期", "date", hint=_DATE_HINT),
-        Column("full_on", "转正日期", "date", hint=_DATE_HINT),
-        Column("birth_date", "出生日期", "date", hint=_DATE_HINT),
-        Column("leading_cadre", "党员领导干部", "bool", hint=_BOOL_HINT),
+        Column(
+            "id",
+            "编号",
+            "id",
+            required=True,
+            hint="每人唯一，导入时按编号新增或更新；空白时按姓名和出生日期匹配已有党员，"
+            "找不到的新增并自动编号",
+            synonyms=("党员编号", "人员编号"),
+        ),
+        Column("name", "姓名", "text", required=True, width=10, synonyms=("党员姓名",)),
+        Column(
+            "org",
+            "所在党组织",
+            "org",
+            required=True,
+            hint=_ORG_HINT,
+            width=24,
+            synonyms=("所在支部", "所在党支部", "所属支部", "所属党支部", "所属党组织", "党组织"),
+        ),
+        Column(
+            "status",
+            "身份",
+            "enum",
+            required=True,
+            choices=PersonStatus,
+            synonyms=("人员类别", "党员类别", "类别", "党员身份", "党籍状态"),
+        ),
+        Column(
+            "applied_on",
+            "递交入党申请日期",
+            "date",
+            hint=_DATE_HINT,
+            synonyms=("申请入党时间", "递交入党申请书时间", "入党申请时间"),
+        ),
+        Column(
+            "activist_on",
+            "确定为积极分子日期",
+            "date",
+            hint=_DATE_HINT,
+            synonyms=("确定为入党积极分子时间", "确定积极分子时间"),
+        ),
+        Column(
+            "candidate_on",
+            "确定为发展对象日期",
+            "date",
+            hint=_DATE_HINT,
+            synonyms=("确定为发展对象时间", "确定发展对象时间"),
+        ),
+        Column(
+            "joined_on",
+            "入党日期",
+            "date",
+            hint=_DATE_HINT,
+            synonyms=("入党时间", "入党年月", "加入党组织日期", "加入党组织时间"),
+        ),
+        Column(
+            "full_on",
+            "转正日期",
+            "date",
+            hint=_DATE_HINT,
+            synonyms=("转正时间", "转正年月", "转为正式党员日期", "转为正式党员时间"),
+        ),
+        Column(
+            "birth_date",
+            "出生日期",
+            "date",
+            hint=_DATE_HINT,
+            synonyms=("出生年月", "出生年月日", "出生时间", "生日"),
+        ),
+        Column(
+            "leading_cadre", "党员领导干部", "bool", hint=_BOOL_HINT, synonyms=("是否领导干部",)
+        ),
         Column("party_worker", "党务工作人员", "enum", choices=PartyWorker, width=18),
         Column("employment", "就业状况", "enum", choices=Employment, hint="空白为在职"),
-        Column("monthly_income", "月收入（元）", "number", hint="税后，用于计算党费"),
+        Column(
+            "monthly_income",
+            "月收入（元）",
+            "number",
+            hint="税后，用于计算党费",
+            synonyms=("月收入", "月工资收入"),
+        ),
         Column("probation_extended_to", "预备期延长至", "date", hint=_DATE_HINT),
-        Column("mobile", "流动党员", "bool", hint=_BOOL_HINT),
+        Column("mobile", "流动党员", "bool", hint=_BOOL_HINT, synonyms=("是否流动党员",)),
         Column("hosted_by", "流入地党组织", "org", hint=_ORG_HINT, width=20),
-        Column("left_on", "离开日期", "date", hint="转出或不再是党员的日期"),
+        Column(
+            "left_on",
+            "离开日期",
+            "date",
+            hint="转出或不再是党员的日期",
+            synonyms=("离开时间", "转出日期"),
+        ),
     ),
 )
 
@@ -120,5 +196,42 @@ SHEETS_BY_LIST = {s.list_name: s for s in SHEETS}
 
 
 def header_key(text: object) -> str:
-    """A header cell as matched on upload: spaces and the required-mark stripped."""
-    return str(text or "").replace("*", "").replace(" ", "").replace("\u3000", "").strip()
+    """A header cell as matched on upload: spaces, line breaks and the required-mark stripped."""
+    return re.sub(r"[\s*\u3000]+", "", str(text or ""))
+
+
+# Roster columns branches keep that have no field of their own: kept in the person's
+# `extra` under the header's name (姓名 and dates are fields; these are not).
+EXTRA_HEADERS = frozenset(
+    ("性别", "民族", "籍贯", "学历", "文化程度", "职务", "职级", "工作单位", "联系电话", "备注")
+)
+# Columns that only number the rows.
+IGNORED_HEADERS = frozenset(("序号", "编号序号", "No", "No."))
+
+# A column the user maps in the preview may also be kept in `extra` or ignored.
+MAP_EXTRA = "+extra"
+MAP_IGNORE = ""
+
+# Values branches write for a coded column, beyond its label and code.
+VALUE_SYNONYMS: dict[str, dict[str, str]] = {
+    "status": {
+        "正式": PersonStatus.FULL,
+        "党员": PersonStatus.FULL,
+        "中共党员": PersonStatus.FULL,
+        "预备": PersonStatus.PROBATIONARY,
+        "中共预备党员": PersonStatus.PROBATIONARY,
+        "积极分子": PersonStatus.ACTIVIST,
+        "申请人": PersonStatus.APPLICANT,
+    },
+}
+
+
+def column_keys(spec: SheetSpec) -> dict[str, Column]:
+    """Every header (and field name) a column of the sheet is known by, as matched."""
+    out: dict[str, Column] = {}
+    for c in spec.columns:
+        for name in (c.header, *c.synonyms):
+            out.setdefault(header_key(name), c)
+    for c in spec.columns:
+        out.setdefault(c.field, c)
+    return out

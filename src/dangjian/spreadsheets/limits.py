@@ -102,7 +102,8 @@ def sheet_rows(ws: Any, deadline: Deadline) -> Iterator[tuple[Any, ...]]:
 
     The declared dimension is checked, then ignored (a sheet may lie about it):
     rows are read as they are in the file, gaps filled with blank rows, each
-    counted. The header row is the first one; `MAX_ROWS` rows may follow. A row
+    counted. The header row is the first one (or below title rows, which count as
+    rows too); `MAX_ROWS` rows may follow the first. A row
     ends at its last non-empty cell.
     """
     max_rows, max_columns = limit("MAX_ROWS"), limit("MAX_COLUMNS")

@@ -9,7 +9,8 @@ from django.db import transaction
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.interchange.importer import ImportSummary, dataset_import
-from dangjian.spreadsheets.analysis import Analysis, analysis_check, workbook_read
+from dangjian.spreadsheets.analysis import Analysis, analysis_check, analysis_remap, workbook_read
+from dangjian.spreadsheets.matching import Choices
 
 
 @dataclass
@@ -24,19 +25,23 @@ def workbook_import(
     actor: Actor,
     data: bytes | None = None,
     analysis: Analysis | None = None,
+    choices: Choices | None = None,
 ) -> WorkbookImport:
     """Import every valid row of the workbook, all at once; failed rows are left out.
 
     Give the workbook's bytes, or the rows read from it at upload (`analysis`,
     kept since then: the file is not read again). Either way the rows are
     checked again here, so what is written is checked against the database as
-    it is now. Raises `DatasetError` and writes nothing if the importer refuses
-    the dataset, `limits.UploadRefused` for a file past a limit.
+    it is now. `choices` are the user's answers in the preview (column mapping,
+    who is who). Raises `DatasetError` and writes nothing if the importer
+    refuses the dataset, `limits.UploadRefused` for a file past a limit.
     """
     if analysis is None:
         assert data is not None, "give the workbook's bytes or its analysis"
         analysis = workbook_read(data)
-    analysis = analysis_check(analysis, user=actor.user)
+    if choices is not None:
+        analysis = analysis_remap(analysis, choices)
+    analysis = analysis_check(analysis, user=actor.user, choices=choices)
     if analysis.valid_count == 0:
         return WorkbookImport(analysis=analysis, summary=None)
     with transaction.atomic():

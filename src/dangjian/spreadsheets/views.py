@@ -29,11 +29,22 @@ from dangjian.orgs.models import Organization
 from dangjian.spreadsheets import limits, selectors
 from dangjian.spreadsheets.analysis import (
     Analysis,
+    analysis_check,
     analysis_from_json,
+    analysis_remap,
     analysis_to_json,
     workbook_analyse,
 )
-from dangjian.spreadsheets.columns import LEDGER, ROSTER, SHEETS, SHEETS_BY_KEY, TRAININGS
+from dangjian.spreadsheets.columns import (
+    LEDGER,
+    MAP_EXTRA,
+    MAP_IGNORE,
+    ROSTER,
+    SHEETS,
+    SHEETS_BY_KEY,
+    TRAININGS,
+)
+from dangjian.spreadsheets.matching import NEW, Choices
 from dangjian.spreadsheets.services import workbook_import
 from dangjian.spreadsheets.workbooks import (
     XLSX_CONTENT_TYPE,
@@ -93,6 +104,28 @@ def _upload(request: HttpRequest, token: str, *, pending: bool = False) -> tuple
     if entry is None or not path.is_file() or (pending and entry.get("done")):
         raise Http404("上传的文件不存在或已处理")
     return analysis_from_json(path.read_text(encoding="utf-8")), str(entry["name"])
+
+
+def _choices(request: HttpRequest, token: str) -> Choices | None:
+    """The user's answers for this upload so far (column mapping, who is who), if any."""
+    entry = request.session.get(SESSION_KEY, {}).get(token) or {}
+    if not entry.get("choices"):
+        return None
+    return Choices.from_json(entry["choices"])
+
+
+def _analysis(request: HttpRequest, token: str, *, pending: bool = False) -> tuple[Analysis, str]:
+    """The upload's rows as checked at upload (or at import, once done); under the
+    user's answers in the preview, re-read and re-checked from the kept rows (the
+    workbook itself is not kept, nor read again)."""
+    analysis, filename = _upload(request, token, pending=pending)
+    entry = request.session.get(SESSION_KEY, {}).get(token) or {}
+    choices = _choices(request, token)
+    if choices is not None and not entry.get("done"):
+        analysis = analysis_check(
+            analysis_remap(analysis, choices), user=request.user, choices=choices
+        )
+    return analysis, filename
 
 
 def _mark_done(request: HttpRequest, token: str) -> None:
@@ -168,10 +201,11 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 @admin_required
 def preview(request: HttpRequest, token: str) -> HttpResponse:
-    analysis, filename = _upload(request, token, pending=True)
+    analysis, filename = _analysis(request, token, pending=True)
     errors = [
-        (row.sheet.title, row.number, e.column, e.reason)
-        for row in analysis.failed_rows
+        (sheet.title, row.number, e.column, e.reason)
+        for sheet in analysis.sheets
+        for row in sheet.failed
         for e in row.errors
     ]
     return render(
@@ -184,8 +218,47 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
             "errors": errors[:PREVIEW_ERRORS],
             "errors_hidden": max(0, len(errors) - PREVIEW_ERRORS),
             "preview_rows": PREVIEW_ROWS,
+            "asks": any(s.mappable or s.questions or s.needs_org for s in analysis.sheets),
+            "branches": selectors.export_orgs(request.user).exclude(type="party_cell")[:500]
+            if any(s.needs_org for s in analysis.sheets)
+            else [],
+            "map_extra": MAP_EXTRA,
+            "map_ignore": MAP_IGNORE,
+            "new_person": NEW,
         },
     )
+
+
+@require_POST
+@admin_required
+def choose(request: HttpRequest, token: str) -> HttpResponse:
+    """Keep the user's answers from the preview: what each unrecognised column holds
+    (`map-<sheet index>-<column index>`) and who a roster row is
+    (`person-<sheet index>-<row number>`); then show the preview again."""
+    analysis, _ = _analysis(request, token, pending=True)
+    choices = _choices(request, token) or Choices()
+    for number, sheet in enumerate(analysis.sheets):
+        allowed = {value for value, _ in sheet.map_options()}
+        columns = dict(choices.for_columns(sheet.title))
+        for m in sheet.mappable:
+            value = request.POST.get(f"map-{number}-{m.index}")
+            if value is not None and value in allowed:
+                columns[m.index] = value
+        choices.columns[sheet.title] = columns
+        people = dict(choices.for_people(sheet.title))
+        for row in sheet.rows:
+            answer = request.POST.get(f"person-{number}-{row.number}")
+            if row.question and answer in {value for value, _ in row.question}:
+                people[row.number] = answer
+        choices.people[sheet.title] = people
+        org = request.POST.get(f"org-{number}")
+        if sheet.needs_org and org is not None:
+            choices.orgs[sheet.title] = org[:64]
+    uploads = dict(request.session.get(SESSION_KEY, {}))
+    uploads[token] = {**uploads[token], "choices": choices.as_json()}
+    request.session[SESSION_KEY] = uploads
+    messages.info(request, "已按您的选择重新检查，请核对后导入")
+    return redirect("spreadsheets:preview", token=token)
 
 
 @require_POST
@@ -194,7 +267,12 @@ def commit(request: HttpRequest, token: str) -> HttpResponse:
     """Import every valid row (the user chose "all valid rows")."""
     analysis, filename = _upload(request, token, pending=True)
     try:
-        result = workbook_import(analysis=analysis, filename=filename, actor=request.actor)  # type: ignore[attr-defined]
+        result = workbook_import(
+            analysis=analysis,
+            filename=filename,
+            actor=request.actor,  # type: ignore[attr-defined]
+            choices=_choices(request, token),
+        )
     except DatasetError as exc:
         messages.error(request, f"导入失败，没有写入任何数据：{exc.render(limit=5)}")
         return redirect("spreadsheets:preview", token=token)
@@ -242,7 +320,7 @@ def discard(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @admin_required
 def failed_rows(request: HttpRequest, token: str) -> HttpResponse:
-    analysis, filename = _upload(request, token)
+    analysis, filename = _analysis(request, token)
     content = failed_rows_workbook(
         (sheet.spec, sheet.headers, [(row.values, row.error_text()) for row in sheet.failed])
         for sheet in analysis.sheets

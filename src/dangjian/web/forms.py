@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -10,10 +11,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from dangjian.core.concurrency import VersionedForm
+from dangjian.core.concurrency import Change, VersionedForm
 from dangjian.people.models import Person
-from dangjian.records.models import ActivityKind, FilingKind, TrainingKind
-from dangjian.records.services import MAX_ATTACHMENT_BYTES
+from dangjian.records.models import AbsenceReason, ActivityKind, FilingKind, TrainingKind
+from dangjian.records.services import MAX_ATTACHMENT_BYTES, AbsenceInput
 
 
 class DateInput(forms.DateInput):
@@ -124,11 +125,84 @@ class ActivityForm(BootstrapMixin, VersionedForm):
         label="附件（会议记录扫描件：PDF、JPEG、PNG，每个不超过 10 MB）", required=False
     )
 
-    def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
+    # Pressed "仍然保存" after the same-day warning.
+    confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        people: QuerySet[Person],
+        absences: dict[int, tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["speaker"].queryset = people  # type: ignore[attr-defined]
         self.fields["attendees"].queryset = people  # type: ignore[attr-defined]
+        self.people = people
+        # Unbound: the absences already recorded (person pk → reason, note).
+        self.initial_absences = absences or {}
         self.style()
+
+    def absence_of(self, pk: int) -> tuple[str, str]:
+        """The reason and note shown for a person: as typed, or as recorded."""
+        if self.is_bound:
+            return (
+                str(self.data.get(f"absence_{pk}", "")),
+                str(self.data.get(f"absence_note_{pk}", "")).strip(),
+            )
+        return self.initial_absences.get(pk, ("", ""))
+
+    def attendee_rows(self) -> list[dict[str, Any]]:
+        """One row per person: the attendance tick box, then the absence reason and note."""
+        rows = []
+        for cb in self["attendees"]:
+            pk = int(str(cb.data["value"]))
+            reason, note = self.absence_of(pk)
+            rows.append({"cb": cb, "pk": pk, "reason": reason, "note": note})
+        return rows
+
+    reasons = AbsenceReason.choices
+
+    def changes(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
+        """What someone else changed; the absences (not a field of their own) as 缺席."""
+        out = super().changes(before, after)
+        for change in out:
+            if change.field == "absences":
+                change.label = "缺席"
+        return out
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        present = {p.pk for p in data.get("attendees") or ()}
+        people = {p.pk: p for p in self.people}
+        absences = []
+        errors = []
+        for key in self.data:
+            if not key.startswith("absence_") or key.startswith("absence_note_"):
+                continue
+            reason = self.data.get(key)
+            if not reason:
+                continue
+            try:
+                pk = int(key.removeprefix("absence_"))
+            except ValueError:
+                continue
+            person = people.get(pk)
+            if person is None:
+                errors.append("缺席人员不在本组织党员名单中")
+            elif reason not in AbsenceReason.values:
+                errors.append(f"{person.name}：缺席原因无效")
+            elif pk in present:
+                errors.append(f"{person.name}：已勾选为参加，请不要同时选择缺席原因")
+            else:
+                note = str(self.data.get(f"absence_note_{pk}", "")).strip()
+                if len(note) > 200:
+                    errors.append(f"{person.name}：缺席说明不能超过 200 个字符")
+                absences.append(AbsenceInput(person=person, reason=reason, note=note[:200]))
+        if errors:
+            self.add_error("attendees", errors)
+        data["absences"] = sorted(absences, key=lambda a: a.person.pk)
+        return data
 
     def clean_date(self) -> datetime.date:
         date: datetime.date = self.cleaned_data["date"]
@@ -166,6 +240,21 @@ class FilingForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, people: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["by"].queryset = people  # type: ignore[attr-defined]
+        self.style()
+
+
+class MakeupForm(BootstrapMixin, forms.Form):
+    """A make-up (补学) for one absent member: when and how."""
+
+    made_up_on = forms.DateField(label="补学日期", widget=DateInput())
+    made_up_how = forms.CharField(
+        label="补学方式",
+        max_length=200,
+        help_text="例如：自学会议材料并交流心得、参加其他党小组学习、书记当面传达",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.style()
 
 

@@ -14,7 +14,7 @@ from dangjian.core.models import AuditEntry
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.people.models import MEMBER_STATUSES, Person
 from dangjian.policy.days import term_end, term_overdue
-from dangjian.records.models import Activity, Attendance, Filing, Training
+from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 
 def members_q(prefix: str = "") -> Q:
@@ -129,8 +129,16 @@ def attach_attendee_counts(activities: list[Activity]) -> None:
         .annotate(n=Count("id"))
         .values_list("activity", "n")
     )
+    absent = dict(
+        Absence.objects.filter(activity__in=[a.pk for a in activities])
+        .values("activity")
+        .annotate(n=Count("id"))
+        .values_list("activity", "n")
+    )
     for a in activities:
         a.attendee_count = counts.get(a.pk, 0)  # type: ignore[attr-defined]
+        # 应到 = present + absent (with a reason)
+        a.expected_count = a.attendee_count + absent.get(a.pk, 0)  # type: ignore[attr-defined]
 
 
 def hours_per_member(org: Organization, year: int) -> QuerySet[Person]:
@@ -163,6 +171,15 @@ def person_attendance(person: Person) -> QuerySet[Activity]:
         Activity.objects.filter(attendance__person=person)
         .select_related("org")
         .order_by("-date", "-id")
+    )
+
+
+def person_absences(person: Person, year: int) -> QuerySet[Absence]:
+    """The year's meetings the person missed, with the reason and any make-up (补学)."""
+    return (
+        Absence.objects.filter(person=person, activity__date__year=year)
+        .select_related("activity")
+        .order_by("-activity__date", "-activity_id")
     )
 
 

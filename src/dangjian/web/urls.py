@@ -59,6 +59,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("activities/<int:pk>/", records.activity_detail, name="activity"),
     path("activities/<int:pk>/edit/", records.activity_edit, name="activity_edit"),
     path("activities/<int:pk>/delete/", records.activity_delete, name="activity_delete"),
+    path(
+        "activities/<int:pk>/absences/<int:absence_pk>/makeup/",
+        records.absence_makeup,
+        name="absence_makeup",
+    ),
     path("attachments/<int:pk>/", records.attachment_download, name="attachment"),
     path("people/<int:pk>/", people.person_detail, name="person"),
     path("me/", people.me, name="me"),

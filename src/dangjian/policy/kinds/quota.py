@@ -41,11 +41,18 @@ def facts_sql(rule: Rule) -> tuple[str, list[Any]]:
             ps,
         )
     sql, ps = in_list(p["activity_kinds"])
+    # Present (dj_attendance), or absent and made up later (补学, dj_absence with a
+    # make-up date): both count as attending, dated by the meeting. An absence
+    # without a make-up never counts.
     attended = (
         "SELECT at.person_id AS person_id, a.ext_id, a."
         "date, 1 AS val, a.org_id FROM dj_attendance at"
         f" JOIN dj_activity a ON a.id = at.activity_id WHERE a.kind IN {sql}"
+        " UNION ALL SELECT ab.person_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id"
+        " FROM dj_absence ab JOIN dj_activity a ON a.id = ab.activity_id"
+        f" WHERE ab.made_up_on IS NOT NULL AND a.kind IN {sql}"
     )
+    attended_ps = ps * 2
     spoke = (
         "SELECT a.speaker_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id FROM dj_activity a"
         f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {sql}"
@@ -56,14 +63,14 @@ def facts_sql(rule: Rule) -> tuple[str, list[Any]]:
         f" WHERE a.subject_person_id IS NOT NULL AND a.kind IN {sql}"
     )
     if m == "attended":
-        return attended, ps
+        return attended, attended_ps
     if m == "lessons_given":
         return spoke, ps
     # participated: one activity counts once per person even if they spoke and attended
     return (
         "SELECT person_id, ext_id, MIN(date) AS date, 1 AS val, MIN(org_id) AS org_id FROM ("
         f"{attended} UNION ALL {spoke} UNION ALL {about}) u GROUP BY person_id, ext_id",
-        ps * 3,
+        attended_ps + ps * 2,
     )
 
 

@@ -58,6 +58,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "trainings": list(sel.person_trainings(person, year)),
         "lessons": list(sel.lessons_given(person)[:50]),
         "page": paginate(request, sel.person_attendance(person), 20),
+        "absences": list(sel.person_absences(person, year)),
         "findings": engine.person_findings(person, year),
         "can_admin": can_admin,
         "history": history_rows("person", person.pk, Person) if can_admin else None,

@@ -19,10 +19,17 @@ from dangjian.core.concurrency import snapshot_values
 from dangjian.core.models import AuditEntry
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
+from dangjian.records import selectors as record_selectors
 from dangjian.records import services
-from dangjian.records.models import Activity, ActivityKind, Attachment
+from dangjian.records.models import Absence, AbsenceReason, Activity, ActivityKind, Attachment
 from dangjian.web import selectors as sel
-from dangjian.web.forms import ActivityForm, FilingForm, TrainingManyForm, add_service_errors
+from dangjian.web.forms import (
+    ActivityForm,
+    FilingForm,
+    MakeupForm,
+    TrainingManyForm,
+    add_service_errors,
+)
 from dangjian.web.views.common import actor_of, administered_org, date_param
 
 FIELD_LABELS = {
@@ -34,6 +41,7 @@ FIELD_LABELS = {
     "subject_org": "对象组织",
     "subject_person": "对象人员",
     "attendees": "参加人员",
+    "absentees": "缺席人员",
     "minutes": "会议记录",
     "attachments": "附件",
     "org": "组织单位",
@@ -80,9 +88,18 @@ def _activity_for_admin(request: HttpRequest, pk: int) -> Activity:
 def activity_new(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = administered_org(request, org_pk)
     people = _people_choices(org)
+    duplicates: list[Activity] = []
     if request.method == "POST":
         form = ActivityForm(request.POST, request.FILES, people=people)
         if form.is_valid():
+            data = form.cleaned_data
+            if not data["confirm_duplicate"]:
+                duplicates = list(
+                    record_selectors.same_day_activities(
+                        org=org, kind=data["kind"], date=data["date"]
+                    )
+                )
+        if form.is_valid() and not duplicates:
             data = form.cleaned_data
             try:
                 activity = services.activity_record(
@@ -93,6 +110,7 @@ def activity_new(request: HttpRequest, org_pk: int) -> HttpResponse:
                     hours=data["hours"],
                     speaker=data["speaker"],
                     attendees=data["attendees"],
+                    absentees=data["absences"],
                     minutes=data["minutes"],
                     attachments=data["attachments"],
                     actor=actor_of(request),
@@ -116,8 +134,27 @@ def activity_new(request: HttpRequest, org_pk: int) -> HttpResponse:
     return render(
         request,
         "web/activity_form.html",
-        {"org": org, "form": form, "member_count": people.count()},
+        {
+            "org": org,
+            "form": form,
+            "member_count": people.count(),
+            "duplicates": duplicates,
+            "reasons": AbsenceReason.choices,
+        },
     )
+
+
+REASON_LABELS = dict(AbsenceReason.choices)
+
+
+def _show_absentee(a: dict[str, Any], names: dict[str, str]) -> str:
+    """One absentee of an audit entry: 姓名（病假；说明；补学 日期 方式）."""
+    parts = [REASON_LABELS.get(a.get("reason", ""), a.get("reason", ""))]
+    if a.get("note"):
+        parts.append(a["note"])
+    if a.get("made_up_on"):
+        parts.append(f"补学 {a['made_up_on']} {a.get('made_up_how', '')}".strip())
+    return f"{names.get(a['person'], a['person'])}（{'；'.join(parts)}）"
 
 
 def _history_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
@@ -128,6 +165,7 @@ def _history_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
         for side in ("before", "after"):
             values = e.changes.get(side) or {}
             ext_ids.update(values.get("attendees") or [])
+            ext_ids.update(a["person"] for a in values.get("absentees") or [])
             for key in ("speaker", "subject_person"):
                 if isinstance(values.get(key), int):
                     person_pks.add(values[key])
@@ -140,6 +178,8 @@ def _history_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
             return "（空）"
         if key == "attendees":
             return "、".join(by_ext.get(x, x) for x in value)
+        if key == "absentees":
+            return "、".join(_show_absentee(a, by_ext) for a in value)
         if key in ("speaker", "subject_person"):
             return str(by_pk.get(value, value))
         if key == "kind":
@@ -186,18 +226,70 @@ def _history_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity_for_admin(request, pk)
+    return _render_detail(request, activity)
+
+
+def _render_detail(
+    request: HttpRequest,
+    activity: Activity,
+    makeup: tuple[int, MakeupForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The activity page; `makeup` is a make-up form that failed, shown with what was typed."""
     activity = sel.activity_detail(activity.pk, Organization.objects.filter(pk=activity.org_id))
     attendees = sorted((a.person for a in activity.attendance.all()), key=lambda p: p.name)
+    absences = sorted(
+        Absence.objects.filter(activity=activity).select_related("person"),
+        key=lambda a: a.person.name,
+    )
+    rows = []
+    for a in absences:
+        form = makeup[1] if makeup is not None and makeup[0] == a.pk else None
+        if form is None and a.made_up_on is None:
+            form = MakeupForm(initial={"made_up_on": datetime.date.today()}, prefix=f"m{a.pk}")
+        rows.append({"absence": a, "form": form})
     minutes = getattr(activity, "minutes", None)
     context = {
         "activity": activity,
         "org": activity.org,
         "attendees": attendees,
+        "absences": rows,
+        "expected": len(attendees) + len(absences),
         "minutes": minutes.text if minutes else "",
         "attachments": list(activity.attachments.all()),
         "history": _history_rows(sel.history("activity", activity.pk)),
     }
-    return render(request, "web/activity_detail.html", context)
+    return render(request, "web/activity_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def absence_makeup(request: HttpRequest, pk: int, absence_pk: int) -> HttpResponse:
+    """Record an absent member's make-up (补学), or with `clear` take it back."""
+    activity = _activity_for_admin(request, pk)
+    absence = get_object_or_404(
+        Absence.objects.select_related("person"), pk=absence_pk, activity=activity
+    )
+    absence.activity = activity
+    if request.POST.get("clear"):
+        services.absence_makeup_record(absence=absence, made_up_on=None, actor=actor_of(request))
+        messages.success(request, f"已撤销 {absence.person.name} 的补学登记")
+        return redirect("web:activity", pk=activity.pk)
+    form = MakeupForm(request.POST, prefix=f"m{absence.pk}")
+    if form.is_valid():
+        try:
+            services.absence_makeup_record(
+                absence=absence,
+                made_up_on=form.cleaned_data["made_up_on"],
+                made_up_how=form.cleaned_data["made_up_how"],
+                actor=actor_of(request),
+            )
+        except ValidationError as e:
+            add_service_errors(form, e)
+        else:
+            messages.success(request, f"已登记 {absence.person.name} 的补学")
+            return redirect("web:activity", pk=activity.pk)
+    return _render_detail(request, activity, makeup=(absence.pk, form), status=400)
 
 
 class _Conflict(Exception):
@@ -218,8 +310,14 @@ def _activity_initial(activity: Activity) -> dict[str, Any]:
 
 
 def _activity_snapshot(activity: Activity) -> dict[str, Any]:
-    """What the edit form shows of the activity: its version for optimistic locking."""
-    return snapshot_values(_activity_initial(activity).items())
+    """What the edit form shows of the activity (its absences included): its version
+    for optimistic locking."""
+    values = _activity_initial(activity)
+    values["absences"] = [
+        f"{a.person.name}：{a.get_reason_display()}" + (f"（{a.note}）" if a.note else "")
+        for a in activity.absences.select_related("person").order_by("person_id")
+    ]
+    return snapshot_values(values.items())
 
 
 @login_required
@@ -227,9 +325,19 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity_for_admin(request, pk)
     org = activity.org
     people = _people_choices(org)
+    duplicates: list[Activity] = []
     if request.method == "POST":
         form = ActivityForm(request.POST, request.FILES, people=people)
         if form.is_valid():
+            data = form.cleaned_data
+            moved = (data["kind"], data["date"]) != (activity.kind, activity.date)
+            if moved and not data["confirm_duplicate"]:
+                duplicates = list(
+                    record_selectors.same_day_activities(
+                        org=org, kind=data["kind"], date=data["date"], exclude_pk=activity.pk
+                    )
+                )
+        if form.is_valid() and not duplicates:
             data = form.cleaned_data
             try:
                 with transaction.atomic():
@@ -245,6 +353,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
                         hours=data["hours"],
                         speaker=data["speaker"],
                         attendees=data["attendees"],
+                        absentees=data["absences"],
                         minutes=data["minutes"],
                         attachments=data["attachments"],
                         actor=actor_of(request),
@@ -257,7 +366,13 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "修改已保存，修改前后的内容记入历史")
                 return redirect("web:activity", pk=activity.pk)
     else:
-        form = ActivityForm(initial=_activity_initial(activity), people=people)
+        form = ActivityForm(
+            initial=_activity_initial(activity),
+            people=people,
+            absences={
+                a.person_id: (a.reason, a.note) for a in Absence.objects.filter(activity=activity)
+            },
+        )
         form.set_version(_activity_snapshot(activity))
     return render(
         request,
@@ -267,6 +382,8 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "activity": activity,
             "member_count": people.count(),
+            "duplicates": duplicates,
+            "reasons": AbsenceReason.choices,
         },
     )
 
