@@ -97,9 +97,8 @@ def year_calendar(org: Organization, year: int) -> YearCalendar:
     today = datetime.date.today()
     by_key = {}
     if year <= today.year:
-        for f in engine.findings(org, year, today if year == today.year else None):
-            if f.subject_type == "organization" and f.subject_id == org.ext_id:
-                by_key[(f.rule, f.period)] = f
+        for f in engine.own_findings(org, year):
+            by_key[(f.rule, f.period)] = f
     months = [Month(m) for m in range(1, 13)]
     full_members = sel.subtree_members(org).filter(status="full").count()
     seen: set[int] = set()

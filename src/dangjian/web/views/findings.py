@@ -6,6 +6,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -41,20 +42,38 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
     assert isinstance(org, Organization)
     today = datetime.date.today()
     year = int_param(request, "year", today.year)
-    items = engine.findings(org, year, today if year == today.year else None)
+    pack = engine.pack_id_for(org)
+    freshness = engine.freshness(org, year)
+    rows = engine.stored(org, year)
+    if not freshness.complete and org.depth > 0:
+        engine.findings(org, year)  # a branch's first load: evaluated (and stored) once
+        freshness = engine.freshness(org, year)
     rule = request.GET.get("rule", "")
     severity = request.GET.get("severity", "")
     period = request.GET.get("period", "")
-    rules = sorted({(f.rule, f.rule_title) for f in items})
-    periods = sorted({f.period for f in items})
-    shown = [
-        f
-        for f in items
-        if (not rule or f.rule == rule)
-        and (not severity or f.severity == severity)
-        and (not period or f.period == period)
-    ]
-    shown.sort(key=lambda f: (f.severity != "violation", f.due or "", f.rule, f.subject_name))
+    titles = engine.pack_rules(pack)
+    rules = sorted(
+        (r, str(engine._get(titles.get(r), "title", "") or r))
+        for r in rows.values_list("rule", flat=True).distinct().order_by()
+    )
+    periods = sorted(rows.values_list("period", flat=True).distinct().order_by())
+    shown = rows
+    if rule:
+        shown = shown.filter(rule=rule)
+    if severity:
+        shown = shown.filter(severity=severity)
+    if period:
+        shown = shown.filter(period=period)
+    counts = shown.aggregate(
+        v=Count("pk", filter=Q(severity="violation")),
+        w=Count("pk", filter=~Q(severity="violation")),
+    )
+    page = paginate(
+        request,
+        shown.order_by("severity", F("due").asc(nulls_first=True), "rule", "subject_name", "pk"),
+        50,
+    )
+    page.object_list = engine.from_rows(page.object_list, pack)
     context = {
         "org": org,
         "tab": "findings",
@@ -66,11 +85,12 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
         "rule": rule,
         "severity": severity,
         "period": period,
-        "violations": sum(1 for f in shown if f.is_violation),
-        "warnings": sum(1 for f in shown if not f.is_violation),
-        "page": paginate(request, shown, 50),
+        "violations": counts["v"],
+        "warnings": counts["w"],
+        "page": page,
+        "freshness": freshness,
         "engine_ready": engine.available(),
-        "pack": engine.pack_id_for(org),
+        "pack": pack,
         "scopes": list(Organization.objects.filter(parent=org).order_by("type", "name")[:200]),
     }
     return render(request, "web/findings_list.html", context)
@@ -80,9 +100,7 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
 def finding_detail(request: HttpRequest, org_pk: int, year: int, key: str) -> HttpResponse:
     """Why: the rule, its clause and quoted words, required against actual, the evidence."""
     org = administered_org(request, org_pk)
-    today = datetime.date.today()
-    items = engine.findings(org, year, today if year == today.year else None)
-    finding = next((f for f in items if f.key == key), None)
+    finding = engine.finding_by_key(org, year, key)
     if finding is None:
         raise Http404("没有找到该问题（可能已经整改或数据已更新）")
     context = {
