@@ -411,14 +411,17 @@ def _store(
 
 def refresh_claimed(scope: FindingScope, worker: str, *, today: date | None = None) -> None:
     """Re-evaluate one claimed scope (a department, or a whole tree for a top scope) and
-    store it; for a top scope, every other scope of the tree this worker can claim too."""
+    store it; for a top scope, every other stale scope of the tree it can claim too."""
     as_of = as_of_for(scope.year, today)
     org = Organization.objects.get(pk=scope.org_id)
     claimed = {scope.pk: scope}
     try:
         if scope.top:
             for other in FindingScope.objects.filter(
-                pack_id=scope.pack_id, year=scope.year, path__startswith=org.path
+                subtree("path", org.path),
+                pack_id=scope.pack_id,
+                year=scope.year,
+                dirty__gt=F("refreshed"),
             ).exclude(pk=scope.pk):
                 got = claim(other.pk, worker)
                 if got is not None:
