@@ -124,6 +124,9 @@ class StoredFinding(models.Model):
             ),
             models.Index(fields=["pack_id", "year", "key"], name="stored_finding_key"),
             models.Index(
+                fields=["pack_id", "year", "rule_kind", "org_path"], name="stored_finding_kind"
+            ),
+            models.Index(
                 fields=["pack_id", "year", "subject_type", "subject_pk"],
                 name="stored_finding_subject",
             ),
@@ -131,3 +134,31 @@ class StoredFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.subject_name} {self.period}"
+
+
+class FindingTally(models.Model):
+    """How many stored findings an organisation has, by severity and due month: written
+    with its scope's findings, so a committee's counts, ranking and chart sum a few
+    rows per organisation instead of every finding."""
+
+    scope = models.ForeignKey(
+        FindingScope, on_delete=models.CASCADE, related_name="tallies", verbose_name="范围"
+    )
+    pack_id = models.CharField("规定包", max_length=64)
+    year = models.PositiveSmallIntegerField("年度")
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党组织"
+    )
+    org_path = models.CharField("组织路径", max_length=512)
+    severity = models.CharField("程度", max_length=16)
+    month = models.PositiveSmallIntegerField("期限月份", default=0)  # 0: not due in the year
+    count = models.PositiveIntegerField("数量", default=0)
+
+    class Meta:
+        db_table = "dj_finding_tally"
+        verbose_name = "检查结果统计"
+        verbose_name_plural = "检查结果统计"
+        indexes = [models.Index(fields=["pack_id", "year", "org_path"], name="finding_tally_path")]
+
+    def __str__(self) -> str:
+        return f"{self.org_path} {self.severity} {self.month}: {self.count}"

@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,7 +32,7 @@ from django.utils import timezone
 from dangjian.orgs.models import Organization
 from dangjian.policy.engine import evaluate
 from dangjian.policy.findings import Finding, Report
-from dangjian.policy.models import FindingScope, StoredFinding
+from dangjian.policy.models import FindingScope, FindingTally, StoredFinding
 from dangjian.policy.packs import load_pack
 
 log = logging.getLogger(__name__)
@@ -379,6 +379,26 @@ def _date_or_none(value: Any) -> date | None:
         return None
 
 
+def _tallies(scope: FindingScope, rows: list[StoredFinding]) -> list[FindingTally]:
+    counts: Counter[tuple[int, str, str, int]] = Counter()
+    for r in rows:
+        month = r.due.month if r.due is not None and r.due.year == scope.year else 0
+        counts[(r.org_id or 0, r.org_path, r.severity, month)] += 1
+    return [
+        FindingTally(
+            scope_id=scope.pk,
+            pack_id=scope.pack_id,
+            year=scope.year,
+            org_id=org_id,
+            org_path=path,
+            severity=severity,
+            month=month,
+            count=n,
+        )
+        for (org_id, path, severity, month), n in counts.items()
+    ]
+
+
 def _store(
     report: Report,
     claimed: dict[int, FindingScope],
@@ -395,7 +415,11 @@ def _store(
     with transaction.atomic():
         for scope in claimed.values():
             StoredFinding.objects.filter(scope_id=scope.pk).delete()
+            FindingTally.objects.filter(scope_id=scope.pk).delete()
             StoredFinding.objects.bulk_create(rows.get(scope.pk, []), batch_size=BATCH)
+            FindingTally.objects.bulk_create(
+                _tallies(scope, rows.get(scope.pk, [])), batch_size=BATCH
+            )
             # `refreshed` takes the dirty count read when the claim was taken: a write that
             # came in meanwhile leaves the scope stale for the next round.
             FindingScope.objects.filter(pk=scope.pk).update(
@@ -588,6 +612,11 @@ def models_count(condition: Q | None = None) -> Any:
 def stored(org: Organization, pack_id: str, year: int) -> QuerySet[StoredFinding]:
     """The stored findings of `org`'s subtree (an indexed range on the organisation path)."""
     return StoredFinding.objects.filter(subtree("org_path", org.path), pack_id=pack_id, year=year)
+
+
+def tallies(org: Organization, pack_id: str, year: int) -> QuerySet[FindingTally]:
+    """The tallies of `org`'s subtree (an index range, a few rows per organisation)."""
+    return FindingTally.objects.filter(subtree("org_path", org.path), pack_id=pack_id, year=year)
 
 
 def evaluate_branch_now(org: Organization, pack_id: str, year: int) -> Report | None:

@@ -202,6 +202,13 @@ def stored(org: Organization, year: int) -> Any:
     return store.stored(org, pack_id_for(org), year)
 
 
+def tallies(org: Organization, year: int) -> Any:
+    """Counts of the stored findings per organisation, severity and due month (a queryset)."""
+    from dangjian.policy import store
+
+    return store.tallies(org, pack_id_for(org), year)
+
+
 def freshness(org: Organization, year: int) -> Any:
     """When `org`'s figures were computed (截至) and whether a refresh is pending; asks for
     one where they are missing or from an earlier day. Never evaluates."""

@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -64,10 +64,19 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
         shown = shown.filter(severity=severity)
     if period:
         shown = shown.filter(period=period)
-    counts = shown.aggregate(
-        v=Count("pk", filter=Q(severity="violation")),
-        w=Count("pk", filter=~Q(severity="violation")),
-    )
+    if rule or period:
+        counts = shown.aggregate(
+            v=Count("pk", filter=Q(severity="violation")),
+            w=Count("pk", filter=~Q(severity="violation")),
+        )
+    else:  # the tallies: a few rows per organisation
+        tally = engine.tallies(org, year)
+        if severity:
+            tally = tally.filter(severity=severity)
+        counts = tally.aggregate(
+            v=Sum("count", filter=Q(severity="violation"), default=0),
+            w=Sum("count", filter=~Q(severity="violation"), default=0),
+        )
     page = paginate(
         request,
         shown.order_by("severity", F("due").asc(nulls_first=True), "rule", "subject_name", "pk"),

@@ -7,8 +7,7 @@ from collections import Counter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -144,14 +143,22 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
     today = datetime.date.today()
     freshness = engine.freshness(org, today.year)
     rows = engine.stored(org, today.year)
-    counts = rows.aggregate(
-        v=Count("pk", filter=Q(severity="violation")),
-        w=Count("pk", filter=~Q(severity="violation")),
+    # Sums over the tallies (a few rows per organisation), grouped in SQL.
+    tallies = engine.tallies(org, today.year)
+    by_severity = dict(
+        tallies.values_list("severity")
+        .annotate(n=Sum("count"))
+        .order_by()
+        .values_list("severity", "n")
     )
+    counts = {
+        "v": by_severity.get("violation", 0),
+        "w": sum(n for sev, n in by_severity.items() if sev != "violation"),
+    }
     per_path = dict(
-        rows.filter(severity="violation")
+        tallies.filter(severity="violation")
         .values_list("org_path")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("count"))
         .order_by()
         .values_list("org_path", "n")
     )
@@ -159,24 +166,20 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
     by_month_v = [0] * 12
     by_month_w = [0] * 12
     for month, severity, n in (
-        rows.filter(due__year=today.year)
-        .annotate(month=ExtractMonth("due"))
+        tallies.filter(month__gt=0)
         .values_list("month", "severity")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("count"))
         .order_by()
     ):
-        (by_month_v if severity == "violation" else by_month_w)[int(month) - 1] += n
+        (by_month_v if severity == "violation" else by_month_w)[month - 1] += n
     chart = {
         "months": [f"{m}月" for m in range(1, 13)],
         "violations": by_month_v,
         "warnings": by_month_w,
         "activities": sel.month_counts(org, today.year),
     }
-    terms = sel.latest_terms(sel.org_subtree(org))
-    overdue_terms = sorted((t for t in terms if t.ends_on < today), key=lambda t: t.ends_on)
-    soon_terms = sorted(
-        (t for t in terms if today <= t.ends_on <= today + datetime.timedelta(days=183)),
-        key=lambda t: t.ends_on,
+    overdue_terms, overdue_terms_count, soon_terms = sel.term_deadlines(
+        sel.org_subtree(org), today, overdue=15, soon=10
     )
     pack = engine.pack_id_for(org)
     vacancies = engine.from_rows(
@@ -195,9 +198,9 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
             "counts": [n for _, n in ranking[:15]][::-1],
         },
         "chart_json": chart,
-        "overdue_terms": overdue_terms[:15],
-        "overdue_terms_count": len(overdue_terms),
-        "soon_terms": soon_terms[:10],
+        "overdue_terms": overdue_terms,
+        "overdue_terms_count": overdue_terms_count,
+        "soon_terms": soon_terms,
         "vacancies": vacancies,
         "member_count": sel.subtree_members(org).count(),
         "engine_ready": engine.available(),
