@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Min, Q, QuerySet
@@ -379,6 +380,37 @@ def _date_or_none(value: Any) -> date | None:
         return None
 
 
+_COLUMNS = [f for f in StoredFinding._meta.concrete_fields if not f.primary_key]
+
+
+def _insert(rows: list[StoredFinding]) -> None:
+    """INSERT the rows with executemany: a scope holds thousands, and the ORM's per-value
+    preparation would cost more than the engine. JSON columns go in as orjson text."""
+    if not rows:
+        return
+    connection = transaction.get_connection()
+    postgres = connection.vendor == "postgresql"
+    json_cols = {f.attname for f in _COLUMNS if f.get_internal_type() == "JSONField"}
+    names = ", ".join(connection.ops.quote_name(f.column) for f in _COLUMNS)
+    marks = ", ".join(
+        "%s::jsonb" if postgres and f.attname in json_cols else "%s" for f in _COLUMNS
+    )
+    sql = f"INSERT INTO {StoredFinding._meta.db_table} ({names}) VALUES ({marks})"
+
+    def value(row: StoredFinding, attname: str) -> Any:
+        v = getattr(row, attname)
+        if attname in json_cols:
+            return orjson.dumps(v).decode()
+        if isinstance(v, date) and not postgres:
+            return v.isoformat()
+        return v
+
+    attnames = [f.attname for f in _COLUMNS]
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), BATCH):
+            cur.executemany(sql, [[value(r, a) for a in attnames] for r in rows[i : i + BATCH]])
+
+
 def _tallies(scope: FindingScope, rows: list[StoredFinding]) -> list[FindingTally]:
     counts: Counter[tuple[int, str, str, int]] = Counter()
     for r in rows:
@@ -416,7 +448,7 @@ def _store(
         for scope in claimed.values():
             StoredFinding.objects.filter(scope_id=scope.pk).delete()
             FindingTally.objects.filter(scope_id=scope.pk).delete()
-            StoredFinding.objects.bulk_create(rows.get(scope.pk, []), batch_size=BATCH)
+            _insert(rows.get(scope.pk, []))
             FindingTally.objects.bulk_create(
                 _tallies(scope, rows.get(scope.pk, [])), batch_size=BATCH
             )
