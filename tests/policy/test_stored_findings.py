@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from dangjian.core.actor import Actor
@@ -232,3 +233,33 @@ def test_a_page_of_a_new_year_asks_for_a_refresh_without_evaluating(province):
     report = findings_for_org(org=root, year=YEAR - 1)
     assert report.findings == []
     assert not StoredFinding.objects.filter(year=YEAR - 1).exists()
+
+
+def test_figures_of_an_earlier_day_roll_forward(province):
+    today = timezone.localdate()
+    store.refresh_all(year=today.year, today=today - timedelta(days=1))
+    root = province["root"]
+    old = FindingScope.objects.get(pack_id=PACK, year=today.year, org=root)
+    assert old.as_of == today - timedelta(days=1) and not old.stale
+    status = store.status(root, PACK, today.year)
+    assert status.pending  # computed for yesterday: asked again, the page does not wait
+    assert all(s.stale for s in FindingScope.objects.filter(pack_id=PACK, year=today.year))
+    store.run_pending("worker-a", debounce=0)
+    assert set(
+        FindingScope.objects.filter(pack_id=PACK, year=today.year).values_list("as_of", flat=True)
+    ) == {today}
+
+
+def test_refresh_findings_command(province):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    store.mark_stale([province["b1"].pk])
+    out = StringIO()
+    call_command("refresh-findings", stdout=out)
+    assert "1" in out.getvalue() and not scope(province["d1"]).stale
+    out = StringIO()
+    call_command("refresh-findings", "--all", "--year", str(YEAR), stdout=out)
+    assert "3" in out.getvalue()
+    assert not FindingScope.objects.filter(year=YEAR, dirty__gt=F("refreshed")).exists()

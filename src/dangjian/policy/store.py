@@ -64,7 +64,7 @@ def as_of_for(year: int, today: date | None = None) -> date:
 
 
 def _path_ids(path: str) -> list[int]:
-    return [int(p) for p in path.strip("/").split("/") if p]
+    return [int(p) for p in path.strip("/").split("/") if p.isdigit()]
 
 
 def scope_pk_of_path(path: str) -> int | None:
@@ -616,9 +616,11 @@ def status(org: Organization, pack_id: str, year: int, *, today: date | None = N
     if missing:
         ensure_scopes(pack_id, year, expected)
     if agg["old"]:
-        scopes_for(org, pack_id, year).filter(as_of__lt=wanted_as_of).update(
-            dirty=F("dirty") + 1, marked_at=timezone.now()
-        )
+        # computed for an earlier day: stale (once; a scope already stale is left alone,
+        # so page loads do not keep pushing its debounce back)
+        scopes_for(org, pack_id, year).filter(
+            as_of__lt=wanted_as_of, dirty__lte=F("refreshed")
+        ).update(dirty=F("dirty") + 1, marked_at=timezone.now())
     asked = missing or bool(agg["old"])
     if asked:
         after_commit(schedule_refresh)

@@ -258,6 +258,9 @@ def finding_by_key(org: Organization, year: int, key: str) -> Finding | None:
     """One finding of the subtree by its key (an indexed look-up)."""
     row = stored(org, year).filter(key=key).first()
     if row is None:
+        if org.depth == 0 or freshness(org, year).complete:
+            return None
+        # a branch whose department was never computed: its findings, evaluated once
         return next((f for f in findings(org, year) if f.key == key), None)
     return _from_row(row, pack_rules(pack_id_for(org)))
 
