@@ -263,3 +263,38 @@ def test_refresh_findings_command(province):
     call_command("refresh-findings", "--all", "--year", str(YEAR), stdout=out)
     assert "3" in out.getvalue()
     assert not FindingScope.objects.filter(year=YEAR, dirty__gt=F("refreshed")).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_claiming_at_once_get_one_claim(settings):
+    """Two workers (threads, each with its own database connection) race for one scope:
+    the conditional UPDATE lets exactly one of them have it."""
+    import threading
+
+    from django.db import OperationalError, connection
+
+    settings.FINDINGS_REFRESH_ON_WRITE = False
+    root = org("WT", "work_committee")
+    dept = org("DT", "party_group", parent=root)
+    store.ensure_scopes(PACK, YEAR, [dept])
+    pk = FindingScope.objects.get(org=dept).pk
+    barrier = threading.Barrier(2)
+    won: list[str] = []
+
+    def worker(name: str) -> None:
+        try:
+            barrier.wait()
+            if store.claim(pk, name) is not None:
+                won.append(name)
+        except OperationalError:
+            pass  # SQLite: the other writer held the database; this one did not claim
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 1
+    assert FindingScope.objects.get(pk=pk).claimed_by == won[0]
