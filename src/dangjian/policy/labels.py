@@ -7,6 +7,12 @@ import re
 from typing import Any
 
 PARAM_LABELS: dict[str, str] = {
+    "max_months": "最多补交月数",
+    "full_members_only": "只计正式党员",
+    "min_share": "到会人数最低比例",
+    "higher_types": "上级党组织类型",
+    "max": "最多人数",
+    "min_years": "最低年龄（周岁）",
     "about": "检查对象",
     "activity_kinds": "活动类型",
     "also_roles": "同时担任的职务",
@@ -60,6 +66,7 @@ PARAM_LABELS: dict[str, str] = {
 
 PEOPLE_LABELS: dict[str, str] = {
     "members": "全体党员",
+    "serving_members": "在职党员",
     "full_members": "正式党员",
     "leading_cadres": "党员领导干部",
     "leadership_team": "领导班子成员",
@@ -73,6 +80,7 @@ PEOPLE_LABELS: dict[str, str] = {
 }
 
 OTHER_LABELS: dict[str, str] = {
+    "parent_or_sibling": "上级或同级组织",
     "training_hours": "培训学时",
     "participated": "参加次数",
     "attended": "出席次数",

@@ -30,6 +30,7 @@ PERSON_SELECTORS = (
 # The selectors people_cte() reads (kinds built on it honour all of them).
 CTE_SELECTORS = (
     "members",
+    "serving_members",
     "full_members",
     "leading_cadres",
     "leadership_team",

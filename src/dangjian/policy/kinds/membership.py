@@ -18,6 +18,7 @@ from datetime import date
 from dangjian.policy.context import Context, a_date, in_list, to_date
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import (
+    CTE_SELECTORS,
     S_ACTIVITY_KINDS,
     S_COUNT,
     Kind,
@@ -64,6 +65,7 @@ class OrgSizeMax(Standing):
 class AbsenceStreak(Kind):
     name = "absence_streak"
     subject = "person"
+    selectors = CTE_SELECTORS  # read through people_cte()
     periods = ("year",)
     key_params = ("activity_kinds",)
     params_schema = {
@@ -136,6 +138,9 @@ class AbsenceStreak(Kind):
 class AdmissionAge(Kind):
     name = "admission_age"
     subject = "person"
+    # Whoever applied (or, without an application date, joined) in the year.
+    selectors = ("applicants",)
+    org_types_honoured = False
     periods = ("year",)
     params_schema = {
         "type": "object",
