@@ -33,6 +33,9 @@ run: install
 	mkdir -p var
 	$(BIN)/dangjian migrate --noinput -v 0
 	$(BIN)/dangjian demo
+	@# The task worker (stored findings refresh) runs beside the server and stops with it.
+	$(BIN)/dangjian run_huey --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
 
 serve: install

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "dangjian.web",
     "dangjian.spreadsheets",
     "dangjian.api",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +136,45 @@ if os.environ.get("DANGJIAN_TEST_DB_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Password policy (等保 2.0 level 3: length, complexity, no common or personal passwords).
+# One cache and one task queue for every process: Redis where configured, else the
+# database (cache) and a SQLite file beside it (tasks), so the embedded default needs no
+# other server. Tests run tasks in memory at once (DANGJIAN_TASKS_IMMEDIATE / pytest).
+REDIS_URL = os.environ.get("DANGJIAN_REDIS_URL", "")
+TASKS_IMMEDIATE = env_bool("DANGJIAN_TASKS_IMMEDIATE", "pytest" in sys.modules)
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    HUEY: dict[str, object] = {
+        "huey_class": "huey.RedisHuey",
+        "name": "dangjian",
+        "url": REDIS_URL,
+        "immediate": TASKS_IMMEDIATE,
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "dj_cache",
+        }
+    }
+    TASKS_DB = Path(os.environ.get("DANGJIAN_TASKS_DB", REPO_DIR / "var" / "tasks.sqlite3"))
+    if not TASKS_IMMEDIATE:
+        TASKS_DB.parent.mkdir(parents=True, exist_ok=True)
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "dangjian",
+        "filename": str(TASKS_DB),
+        "immediate": TASKS_IMMEDIATE,
+    }
+HUEY["consumer"] = {"workers": 1, "worker_type": "thread"}
+# Stored findings: a refresh waits for this long without writes to its department; the
+# nightly full refresh (rolling the check day forward) runs at this hour.
+FINDINGS_DEBOUNCE_SECONDS = float(os.environ.get("DANGJIAN_FINDINGS_DEBOUNCE", "5"))
+FINDINGS_MAX_WAIT_SECONDS = float(os.environ.get("DANGJIAN_FINDINGS_MAX_WAIT", "60"))
+FINDINGS_NIGHTLY_HOUR = int(os.environ.get("DANGJIAN_FINDINGS_NIGHTLY_HOUR", "2"))
+FINDINGS_REFRESH_ON_WRITE = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

@@ -64,3 +64,38 @@ def test_check_run_for_org_and_pack(clients, tree):
     assert clients["member"].post("/api/v1/checks/", body, format="json").status_code == 403
     assert clients["b2"].post("/api/v1/checks/", body, format="json").status_code == 400
     assert clients["anon"].post("/api/v1/checks/", body, format="json").status_code == 401
+
+
+def test_findings_are_read_from_the_store(clients, tree, settings):
+    """The API answers from the stored findings: a change that no audited write reported
+    does not show until the department is refreshed."""
+    import datetime
+    from decimal import Decimal
+
+    from dangjian.policy import store
+    from dangjian.records.models import Training
+
+    settings.FINDINGS_REFRESH_ON_WRITE = False
+    year = tree.activity.date.year
+    store.refresh_all(year=year)
+    url = f"/api/v1/findings/?org=TB1&year={year}"
+
+    def hours_short() -> bool:
+        report = clients["dept"].get(url).json()
+        return any(
+            f["subject"]["id"] == tree.member.ext_id and "hours" in f["rule"]
+            for f in report["findings"]
+        )
+
+    assert hours_short()
+    Training.objects.create(
+        ext_id="T-unaudited",
+        person=tree.member,
+        date=datetime.date(year, 1, 2),
+        hours=Decimal("200"),
+        kind="general",
+    )
+    assert hours_short()  # stored: not evaluated again in the request
+    store.mark_stale([tree.member.org_id])
+    store.run_pending("worker-a", debounce=0)
+    assert not hours_short()

@@ -11,7 +11,7 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache(db):
     # Cached findings are keyed by primary keys, which a rolled-back test may reuse.
     from django.core.cache import cache
 

@@ -92,7 +92,9 @@ def test_a_29_february_election_ends_on_28_february_everywhere():
     from dangjian.api.serializers import TermSerializer
     from dangjian.web import selectors as web_sel
 
-    br = org("B1", "organ_committee")  # a five-year term is the regulation's for this type
+    # An organ committee: its five-year term is the regulation's (a branch's is three, and
+    # a longer recorded one is counted by the regulation: see the readings' term rules).
+    br = org("B1", "organ_committee")
     t = term(br, "2024-02-29", 5)
     assert term_end(date(2024, 2, 29), 5) == date(2029, 2, 28)
     assert web_sel.current_term(br).ends_on == date(2029, 2, 28)

@@ -28,16 +28,6 @@ def media_root(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    # Cached findings are keyed by primary keys, which a rolled-back test may reuse.
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def fast_passwords(settings):
     # The default hasher's many iterations cost seconds per test for nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

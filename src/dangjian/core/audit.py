@@ -22,8 +22,8 @@ def audit_record(
 ) -> AuditEntry:
     """Write an audit entry; must run inside the write's transaction.
 
-    `notify=False` for entries that change no record (sign-in, tokens, duties), so the
-    policy engine's data version is not bumped.
+    `notify=False` for entries that change no record (sign-in, tokens, duties), so no
+    stored findings are marked stale (`policy.store.mark_for_entry`).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the write's transaction")

@@ -8,10 +8,11 @@ class PolicyConfig(AppConfig):
     def ready(self) -> None:
         from dangjian.core.audit import record_written
 
-        record_written.connect(_on_record_written, dispatch_uid="policy-data-version")
+        record_written.connect(_on_record_written, dispatch_uid="policy-stored-findings")
 
 
 def _on_record_written(**kwargs: object) -> None:
-    from dangjian.policy.selectors import bump_data_version
+    """Every audited write marks the stored findings it can affect as stale."""
+    from dangjian.policy.store import mark_for_entry
 
-    bump_data_version()
+    mark_for_entry(kwargs["entry"])

@@ -157,6 +157,22 @@ class PersonInfo:
     name: str
 
 
+class _People(dict[int, PersonInfo]):
+    """The subtree's people; one outside it that a rule names is read on demand."""
+
+    def __init__(self, ctx: Context, rows: dict[int, PersonInfo]) -> None:
+        super().__init__(rows)
+        self._ctx = ctx
+
+    def __missing__(self, pk: int) -> PersonInfo:
+        rows = self._ctx.query("SELECT id, ext_id, name FROM dj_person WHERE id = %s", [pk])
+        if not rows:
+            raise KeyError(pk)
+        info = PersonInfo(rows[0][0], rows[0][1], rows[0][2])
+        self[pk] = info
+        return info
+
+
 @dataclass
 class Context:
     year: int
@@ -288,9 +304,23 @@ class Context:
 
     @property
     def people(self) -> dict[int, PersonInfo]:
+        """The people of the checked subtree: members of its organisations now, and whoever
+        was transferred into or out of them (a whole-database check reads everyone)."""
         if self._people is None:
-            rows = self.query("SELECT id, ext_id, name FROM dj_person")
-            self._people = {r[0]: PersonInfo(r[0], r[1], r[2]) for r in rows}
+            if self.root_path:
+                like = self.root_path + "%"
+                rows = self.query(
+                    "SELECT p.id, p.ext_id, p.name FROM dj_person p"
+                    " JOIN dj_organization o ON o.id = p.org_id WHERE o.path LIKE %s"
+                    " UNION SELECT p.id, p.ext_id, p.name FROM dj_person p"
+                    " JOIN dj_transfer t ON t.person_id = p.id"
+                    " JOIN dj_organization o ON o.id = t.from_org_id OR o.id = t.to_org_id"
+                    " WHERE o.path LIKE %s",
+                    [like, like],
+                )
+            else:
+                rows = self.query("SELECT id, ext_id, name FROM dj_person")
+            self._people = _People(self, {r[0]: PersonInfo(r[0], r[1], r[2]) for r in rows})
         return self._people
 
     def load_orgs(self) -> None:

@@ -1,19 +1,18 @@
-"""Reads for the web app: which pack applies, and cached findings for a subtree."""
+"""Reads for the web app: which pack applies, and the stored findings of a subtree."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, Sum
 
 from dangjian.orgs.models import Organization
+from dangjian.policy import store
 from dangjian.policy.days import check_day
-from dangjian.policy.engine import evaluate
+from dangjian.policy.engine import evaluate, rules_in_force
 from dangjian.policy.findings import Report
-from dangjian.policy.models import DEFAULT_PACK, DataVersion, PackAssignment
+from dangjian.policy.models import DEFAULT_PACK, PackAssignment
 from dangjian.policy.packs import load_pack
 from dangjian.policy.schedule import Schedule, build_schedule
 
@@ -32,49 +31,53 @@ def pack_for_org(org: Organization) -> str:
     return found or DEFAULT_PACK
 
 
-def data_version() -> str | None:
-    """ "<token>:<n>", changed by every audited write; None before the first one."""
-    row = DataVersion.objects.filter(pk=1).values_list("token", "version").first()
-    return f"{row[0]}:{row[1]}" if row else None
-
-
-def bump_data_version() -> None:
-    """Called (through core.audit's signal) inside every audited write's transaction."""
-    with transaction.atomic():
-        if not DataVersion.objects.filter(pk=1).update(version=F("version") + 1):
-            DataVersion.objects.get_or_create(
-                pk=1, defaults={"version": 1, "token": uuid.uuid4().hex}
-            )
-
-
 def findings_for_org(*, org: Organization, year: int, as_of: date | None = None) -> Report:
-    """The findings for `org`'s subtree, cached until any audited write changes the records.
+    """The findings of `org`'s subtree as stored (computed for the day in `as_of`).
 
-    Without `as_of`, as of the year's check day (`days.check_day`): today for the current
-    year, the year's end for a past one — the same day on every surface."""
-    as_of = as_of or check_day(year)
+    An explicit `as_of` other than the stored day evaluates the subtree for that day.
+    A branch whose department has never been computed is evaluated on the spot; a work
+    committee's tree never is: its report holds what is stored, and a refresh is asked for.
+    """
     pack_id = pack_for_org(org)
     pack = load_pack(pack_id)
-    version = data_version()
-    if version is None:  # no audited write yet: nothing to key a cache on
+    status = store.status(org, pack_id, year)
+    if as_of is not None and as_of != status.as_of:
         return evaluate(pack=pack, year=year, as_of=as_of, org_ext_id=org.ext_id)
-    key = f"dj:findings:{org.pk}:{pack_id}:{pack.version}:{year}:{as_of}:{version}"
-    report = cache.get(key)
-    if report is None:
-        report = evaluate(pack=pack, year=year, as_of=as_of, org_ext_id=org.ext_id)
-        cache.set(key, report, CACHE_SECONDS)
-    return report
+    if not status.complete and org.depth > 0:
+        report = store.evaluate_branch_now(org, pack_id, year)
+        if report is not None:
+            return report
+        status = store.status(org, pack_id, year)
+    rows = store.stored(org, pack_id, year).order_by(
+        "org_ext", "subject_ext", "rule", "period", "severity"
+    )
+    subjects = store.scopes_for(org, pack_id, year).aggregate(n=Sum("subjects"))["n"] or 0
+    return store.report_from_rows(
+        rows.iterator(chunk_size=2000),
+        pack_id=pack_id,
+        year=year,
+        as_of=status.as_of or store.as_of_for(year),
+        rules=len(rules_in_force(pack, year)),
+        subjects=subjects,
+        pack_version=pack.version,
+    )
 
 
 def schedule_for_org(*, org: Organization, year: int, as_of: date | None = None) -> Schedule:
-    """The year's schedule for `org`'s subtree on the check day, cached like the findings."""
+    """The year's schedule for `org`'s subtree on the check day (`days.check_day`).
+
+    Cached in the shared cache under the write counters of the stored-findings scopes
+    holding the subtree: every audited write that can change it marks those scopes (see
+    `store.mark_stale`), which changes the key."""
     as_of = as_of or check_day(year)
     pack_id = pack_for_org(org)
     pack = load_pack(pack_id)
-    version = data_version()
-    if version is None:
-        return build_schedule(pack=pack, year=year, as_of=as_of, org_ext_id=org.ext_id)
-    key = f"dj:schedule:{org.pk}:{pack_id}:{pack.version}:{year}:{as_of}:{version}"
+    store.status(org, pack_id, year)  # makes sure the scopes exist, so writes mark them
+    written = store.scopes_for(org, pack_id, year).aggregate(n=Count("pk"), dirty=Sum("dirty"))
+    key = (
+        f"dj:schedule:{org.pk}:{pack_id}:{pack.version}:{year}:{as_of}:"
+        f"{written['n']}:{written['dirty'] or 0}"
+    )
     found = cache.get(key)
     if found is None:
         found = build_schedule(pack=pack, year=year, as_of=as_of, org_ext_id=org.ext_id)

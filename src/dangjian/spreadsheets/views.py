@@ -367,14 +367,14 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
             selectors.schedule_rows(schedule.items),
         )
     else:
-        from dangjian.policy.days import check_day
         from dangjian.policy.selectors import findings_for_org
         from dangjian.web.engine import rule_titles
 
-        day = check_day(year)  # the pages' day: today, or a past year's end
-        report = findings_for_org(org=org, year=year, as_of=day).as_dict()
+        # The stored findings, computed for the pages' check day (policy.days: today, or
+        # a past year's end); the title says which day they are for.
+        report = findings_for_org(org=org, year=year).as_dict()
         content = table_workbook(
-            f"问题清单{year}（截至{day.isoformat()}）",
+            f"问题清单{year}（截至{report['as_of']}）",
             selectors.FINDING_HEADERS,
             selectors.finding_rows(report, rule_titles(org)),
         )

@@ -16,6 +16,7 @@ from dangjian.web.engine import finding_key
 
 PEOPLE_LABELS = {
     "members": "全体党员",
+    "serving_members": "在职党员",
     "full_members": "正式党员",
     "leading_cadres": "党员领导干部",
     "leadership_team": "班子成员",

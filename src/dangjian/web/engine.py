@@ -15,7 +15,6 @@ from typing import Any
 
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
-from dangjian.policy.days import check_day
 from dangjian.records.models import Activity, Filing, Training
 
 DEFAULT_PACK = "national"
@@ -178,26 +177,118 @@ def _normalise(raw: Any, rules: dict[str, Any]) -> Finding:
     )
 
 
+def _from_row(row: Any, rules: dict[str, Any]) -> Finding:
+    """A page's finding from a stored row (links already resolved when it was stored)."""
+    rule = rules.get(row.rule) or rules.get(row.rule.split("/", 1)[-1])
+    source = row.source or {}
+    return Finding(
+        rule=row.rule,
+        rule_title=str(_get(rule, "title", "") or row.rule),
+        rule_kind=str(_get(rule, "kind", "") or row.rule_kind),
+        note=str(_get(rule, "note", "") or ""),
+        params=dict(_get(rule, "params", {}) or {}),
+        document=str(source.get("document", "")),
+        clause=str(source.get("clause", "")),
+        quote=str(source.get("quote", "")),
+        subject_type=row.subject_type,
+        subject_id=row.subject_ext,
+        subject_name=row.subject_name,
+        period=row.period,
+        severity=row.severity,
+        required=row.required,
+        actual=row.actual,
+        due=row.due.isoformat() if row.due else None,
+        evidence=[str(x) for x in (row.evidence or [])],
+        message=row.message,
+        org_id=row.org_ext or (row.subject_ext if row.subject_type == "organization" else ""),
+        org_name=row.org_name,
+        key=row.key,
+        year=row.year,
+        subject_pk=row.subject_pk,
+        org_pk=row.org_id,
+    )
+
+
+def from_rows(rows: Any, pack_id: str) -> list[Finding]:
+    rules = pack_rules(pack_id)
+    return [_from_row(r, rules) for r in rows]
+
+
+def stored(org: Organization, year: int) -> Any:
+    """The stored findings of `org`'s subtree in `year` (a queryset: count, group, page)."""
+    from dangjian.policy import store
+
+    return store.stored(org, pack_id_for(org), year)
+
+
+def tallies(org: Organization, year: int) -> Any:
+    """Counts of the stored findings per organisation, severity and due month (a queryset)."""
+    from dangjian.policy import store
+
+    return store.tallies(org, pack_id_for(org), year)
+
+
+def freshness(org: Organization, year: int) -> Any:
+    """When `org`'s figures were computed (截至) and whether a refresh is pending; asks for
+    one where they are missing or from an earlier day. Never evaluates."""
+    from dangjian.policy import store
+
+    cache: dict[Any, Any] = org.__dict__.setdefault("_web_freshness", {})
+    if year not in cache:
+        cache[year] = store.status(org, pack_id_for(org), year)
+    return cache[year]
+
+
 def findings(org: Organization, year: int, as_of: datetime.date | None = None) -> list[Finding]:
-    """Every finding for the organisation's subtree in `year` (as of `as_of`), resolved."""
-    # The one check day of every surface (policy.days): today, or a past year's end.
-    as_of = as_of or check_day(year)
-    # One evaluation per organisation object and request: pages ask several times.
+    """Every stored finding for the organisation's subtree in `year`, resolved: computed
+    for the year's check day (`policy.days.check_day`; the store refreshes for it).
+
+    For branch-sized subtrees (and a few items): committee pages use `stored()` queries.
+    A branch whose department has never been computed is evaluated on the spot, once.
+    `as_of` is kept for callers; stored findings are for the day shown by `freshness()`.
+    """
     cache: dict[Any, list[Finding]] = org.__dict__.setdefault("_web_findings", {})
-    if (year, as_of) in cache:
-        return cache[(year, as_of)]
+    if year in cache:
+        return cache[year]
     try:
-        from dangjian.policy.selectors import findings_for_org
+        from dangjian.policy import store
     except ImportError:
         return []
-    report = findings_for_org(org=org, year=year, as_of=as_of)
-    rules = pack_rules(str(_get(report, "policy", "") or pack_id_for(org)))
-    result = [_normalise(f, rules) for f in _get(report, "findings", []) or []]
-    for f in result:
-        f.year = year
-    resolve(result)
-    cache[(year, as_of)] = result
+    pack_id = pack_id_for(org)
+    status = freshness(org, year)
+    result: list[Finding] | None = None
+    if not status.complete and org.depth > 0:
+        report = store.evaluate_branch_now(org, pack_id, year)
+        if report is not None:
+            rules = pack_rules(pack_id)
+            result = [_normalise(f, rules) for f in _get(report, "findings", []) or []]
+            for f in result:
+                f.year = year
+            resolve(result)
+        else:
+            org.__dict__.pop("_web_freshness", None)
+    if result is None:
+        rows = store.stored(org, pack_id, year).order_by("org_ext", "subject_ext", "rule", "period")
+        result = from_rows(rows, pack_id)
+    cache[year] = result
     return result
+
+
+def finding_by_key(org: Organization, year: int, key: str) -> Finding | None:
+    """One finding of the subtree by its key (an indexed look-up)."""
+    row = stored(org, year).filter(key=key).first()
+    if row is None:
+        if org.depth == 0 or freshness(org, year).complete:
+            return None
+        # a branch whose department was never computed: its findings, evaluated once
+        return next((f for f in findings(org, year) if f.key == key), None)
+    return _from_row(row, pack_rules(pack_id_for(org)))
+
+
+def own_findings(org: Organization, year: int) -> list[Finding]:
+    """Findings about the organisation itself (not its subtree)."""
+    rows = stored(org, year).filter(subject_type="organization", subject_pk=org.pk)
+    return from_rows(rows, pack_id_for(org))
 
 
 def resolve(items: list[Finding]) -> None:
@@ -309,6 +400,16 @@ def _other_evidence(
 
 
 def person_findings(person: Person, year: int) -> list[Finding]:
+    from dangjian.policy import store
+
+    pack_id = pack_id_for(person.org)
+    freshness(person.org, year)
+    rows = store.stored(person.org, pack_id, year).filter(
+        subject_type="person", subject_pk=person.pk
+    )
+    found = from_rows(rows.order_by("rule", "period"), pack_id)
+    if found or freshness(person.org, year).complete:
+        return found
     return [
         f
         for f in findings(person.org, year)
@@ -335,20 +436,33 @@ def default_required_hours(org: Organization) -> Decimal | None:
 
 def required_hours(org: Organization, year: int, person_pks: list[int]) -> dict[int, Decimal]:
     """Hours each person must reach in `year`: the highest short figure the engine
-    reports for them, else the pack's plain members' minimum."""
+    reports for them (stored findings, one query), else the pack's plain members' minimum."""
     default = default_required_hours(org)
     out: dict[int, Decimal] = {pk: default for pk in person_pks if default is not None}
-    wanted = set(person_pks)
-    for f in findings(org, year):
-        if f.subject_type == "person" and f.subject_pk in wanted and _is_hours_rule(f):
-            try:
-                value = Decimal(str(f.required))
-            except ArithmeticError:
-                continue
-            pk = f.subject_pk
-            assert pk is not None
-            if pk not in out or value > out[pk]:
-                out[pk] = value
+    if not person_pks:
+        return out
+    pack_id = pack_id_for(org)
+    from dangjian.policy import store
+
+    freshness(org, year)
+    rows = (
+        store.StoredFinding.objects.filter(
+            pack_id=pack_id,
+            year=year,
+            subject_type="person",
+            subject_pk__in=person_pks,
+            hours=True,
+        )
+        .values_list("subject_pk", "required")
+        .order_by()
+    )
+    for pk, required in rows:
+        try:
+            value = Decimal(str(required))
+        except ArithmeticError:
+            continue
+        if pk is not None and (pk not in out or value > out[pk]):
+            out[pk] = value
     return out
 
 

@@ -101,6 +101,32 @@ def latest_terms(orgs: QuerySet[Organization]) -> list[TermInfo]:
     return [TermInfo(term=t, ends_on=add_years(t.elected_on, t.years)) for t in latest.values()]
 
 
+def term_deadlines(
+    orgs: QuerySet[Organization], today: datetime.date, *, overdue: int, soon: int
+) -> tuple[list[TermInfo], int, list[TermInfo]]:
+    """Latest terms overdue (`days.term_overdue`: the first `overdue`, and how many) and those
+    ending within half a year (the first `soon`): one query over plain values, one for
+    the few shown."""
+    latest: dict[int, tuple[int, datetime.date, int]] = {}
+    for pk, org_id, elected_on, years in (
+        Term.objects.filter(org__in=orgs)
+        .order_by("org_id", "elected_on", "pk")
+        .values_list("pk", "org_id", "elected_on", "years")
+    ):
+        latest[org_id] = (pk, elected_on, years)
+    ends = [(add_years(e, y), pk) for pk, e, y in latest.values()]
+    late = sorted((end, pk) for end, pk in ends if term_overdue(end, today))
+    horizon = today + datetime.timedelta(days=183)
+    coming = sorted((end, pk) for end, pk in ends if today < end <= horizon)
+    shown = [pk for _, pk in late[:overdue] + coming[:soon]]
+    terms = Term.objects.filter(pk__in=shown).select_related("org").in_bulk()
+    return (
+        [TermInfo(term=terms[pk], ends_on=end) for end, pk in late[:overdue]],
+        len(late),
+        [TermInfo(term=terms[pk], ends_on=end) for end, pk in coming[:soon]],
+    )
+
+
 def ledger(
     org: Organization, *, kind: str = "", month: str = "", year: int | None = None
 ) -> QuerySet[Activity]:

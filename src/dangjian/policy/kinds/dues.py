@@ -166,7 +166,7 @@ class DuesBackPayment(Kind):
 
     name = "dues_back_payment"
     subject = "person"
-    selectors = ("members",)
+    selectors = ("members",)  # everyone whose dues were paid in the year
     org_types_honoured = False
     periods = ("year",)
     params_schema = {

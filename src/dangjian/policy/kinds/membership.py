@@ -65,7 +65,7 @@ class OrgSizeMax(Standing):
 class AbsenceStreak(Kind):
     name = "absence_streak"
     subject = "person"
-    selectors = CTE_SELECTORS
+    selectors = CTE_SELECTORS  # read through people_cte()
     periods = ("year",)
     key_params = ("activity_kinds",)
     params_schema = {
@@ -138,6 +138,7 @@ class AbsenceStreak(Kind):
 class AdmissionAge(Kind):
     name = "admission_age"
     subject = "person"
+    # Whoever applied (or, without an application date, joined) in the year.
     selectors = ("applicants",)
     org_types_honoured = False
     periods = ("year",)

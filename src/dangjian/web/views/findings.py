@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Min, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dangjian.access import selectors as access
 from dangjian.policy.days import check_day
+from dangjian.policy.models import StoredFinding
 from dangjian.web import engine
 from dangjian.web import selectors as sel
 from dangjian.web.views.common import administered_org, int_param, paginate, year_param, year_value
@@ -44,6 +48,7 @@ class Row:
 
     first: engine.Finding
     people: list[engine.Finding] = field(default_factory=list)
+    count: int = 0  # people in the group in all (`people` holds the first of them)
 
     @property
     def is_group(self) -> bool:
@@ -62,7 +67,101 @@ def group_people(items: list[engine.Finding]) -> list[Row]:
             row = groups[(f.rule, f.severity, f.period)] = Row(first=f)
             rows.append(row)
         row.people.append(f)
+        row.count += 1
     return rows
+
+
+# People listed inside one grouped line (the count says how many there are in all).
+PEOPLE_SHOWN = 200
+
+
+class Lines:
+    """The list's lines, in order, for the paginator: for each severity (violations first)
+    the people's findings grouped by rule and period, then the organisations' findings.
+    Groups are one grouped query (a few per rule); organisations' findings are sliced in
+    SQL, and each page reads the people of its groups in one more query."""
+
+    def __init__(self, shown: QuerySet[StoredFinding], pack: str) -> None:
+        self.shown = shown
+        self.pack = pack
+        self.segments: list[tuple[str, Any, int]] = []
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for g in (
+            shown.filter(subject_type="person")
+            .values("severity", "rule", "period")
+            .annotate(n=Count("pk"), first_due=Min("due"))
+            .order_by(F("first_due").asc(nulls_first=True), "rule", "period")
+        ):
+            groups.setdefault(g["severity"], []).append(g)
+        org_counts = dict(
+            shown.exclude(subject_type="person")
+            .values_list("severity")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("severity", "n")
+        )
+        for severity in sorted(set(groups) | set(org_counts)):  # "violation" < "warning"
+            found = groups.get(severity, [])
+            if found:
+                self.segments.append(("groups", found, len(found)))
+            if org_counts.get(severity):
+                rows = (
+                    shown.exclude(subject_type="person")
+                    .filter(severity=severity)
+                    .order_by(F("due").asc(nulls_first=True), "rule", "subject_name", "pk")
+                )
+                self.segments.append(("rows", rows, org_counts[severity]))
+
+    def __len__(self) -> int:
+        return sum(n for _, _, n in self.segments)
+
+    def count(self) -> int:
+        return len(self)
+
+    def __getitem__(self, index: slice) -> list[Row]:
+        start, stop = index.start or 0, index.stop if index.stop is not None else len(self)
+        picked: list[tuple[str, Any]] = []
+        offset = 0
+        for kind, items, n in self.segments:
+            lo, hi = max(start - offset, 0), min(stop - offset, n)
+            if lo < hi:
+                picked.extend((kind, x) for x in items[lo:hi])
+            offset += n
+        people = self._people([g for kind, g in picked if kind == "groups"])
+        rows = engine.from_rows([x for kind, x in picked if kind == "rows"], self.pack)
+        lines: list[Row] = []
+        for kind, x in picked:
+            if kind == "rows":
+                lines.append(Row(first=rows.pop(0)))
+                continue
+            found = people.get((x["severity"], x["rule"], x["period"]), [])
+            if found:
+                lines.append(Row(first=found[0], people=found, count=x["n"]))
+        return lines
+
+    def _people(self, groups: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[Any]]:
+        """The first people of each group on the page, in one query."""
+        if not groups:
+            return {}
+        which = Q()
+        for g in groups:
+            which |= Q(severity=g["severity"], rule=g["rule"], period=g["period"])
+        rows = (
+            self.shown.filter(which, subject_type="person")
+            .annotate(
+                line=Window(
+                    RowNumber(),
+                    partition_by=[F("severity"), F("rule"), F("period")],
+                    order_by=[F("subject_name").asc(), F("pk").asc()],
+                )
+            )
+            .filter(line__lte=PEOPLE_SHOWN)
+            .order_by("severity", "rule", "period", "line")
+        )
+        out: dict[tuple[str, str, str], list[Any]] = {}
+        for f in engine.from_rows(list(rows), self.pack):
+            out.setdefault((f.severity, f.rule, f.period), []).append(f)
+        return out
 
 
 def _render_list(request: HttpRequest, org: object) -> HttpResponse:
@@ -71,37 +170,59 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
     assert isinstance(org, Organization)
     today = datetime.date.today()
     year = year_param(request)
-    items = engine.findings(org, year)
+    pack = engine.pack_id_for(org)
+    freshness = engine.freshness(org, year)
+    rows = engine.stored(org, year)
+    if not freshness.complete and org.depth > 0:
+        engine.findings(org, year)  # a branch's first load: evaluated (and stored) once
+        freshness = engine.freshness(org, year)
     rule = request.GET.get("rule", "")
     severity = request.GET.get("severity", "")
     period = request.GET.get("period", "")
-    rules = sorted({(f.rule, f.rule_title) for f in items})
-    periods = sorted({f.period for f in items})
-    shown = [
-        f
-        for f in items
-        if (not rule or f.rule == rule)
-        and (not severity or f.severity == severity)
-        and (not period or f.period == period)
-    ]
-    shown.sort(key=lambda f: (f.severity != "violation", f.due or "", f.rule, f.subject_name))
+    titles = engine.pack_rules(pack)
+    rules = sorted(
+        (r, str(engine._get(titles.get(r) or titles.get(r.split("/", 1)[-1]), "title", "") or r))
+        for r in rows.values_list("rule", flat=True).distinct().order_by()
+    )
+    periods = sorted(rows.values_list("period", flat=True).distinct().order_by())
+    shown = rows
+    if rule:
+        shown = shown.filter(rule=rule)
+    if severity:
+        shown = shown.filter(severity=severity)
+    if period:
+        shown = shown.filter(period=period)
+    if rule or period:
+        counts = shown.aggregate(
+            v=Count("pk", filter=Q(severity="violation")),
+            w=Count("pk", filter=~Q(severity="violation")),
+        )
+    else:  # the tallies: a few rows per organisation
+        tally = engine.tallies(org, year)
+        if severity:
+            tally = tally.filter(severity=severity)
+        counts = tally.aggregate(
+            v=Sum("count", filter=Q(severity="violation"), default=0),
+            w=Sum("count", filter=~Q(severity="violation"), default=0),
+        )
     context = {
         "org": org,
         "tab": "findings",
         "ancestors": sel.ancestors(org),
         "year": year,
-        "as_of": check_day(year),
+        "as_of": freshness.as_of or check_day(year),
         "years": range(today.year, today.year - 5, -1),
         "rules": rules,
         "periods": periods,
         "rule": rule,
         "severity": severity,
         "period": period,
-        "violations": sum(1 for f in shown if f.is_violation),
-        "warnings": sum(1 for f in shown if not f.is_violation),
-        "page": paginate(request, group_people(shown), 50),
+        "violations": counts["v"],
+        "warnings": counts["w"],
+        "page": paginate(request, Lines(shown, pack), 50),
+        "freshness": freshness,
         "engine_ready": engine.available(),
-        "pack": engine.pack_id_for(org),
+        "pack": pack,
         "scopes": list(Organization.objects.filter(parent=org).order_by("type", "name")[:200]),
     }
     return render(request, "web/findings_list.html", context)
@@ -112,14 +233,13 @@ def finding_detail(request: HttpRequest, org_pk: int, year: int, key: str) -> Ht
     """Why: the rule, its clause and quoted words, required against actual, the evidence."""
     org = administered_org(request, org_pk)
     year = year_value(year)
-    items = engine.findings(org, year)
-    finding = next((f for f in items if f.key == key), None)
+    finding = engine.finding_by_key(org, year, key)
     if finding is None:
         raise Http404("没有找到该问题（可能已经整改或数据已更新）")
     context = {
         "org": org,
         "year": year,
-        "as_of": check_day(year),
+        "as_of": engine.freshness(org, year).as_of or check_day(year),
         "f": finding,
         "evidence": engine.evidence_links(finding.evidence),
         "record_link": engine.record_link(finding),

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -96,6 +97,7 @@ def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) ->
             (r for r in branch_pipeline(org, today) if r.due is not None),
             key=lambda r: (not r.overdue, r.due),
         )[:10],
+        "freshness": engine.freshness(org, today.year),
     }
     return render(request, "web/home_branch.html", context)
 
@@ -109,31 +111,23 @@ def due_this_month(org: Organization, today: datetime.date) -> list[cal.Item]:
     ]
 
 
-def rank_children(
-    org: Organization, violations: list[engine.Finding]
-) -> list[tuple[Organization, int]]:
-    """Organisations under `org` ranked by open violations in their subtrees.
+def rank_children(org: Organization, per_path: dict[str, int]) -> list[tuple[Organization, int]]:
+    """Organisations under `org` ranked by open violations in their subtrees, from counts
+    per organisation path (one grouped query over the stored findings).
 
     Where everything sits under a single child (a department's one organ committee),
     rank the level below it instead, up to three levels down.
     """
-    pks = {f.org_pk for f in violations if f.org_pk} | {
-        f.subject_pk for f in violations if f.subject_type == "organization" and f.subject_pk
-    }
-    paths = dict(Organization.objects.filter(pk__in=pks).values_list("pk", "path"))
     root = org
     ranking: list[tuple[Organization, int]] = []
     for _ in range(3):
         children = {c.pk: c for c in Organization.objects.filter(parent=root)}
         depth_index = len([p for p in root.path.split("/") if p])
         per_child: Counter[int] = Counter()
-        for f in violations:
-            path = paths.get(f.org_pk or f.subject_pk or 0)
-            if not path:
-                continue
+        for path, n in per_path.items():
             parts = [p for p in path.split("/") if p]
             if len(parts) > depth_index and int(parts[depth_index]) in children:
-                per_child[int(parts[depth_index])] += 1
+                per_child[int(parts[depth_index])] += n
         ranking = [(children[pk], n) for pk, n in per_child.most_common()]
         if len(ranking) != 1:
             break
@@ -162,48 +156,73 @@ def group_by_rule(items: list[engine.Finding]) -> list[dict[str, Any]]:
 
 
 def committee_home(request: HttpRequest, org: Organization, grants: list[Grant]) -> HttpResponse:
+    """Counts, ranking and chart are grouped queries over the stored findings: the page
+    never evaluates the tree (a pending refresh is shown instead)."""
     today = datetime.date.today()
-    items = engine.findings(org, today.year, today)
-    violations = [f for f in items if f.is_violation]
-    ranking = rank_children(org, violations)
+    freshness = engine.freshness(org, today.year)
+    rows = engine.stored(org, today.year)
+    # Sums over the tallies (a few rows per organisation), grouped in SQL.
+    tallies = engine.tallies(org, today.year)
+    by_severity = dict(
+        tallies.values_list("severity")
+        .annotate(n=Sum("count"))
+        .order_by()
+        .values_list("severity", "n")
+    )
+    counts = {
+        "v": by_severity.get("violation", 0),
+        "w": sum(n for sev, n in by_severity.items() if sev != "violation"),
+    }
+    per_path = dict(
+        tallies.filter(severity="violation")
+        .values_list("org_path")
+        .annotate(n=Sum("count"))
+        .order_by()
+        .values_list("org_path", "n")
+    )
+    ranking = rank_children(org, per_path)
     by_month_v = [0] * 12
     by_month_w = [0] * 12
-    for f in items:
-        d = f.due_date
-        if d and d.year == today.year:
-            (by_month_v if f.is_violation else by_month_w)[d.month - 1] += 1
+    for month, severity, n in (
+        tallies.filter(month__gt=0)
+        .values_list("month", "severity")
+        .annotate(n=Sum("count"))
+        .order_by()
+    ):
+        (by_month_v if severity == "violation" else by_month_w)[month - 1] += n
     chart = {
         "months": [f"{m}月" for m in range(1, 13)],
         "violations": by_month_v,
         "warnings": by_month_w,
         "activities": sel.month_counts(org, today.year),
     }
-    terms = sel.latest_terms(sel.org_subtree(org))
-    overdue_terms = sorted((t for t in terms if t.overdue), key=lambda t: t.ends_on)
-    soon_terms = sorted(
-        (t for t in terms if today < t.ends_on <= today + datetime.timedelta(days=183)),
-        key=lambda t: t.ends_on,
+    overdue_terms, overdue_terms_count, soon_terms = sel.term_deadlines(
+        sel.org_subtree(org), today, overdue=15, soon=10
     )
-    vacancies = [f for f in items if f.rule_kind == "vacancy_filled"]
+    pack = engine.pack_id_for(org)
+    vacancies = engine.from_rows(
+        rows.filter(rule_kind="vacancy_filled").order_by("org_path", "rule", "period")[:30], pack
+    )
     context = {
         "org": org,
         "grants": grants,
         "today": today,
-        "violation_count": len(violations),
-        "warning_count": len(items) - len(violations),
+        "freshness": freshness,
+        "violation_count": counts["v"],
+        "warning_count": counts["w"],
         "ranking": ranking[:20],
         "ranking_json": {
             "names": [c.name for c, _ in ranking[:15]][::-1],
             "counts": [n for _, n in ranking[:15]][::-1],
         },
         "chart_json": chart,
-        "overdue_terms": overdue_terms[:15],
-        "overdue_terms_count": len(overdue_terms),
-        "soon_terms": soon_terms[:10],
-        "vacancies": vacancies[:30],
+        "overdue_terms": overdue_terms,
+        "overdue_terms_count": overdue_terms_count,
+        "soon_terms": soon_terms,
+        "vacancies": vacancies,
         "member_count": sel.subtree_members(org).count(),
         "engine_ready": engine.available(),
-        "pack": engine.pack_id_for(org),
+        "pack": pack,
     }
     return render(request, "web/home_committee.html", context)
 

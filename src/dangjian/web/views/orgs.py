@@ -110,5 +110,6 @@ def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
         "years": range(datetime.date.today().year, datetime.date.today().year - 5, -1),
         "page": page,
         "rows": rows,
+        "freshness": engine.freshness(org, year),
     }
     return render(request, "web/org_hours.html", context)

@@ -120,7 +120,7 @@ def _prefill_from_finding(org: Organization, request: HttpRequest) -> dict[str, 
     key = request.GET.get("key", "")
     if not key:
         return {}
-    found = next((f for f in engine.findings(org, year) if f.key == key), None)
+    found = engine.finding_by_key(org, year, key)
     if found is None:
         return {}
     initial: dict[str, Any] = {

@@ -1,0 +1,707 @@
+"""Stored findings: the engine's results kept per pack, year and department subtree.
+
+Pages, exports and the API read `StoredFinding` rows with indexed queries; they never
+evaluate a work committee's whole tree in a request. Writes mark the department subtree
+they touch as stale (inside their own transaction, from `core.audit.record_written`);
+a worker (`tasks.refresh_stale_findings`, debounced) re-evaluates only stale scopes,
+each claimed by a conditional UPDATE so two workers never refresh the same one.
+
+A scope is the subtree of a department: a child of a top organisation (the work
+committee). The top organisation's own findings form its scope (`top=True`); refreshing
+it evaluates the whole tree, so that happens only when the top organisation's own records
+change, on an import, or in the nightly / on-demand full refresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Min, Q, QuerySet
+from django.utils import timezone
+
+from dangjian.orgs.models import Organization
+from dangjian.policy.days import check_day
+from dangjian.policy.engine import evaluate
+from dangjian.policy.findings import Finding, Report
+from dangjian.policy.models import FindingScope, FindingTally, StoredFinding
+from dangjian.policy.packs import load_pack
+
+log = logging.getLogger(__name__)
+
+# A claim older than this is taken to be from a worker that died.
+LEASE = timedelta(minutes=30)
+BATCH = 2000
+
+
+def debounce_seconds() -> float:
+    return float(getattr(settings, "FINDINGS_DEBOUNCE_SECONDS", 5.0))
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:64]
+
+
+def as_of_for(year: int, today: date | None = None) -> date:
+    """The day stored findings of `year` are computed for: the check day of every surface
+    (`days.check_day`): today in the current year, the year's last day for a past one."""
+    return check_day(year, today)
+
+
+# --- scopes -------------------------------------------------------------------------------
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/") if p.isdigit()]
+
+
+def scope_pk_of_path(path: str) -> int | None:
+    """The scope organisation of an organisation path: its department, or the top itself."""
+    ids = _path_ids(path)
+    if not ids:
+        return None
+    return ids[0] if len(ids) == 1 else ids[1]
+
+
+def scope_org_pks(org_pks: Iterable[int], using: str = "default") -> set[int]:
+    paths = (
+        Organization.objects.using(using).filter(pk__in=set(org_pks)).values_list("path", flat=True)
+    )
+    return {pk for pk in (scope_pk_of_path(p) for p in paths) if pk is not None}
+
+
+def scopes_of_tree(top: Organization, using: str = "default") -> list[Organization]:
+    """The top organisation of `top`'s tree and its departments (the children)."""
+    root_pk = _path_ids(top.path)[0]
+    return list(
+        Organization.objects.using(using)
+        .filter(Q(pk=root_pk) | Q(parent_id=root_pk))
+        .only("pk", "path", "ext_id", "depth")
+        .order_by("depth", "path")
+    )
+
+
+def ensure_scopes(
+    pack_id: str, year: int, orgs: Iterable[Organization], using: str = "default"
+) -> None:
+    """Create the missing scope rows (stale: nothing computed yet)."""
+    now = timezone.now()
+    FindingScope.objects.using(using).bulk_create(
+        [
+            FindingScope(
+                pack_id=pack_id,
+                year=year,
+                org_id=o.pk,
+                top=o.depth == 0,
+                path=o.path,
+                dirty=1,
+                refreshed=0,
+                marked_at=now,
+            )
+            for o in orgs
+        ],
+        ignore_conflicts=True,
+    )
+
+
+# --- marking stale ------------------------------------------------------------------------
+
+
+def mark_stale(org_pks: Iterable[int] | None, *, using: str = "default") -> int:
+    """Mark the scopes containing these organisations stale (None: every scope).
+
+    Runs in the caller's transaction, so the mark commits (or rolls back) with the write.
+    """
+    qs = FindingScope.objects.using(using).all()
+    if org_pks is not None:
+        pks = scope_org_pks(org_pks, using)
+        if not pks:
+            return 0
+        qs = qs.filter(org_id__in=pks)
+    n = qs.update(dirty=F("dirty") + 1, marked_at=timezone.now())
+    if n and using == "default":
+        after_commit(schedule_refresh)
+    return n
+
+
+# Audit object types that cannot change a finding.
+_IRRELEVANT = {"user", "grant", "person_account", "workbook"}
+
+
+def orgs_of_entry(entry: Any) -> set[int] | None:
+    """The organisations an audited write can affect (None: it could be anything).
+
+    From the record written (its organisation, a person's organisations over time, both
+    sides of a transfer) and from the before/after values in the entry.
+    """
+    from django.apps import apps
+
+    object_type = str(entry.object_type)
+    if object_type in _IRRELEVANT:
+        return set()
+    using = entry._state.db or "default"
+    models = {
+        "organization": "orgs.Organization",
+        "position": "orgs.Position",
+        "term": "orgs.Term",
+        "person": "people.Person",
+        "transfer": "people.Transfer",
+        "activity": "records.Activity",
+        "training": "records.Training",
+        "filing": "records.Filing",
+        "rectification": "oversight.Rectification",
+    }
+    label = models.get(object_type)
+    if label is None:
+        return None
+    org_refs: list[Any] = []
+    person_refs: list[Any] = []
+    changes = entry.changes or {}
+    for side in ("before", "after"):
+        values = changes.get(side) or {}
+        if not isinstance(values, dict):
+            continue
+        for name in ("org", "parent", "from_org", "to_org", "org_id", "parent_id"):
+            if values.get(name) is not None:
+                org_refs.append(values[name])
+        if values.get("person") is not None:
+            person_refs.append(values["person"])
+        if isinstance(values.get("people"), list):
+            person_refs.extend(values["people"])
+    orgs = _refs(org_refs, Organization, using)
+    person_pks = _refs(person_refs, None, using)
+    try:
+        model = apps.get_model(label)
+    except LookupError:
+        return None
+    obj = None
+    if str(entry.object_id).isdigit():
+        obj = model.objects.using(using).filter(pk=int(entry.object_id)).first()
+    if obj is None and not orgs and not person_pks:
+        return None  # a bulk write or a record gone without a trace: anything may change
+    if obj is not None:
+        if object_type == "organization":
+            orgs.add(obj.pk)
+        if object_type == "person":
+            person_pks.add(obj.pk)
+        for name in ("org_id", "parent_id", "from_org_id", "to_org_id"):
+            value = getattr(obj, name, None)
+            if isinstance(value, int):
+                orgs.add(value)
+        if isinstance(getattr(obj, "person_id", None), int):
+            person_pks.add(obj.person_id)
+    if person_pks:
+        orgs |= _orgs_of_people(person_pks, using)
+    return orgs
+
+
+def _refs(values: list[Any], model: Any, using: str) -> set[int]:
+    """Primary keys from references that are pks or ext ids (one query for the ext ids)."""
+    if model is None:
+        from dangjian.people.models import Person
+
+        model = Person
+    pks = {int(v) for v in values if isinstance(v, int) or str(v).isdigit()}
+    exts = [str(v) for v in values if not (isinstance(v, int) or str(v).isdigit())]
+    if exts:
+        pks |= set(model.objects.using(using).filter(ext_id__in=exts).values_list("pk", flat=True))
+    return pks
+
+
+def _orgs_of_people(person_pks: set[int], using: str) -> set[int]:
+    """Every organisation the people belong or belonged to (their org and transfers)."""
+    from dangjian.people.models import Person, Transfer
+
+    orgs = set(
+        Person.objects.using(using).filter(pk__in=person_pks).values_list("org_id", flat=True)
+    )
+    for a, b in (
+        Transfer.objects.using(using)
+        .filter(person_id__in=person_pks)
+        .values_list("from_org_id", "to_org_id")
+    ):
+        orgs |= {x for x in (a, b) if x is not None}
+    return {o for o in orgs if o is not None}
+
+
+def mark_for_entry(entry: Any) -> None:
+    orgs = orgs_of_entry(entry)
+    if orgs == set():
+        return
+    mark_stale(orgs, using=entry._state.db or "default")
+
+
+# --- scheduling ---------------------------------------------------------------------------
+
+
+def after_commit(fn: Any) -> None:
+    """Run `fn` once the write commits; in immediate mode (tests) at once, in the
+    transaction, so what a test writes is refreshed before it reads."""
+    from huey.contrib.djhuey import HUEY
+
+    if HUEY.immediate:
+        fn()
+    else:
+        transaction.on_commit(fn)
+
+
+def schedule_refresh() -> None:
+    """Ask the worker for a refresh after the debounce delay (once per delay window)."""
+    if not getattr(settings, "FINDINGS_REFRESH_ON_WRITE", True):
+        return
+    from dangjian.policy import tasks
+
+    tasks.request_refresh()
+
+
+# --- refreshing ---------------------------------------------------------------------------
+
+
+def claim(scope_pk: int, worker: str, now: datetime | None = None) -> FindingScope | None:
+    """Take the scope for `worker` unless another worker holds a live claim on it."""
+    now = now or timezone.now()
+    took = (
+        FindingScope.objects.filter(pk=scope_pk)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=worker))
+        .update(claimed_by=worker, claimed_until=now + LEASE)
+    )
+    if not took:
+        return None
+    return FindingScope.objects.filter(pk=scope_pk, claimed_by=worker).first()
+
+
+def release(scope_pk: int, worker: str) -> None:
+    FindingScope.objects.filter(pk=scope_pk, claimed_by=worker).update(
+        claimed_by="", claimed_until=None
+    )
+
+
+def _owner_ext(f: Finding) -> str:
+    own = f.org.get("id") if f.org else None
+    if own:
+        return str(own)
+    return str(f.subject["id"]) if f.subject.get("type") == "organization" else ""
+
+
+def _is_hours(rule_id: str, params: dict[str, Any]) -> bool:
+    return params.get("measure") == "training_hours" or "hours" in rule_id.split("/", 1)[-1]
+
+
+def _rule_meta(pack_id: str) -> dict[str, tuple[str, bool]]:
+    """Each rule's kind and whether it counts study hours, by qualified id."""
+    pack = load_pack(pack_id)
+    out: dict[str, tuple[str, bool]] = {}
+    for p in (pack, pack.base):
+        for r in p.rules if p is not None else []:
+            out.setdefault(r.qualified_id, (r.kind, _is_hours(r.id, dict(r.params or {}))))
+    return out
+
+
+def _rows(
+    report: Report, scopes: dict[int, FindingScope], pack_id: str, year: int
+) -> dict[int, list[StoredFinding]]:
+    """The report's findings as rows, split by scope (only the scopes given)."""
+    from dangjian.people.models import Person
+    from dangjian.web.engine import finding_key
+
+    orgs = {
+        ext: (pk, path)
+        for ext, pk, path in Organization.objects.filter(
+            path__startswith="/" + str(_path_ids(next(iter(scopes.values())).path)[0]) + "/"
+        ).values_list("ext_id", "pk", "path")
+    }
+    person_exts = {f.subject["id"] for f in report.findings if f.subject.get("type") == "person"}
+    people: dict[str, int] = {}
+    ext_list = list(person_exts)
+    for i in range(0, len(ext_list), 5000):
+        people.update(
+            Person.objects.filter(ext_id__in=ext_list[i : i + 5000]).values_list("ext_id", "pk")
+        )
+    meta = _rule_meta(pack_id)
+    out: dict[int, list[StoredFinding]] = defaultdict(list)
+    for f in report.findings:
+        owner = orgs.get(_owner_ext(f))
+        if owner is None:
+            continue
+        scope_pk = scope_pk_of_path(owner[1])
+        scope = scopes.get(scope_pk) if scope_pk is not None else None
+        if scope is None:
+            continue
+        stype, sid = str(f.subject.get("type", "")), str(f.subject.get("id", ""))
+        kind, hours = meta.get(f.rule) or ("", False)
+        out[scope.pk].append(
+            StoredFinding(
+                scope_id=scope.pk,
+                pack_id=pack_id,
+                year=year,
+                org_id=owner[0],
+                org_path=owner[1],
+                org_ext=str((f.org or {}).get("id", "") or ""),
+                org_name=str((f.org or {}).get("name", "") or ""),
+                key=finding_key(f.rule, stype, sid, f.period),
+                rule=f.rule,
+                rule_kind=kind,
+                hours=hours and stype == "person",
+                severity=f.severity,
+                period=f.period,
+                due=_date_or_none(f.due),
+                subject_type=stype,
+                subject_ext=sid,
+                subject_name=str(f.subject.get("name", "")),
+                subject_pk=(people.get(sid) if stype == "person" else orgs.get(sid, (None,))[0]),
+                required=f.required,
+                actual=f.actual,
+                evidence=list(f.evidence),
+                source=dict(f.source),
+                message=f.message,
+            )
+        )
+    return out
+
+
+def _date_or_none(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+_COLUMNS = [f for f in StoredFinding._meta.concrete_fields if not f.primary_key]
+
+
+def _insert(rows: list[StoredFinding]) -> None:
+    """INSERT the rows with executemany: a scope holds thousands, and the ORM's per-value
+    preparation would cost more than the engine. JSON columns go in as orjson text."""
+    if not rows:
+        return
+    connection = transaction.get_connection()
+    postgres = connection.vendor == "postgresql"
+    json_cols = {f.attname for f in _COLUMNS if f.get_internal_type() == "JSONField"}
+    names = ", ".join(connection.ops.quote_name(f.column) for f in _COLUMNS)
+    marks = ", ".join(
+        "%s::jsonb" if postgres and f.attname in json_cols else "%s" for f in _COLUMNS
+    )
+    sql = f"INSERT INTO {StoredFinding._meta.db_table} ({names}) VALUES ({marks})"
+
+    def value(row: StoredFinding, attname: str) -> Any:
+        v = getattr(row, attname)
+        if attname in json_cols:
+            return orjson.dumps(v).decode()
+        if isinstance(v, date) and not postgres:
+            return v.isoformat()
+        return v
+
+    attnames = [f.attname for f in _COLUMNS]
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), BATCH):
+            cur.executemany(sql, [[value(r, a) for a in attnames] for r in rows[i : i + BATCH]])
+
+
+def _tallies(scope: FindingScope, rows: list[StoredFinding]) -> list[FindingTally]:
+    counts: Counter[tuple[int, str, str, int]] = Counter()
+    for r in rows:
+        month = r.due.month if r.due is not None and r.due.year == scope.year else 0
+        counts[(r.org_id or 0, r.org_path, r.severity, month)] += 1
+    return [
+        FindingTally(
+            scope_id=scope.pk,
+            pack_id=scope.pack_id,
+            year=scope.year,
+            org_id=org_id,
+            org_path=path,
+            severity=severity,
+            month=month,
+            count=n,
+        )
+        for (org_id, path, severity, month), n in counts.items()
+    ]
+
+
+def _store(
+    report: Report,
+    claimed: dict[int, FindingScope],
+    *,
+    as_of: date,
+    subjects: dict[int, int],
+) -> None:
+    """Replace the claimed scopes' findings with the report's, mark them computed, release."""
+    if not claimed:
+        return
+    any_scope = next(iter(claimed.values()))
+    rows = _rows(report, {s.org_id: s for s in claimed.values()}, any_scope.pack_id, report.year)
+    now = timezone.now()
+    with transaction.atomic():
+        for scope in claimed.values():
+            StoredFinding.objects.filter(scope_id=scope.pk).delete()
+            FindingTally.objects.filter(scope_id=scope.pk).delete()
+            _insert(rows.get(scope.pk, []))
+            FindingTally.objects.bulk_create(
+                _tallies(scope, rows.get(scope.pk, [])), batch_size=BATCH
+            )
+            # `refreshed` takes the dirty count read when the claim was taken: a write that
+            # came in meanwhile leaves the scope stale for the next round.
+            FindingScope.objects.filter(pk=scope.pk).update(
+                refreshed=scope.dirty,
+                as_of=as_of,
+                computed_at=now,
+                rules=report.rules,
+                subjects=subjects.get(scope.pk, scope.subjects),
+                claimed_by="",
+                claimed_until=None,
+            )
+
+
+def refresh_claimed(scope: FindingScope, worker: str, *, today: date | None = None) -> None:
+    """Re-evaluate one claimed scope (a department, or a whole tree for a top scope) and
+    store it; for a top scope, every other stale scope of the tree it can claim too."""
+    as_of = as_of_for(scope.year, today)
+    org = Organization.objects.get(pk=scope.org_id)
+    claimed = {scope.pk: scope}
+    try:
+        if scope.top:
+            for other in FindingScope.objects.filter(
+                subtree("path", org.path),
+                pack_id=scope.pack_id,
+                year=scope.year,
+                dirty__gt=F("refreshed"),
+            ).exclude(pk=scope.pk):
+                got = claim(other.pk, worker)
+                if got is not None:
+                    claimed[got.pk] = got
+        report = evaluate(pack=scope.pack_id, year=scope.year, as_of=as_of, org_ext_id=org.ext_id)
+        subjects = {scope.pk: report.subjects} if len(claimed) == 1 else {}
+        _store(report, claimed, as_of=as_of, subjects=subjects)
+    finally:
+        for pk in claimed:
+            release(pk, worker)
+
+
+def pending(*, debounce: float | None = None, now: datetime | None = None) -> QuerySet[Any]:
+    """Stale scopes whose last write is older than the debounce delay, not claimed."""
+    now = now or timezone.now()
+    quiet = now - timedelta(seconds=debounce_seconds() if debounce is None else debounce)
+    # A department written to without pause is still refreshed once in a while.
+    overdue = now - timedelta(seconds=float(getattr(settings, "FINDINGS_MAX_WAIT_SECONDS", 60)))
+    return (
+        FindingScope.objects.filter(dirty__gt=F("refreshed"))
+        .filter(
+            Q(marked_at__isnull=True)
+            | Q(marked_at__lte=quiet)
+            | Q(computed_at__isnull=True)
+            | Q(computed_at__lte=overdue)
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("-top", "marked_at", "pk")
+    )
+
+
+def run_pending(
+    worker: str | None = None, *, debounce: float | None = None, limit: int | None = None
+) -> int:
+    """Refresh stale scopes until none is left (or `limit`); returns how many were refreshed."""
+    worker = worker or worker_name()
+    done = 0
+    skipped: set[int] = set()
+    while limit is None or done < limit:
+        candidates = list(pending(debounce=debounce).exclude(pk__in=skipped)[:20])
+        if not candidates:
+            break
+        progressed = False
+        for candidate in candidates:
+            scope = claim(candidate.pk, worker)
+            if scope is None:
+                skipped.add(candidate.pk)
+                continue
+            try:
+                refresh_claimed(scope, worker)
+            except Exception:
+                log.exception("refreshing findings of %s failed", scope)
+                skipped.add(scope.pk)
+                continue
+            done += 1
+            progressed = True
+            break  # re-read: a top scope refreshes others too
+        if not progressed and all(c.pk in skipped for c in candidates):
+            continue
+    return done
+
+
+def refresh_all(*, year: int | None = None, today: date | None = None) -> int:
+    """The full refresh (nightly or on demand): every tree, its current pack, the year;
+    rolls the check day forward. Returns the number of scopes written."""
+    from dangjian.policy.selectors import pack_for_org
+
+    today = today or date.today()  # the day `days.check_day` counts from
+    year = year or today.year
+    worker = worker_name()
+    written = 0
+    for top in Organization.objects.filter(depth=0).order_by("path"):
+        pack_id = pack_for_org(top)
+        ensure_scopes(pack_id, year, scopes_of_tree(top))
+        scope = FindingScope.objects.get(pack_id=pack_id, year=year, org_id=top.pk)
+        FindingScope.objects.filter(pack_id=pack_id, year=year, path__startswith=top.path).update(
+            dirty=F("dirty") + 1
+        )
+        scope.refresh_from_db()
+        got = claim(scope.pk, worker)
+        if got is None:
+            continue
+        before = FindingScope.objects.filter(
+            pack_id=pack_id, year=year, path__startswith=top.path, dirty__gt=F("refreshed")
+        ).count()
+        refresh_claimed(got, worker, today=today)
+        after = FindingScope.objects.filter(
+            pack_id=pack_id, year=year, path__startswith=top.path, dirty__gt=F("refreshed")
+        ).count()
+        written += before - after
+    return written
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass
+class Status:
+    """How fresh the stored findings of an organisation's subtree are."""
+
+    computed_at: datetime | None
+    as_of: date | None
+    pending: bool
+    complete: bool  # every scope under the organisation has been computed once
+
+
+def subtree(field: str, path: str) -> Q:
+    """`field` (an organisation path) lies in the subtree at `path`: one index range, as
+    paths compare byte by byte ("/" sorts just before "0")."""
+    return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+
+
+def scopes_for(org: Organization, pack_id: str, year: int) -> QuerySet[FindingScope]:
+    """The scope rows holding `org`'s subtree: its department's, or a whole tree's."""
+    if org.depth == 0:
+        return FindingScope.objects.filter(subtree("path", org.path), pack_id=pack_id, year=year)
+    pk = scope_pk_of_path(org.path)
+    return FindingScope.objects.filter(pack_id=pack_id, year=year, org_id=pk)
+
+
+def status(org: Organization, pack_id: str, year: int, *, today: date | None = None) -> Status:
+    """Freshness of `org`'s stored findings; asks for a refresh where they are missing,
+    stale or computed for an earlier day (a page never waits for it)."""
+    today = today or date.today()  # the day `days.check_day` counts from
+    wanted_as_of = as_of_for(year, today)
+    expected = scopes_of_tree(org) if org.depth == 0 else _own_scope(org)
+    agg = scopes_for(org, pack_id, year).aggregate(
+        n=models_count(),
+        first_computed=Min("computed_at"),
+        first_as_of=Min("as_of"),
+        stale=models_count(Q(dirty__gt=F("refreshed"))),
+        never=models_count(Q(computed_at__isnull=True)),
+        old=models_count(Q(as_of__lt=wanted_as_of)),
+    )
+    missing = agg["n"] < len(expected)
+    if missing:
+        ensure_scopes(pack_id, year, expected)
+    if agg["old"]:
+        # computed for an earlier day: stale (once; a scope already stale is left alone,
+        # so page loads do not keep pushing its debounce back)
+        scopes_for(org, pack_id, year).filter(
+            as_of__lt=wanted_as_of, dirty__lte=F("refreshed")
+        ).update(dirty=F("dirty") + 1, marked_at=timezone.now())
+    asked = missing or bool(agg["old"])
+    if asked:
+        after_commit(schedule_refresh)
+    return Status(
+        computed_at=agg["first_computed"],
+        as_of=agg["first_as_of"],
+        pending=asked or bool(agg["stale"]),
+        complete=not missing and not agg["never"],
+    )
+
+
+def _own_scope(org: Organization) -> list[Organization]:
+    pk = scope_pk_of_path(org.path) or org.pk
+    return list(Organization.objects.filter(pk=pk).only("pk", "path", "ext_id", "depth"))
+
+
+def models_count(condition: Q | None = None) -> Any:
+    from django.db.models import Count
+
+    return Count("pk", filter=condition) if condition is not None else Count("pk")
+
+
+def stored(org: Organization, pack_id: str, year: int) -> QuerySet[StoredFinding]:
+    """The stored findings of `org`'s subtree (an indexed range on the organisation path)."""
+    return StoredFinding.objects.filter(subtree("org_path", org.path), pack_id=pack_id, year=year)
+
+
+def tallies(org: Organization, pack_id: str, year: int) -> QuerySet[FindingTally]:
+    """The tallies of `org`'s subtree (an index range, a few rows per organisation)."""
+    return FindingTally.objects.filter(subtree("org_path", org.path), pack_id=pack_id, year=year)
+
+
+def evaluate_branch_now(org: Organization, pack_id: str, year: int) -> Report | None:
+    """First load of a branch whose department has never been computed: evaluate just the
+    branch (or, for a department, its scope, stored for everyone). Never for a top."""
+    if org.depth == 0:
+        return None
+    as_of = as_of_for(year)
+    scope_pk = scope_pk_of_path(org.path)
+    if scope_pk == org.pk:
+        scope = FindingScope.objects.filter(pack_id=pack_id, year=year, org_id=org.pk).first()
+        if scope is not None:
+            worker = worker_name()
+            got = claim(scope.pk, worker)
+            if got is not None:
+                refresh_claimed(got, worker)
+                return None  # stored: read it like any other load
+    return evaluate(pack=pack_id, year=year, as_of=as_of, org_ext_id=org.ext_id)
+
+
+def report_from_rows(
+    rows: Iterable[StoredFinding],
+    *,
+    pack_id: str,
+    year: int,
+    as_of: date | None,
+    rules: int,
+    subjects: int,
+    pack_version: str,
+) -> Report:
+    """A `dangjian-findings/1` report from stored rows (the API and the Excel export)."""
+    findings = [
+        Finding(
+            rule=r.rule,
+            source=dict(r.source or {}),
+            subject={"type": r.subject_type, "id": r.subject_ext, "name": r.subject_name},
+            period=r.period,
+            severity=r.severity,
+            required=r.required,
+            actual=r.actual,
+            due=r.due.isoformat() if r.due else None,
+            evidence=list(r.evidence or []),
+            message=r.message,
+            org={"id": r.org_ext, "name": r.org_name} if r.org_ext else {},
+        )
+        for r in rows
+    ]
+    return Report(
+        policy=pack_id,
+        year=year,
+        as_of=(as_of or date(year, 12, 31)).isoformat(),
+        findings=findings,
+        rules=rules,
+        subjects=subjects,
+        pack_version=pack_version,
+    )

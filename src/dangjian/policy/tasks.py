@@ -1,0 +1,48 @@
+"""Background refresh of stored findings (huey: `dangjian run_huey` runs the worker)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+
+SCHEDULED_KEY = "dangjian:findings:refresh-scheduled"
+
+
+@db_task()
+def refresh_stale_findings() -> int:
+    """Refresh every stale scope that has been quiet for the debounce delay; ask again
+    later for those still within it (or claimed by another worker)."""
+    from dangjian.policy.models import FindingScope
+    from dangjian.policy.store import run_pending
+
+    done = run_pending()
+    cache.delete(SCHEDULED_KEY)
+    if FindingScope.objects.filter(dirty__gt=F("refreshed")).exists():
+        request_refresh()
+    return done
+
+
+@db_periodic_task(crontab(hour=str(settings.FINDINGS_NIGHTLY_HOUR), minute="10"))
+def nightly_refresh_findings() -> int:
+    """The full refresh: every tree re-evaluated for today (the check day rolls forward)."""
+    from dangjian.policy.store import refresh_all
+
+    return refresh_all()
+
+
+def request_refresh() -> None:
+    """Schedule one refresh after the debounce delay; writes within it share it.
+
+    In immediate mode (tests, DANGJIAN_TASKS_IMMEDIATE) the refresh runs at once, in this
+    process, through the same claim-refresh-release path the worker takes."""
+    from dangjian.policy.store import debounce_seconds, run_pending
+
+    if HUEY.immediate:
+        run_pending(debounce=0)
+        return
+    delay = debounce_seconds()
+    if cache.add(SCHEDULED_KEY, 1, timeout=int(delay) + 30):
+        refresh_stale_findings.schedule(delay=delay)

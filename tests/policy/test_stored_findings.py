@@ -1,0 +1,300 @@
+"""Stored findings: writes mark only their department stale, the worker refreshes just
+those scopes (one worker per scope at a time), and the result equals a full evaluation."""
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from dangjian.core.actor import Actor
+from dangjian.people import services as people_services
+from dangjian.policy import store
+from dangjian.policy.engine import evaluate
+from dangjian.policy.models import FindingScope, StoredFinding
+from dangjian.policy.selectors import findings_for_org
+from dangjian.policy.tasks import refresh_stale_findings
+from dangjian.records import services as records_services
+from policy.builders import members, org
+
+pytestmark = pytest.mark.django_db
+
+YEAR = 2022
+PACK = "yunnan-2019"
+ACTOR = Actor.system("test")
+
+
+@pytest.fixture
+def province(settings):
+    """A work committee with two departments, a branch each, three members per branch;
+    writes do not refresh by themselves (as with a worker that has not run yet)."""
+    settings.FINDINGS_REFRESH_ON_WRITE = False
+    root = org("W", "work_committee", established="2000-01-01")
+    d1 = org("D1", "party_group", parent=root, established="2000-01-01")
+    d2 = org("D2", "party_group", parent=root, established="2000-01-01")
+    b1 = org("B1", "branch", parent=d1, established="2000-01-01")
+    b2 = org("B2", "branch", parent=d2, established="2000-01-01")
+    m1 = members(b1, 3, joined_on=date(2010, 1, 1))
+    m2 = members(b2, 3, joined_on=date(2010, 1, 1))
+    store.refresh_all(year=YEAR)
+    return {"root": root, "d1": d1, "d2": d2, "b1": b1, "b2": b2, "m1": m1, "m2": m2}
+
+
+def scope(o) -> FindingScope:
+    return FindingScope.objects.get(pack_id=PACK, year=YEAR, org=o)
+
+
+def rows_of(o) -> list[tuple]:
+    return sorted(
+        StoredFinding.objects.filter(scope__org=o, year=YEAR).values_list("pk", "key", "severity")
+    )
+
+
+def canonical(report) -> list[str]:
+    return sorted(json.dumps(f, sort_keys=True, ensure_ascii=False) for f in report["findings"])
+
+
+def hours_finding(person) -> bool:
+    return StoredFinding.objects.filter(
+        year=YEAR, subject_pk=person.pk, subject_type="person", hours=True
+    ).exists()
+
+
+def test_full_refresh_stores_every_department_and_the_top(province):
+    for key in ("root", "d1", "d2"):
+        s = scope(province[key])
+        assert not s.stale and s.as_of == date(YEAR, 12, 31) and s.computed_at is not None
+    assert scope(province["root"]).top
+    assert all(hours_finding(p) for p in province["m1"] + province["m2"])
+
+
+def test_write_marks_its_department_stale_and_leaves_the_others_untouched(province):
+    d2_rows = rows_of(province["d2"])
+    d2_before = scope(province["d2"])
+    person = province["m1"][0]
+    records_services.training_record(
+        person=person, date=date(YEAR, 5, 1), hours=Decimal("40"), kind="general", actor=ACTOR
+    )
+    assert scope(province["d1"]).stale
+    assert not scope(province["d2"]).stale
+    assert not scope(province["root"]).stale
+    # the page still reads the old figures, saying a refresh is pending
+    status = store.status(province["d1"], PACK, YEAR)
+    assert status.pending and status.complete
+    assert hours_finding(person)
+
+    assert store.run_pending("worker-a", debounce=0) == 1
+    assert not scope(province["d1"]).stale
+    assert not hours_finding(person)
+    assert all(hours_finding(p) for p in province["m1"][1:])
+    # the other department: the same rows (same primary keys), the same computed time
+    assert rows_of(province["d2"]) == d2_rows
+    d2_after = scope(province["d2"])
+    assert (d2_after.computed_at, d2_after.refreshed) == (
+        d2_before.computed_at,
+        d2_before.refreshed,
+    )
+
+
+def test_incremental_refresh_equals_a_full_evaluation(province):
+    person, other = province["m1"][0], province["m2"][1]
+    records_services.training_record(
+        person=person, date=date(YEAR, 3, 1), hours=Decimal("40"), kind="general", actor=ACTOR
+    )
+    people_services.person_update(person=other, leading_cadre=True, actor=ACTOR)
+    assert scope(province["d1"]).stale and scope(province["d2"]).stale
+    store.run_pending("worker-a", debounce=0)
+    stored = findings_for_org(org=province["root"], year=YEAR).as_dict()
+    full = evaluate(pack=PACK, year=YEAR, org_ext_id=province["root"].ext_id).as_dict()
+    assert canonical(stored) == canonical(full)
+    assert len(stored["findings"]) > 0
+    # a department's report equals the engine's for that department alone
+    dept = findings_for_org(org=province["d2"], year=YEAR).as_dict()
+    alone = evaluate(pack=PACK, year=YEAR, org_ext_id=province["d2"].ext_id).as_dict()
+    assert canonical(dept) == canonical(alone)
+
+
+def test_transfer_marks_both_sides(province):
+    person = province["m1"][0]
+    people_services.person_transfer(
+        person=person, to_org=province["b2"], date=date(YEAR, 7, 1), letter="X-1", actor=ACTOR
+    )
+    assert scope(province["d1"]).stale and scope(province["d2"]).stale
+    assert not scope(province["root"]).stale
+
+
+def test_an_import_marks_everything(province):
+    store.mark_stale(None)
+    assert all(s.stale for s in FindingScope.objects.all())
+
+
+def test_two_workers_never_refresh_the_same_scope(province):
+    records_services.training_record(
+        person=province["m1"][0],
+        date=date(YEAR, 5, 1),
+        hours=Decimal("40"),
+        kind="general",
+        actor=ACTOR,
+    )
+    records_services.training_record(
+        person=province["m2"][0],
+        date=date(YEAR, 5, 1),
+        hours=Decimal("40"),
+        kind="general",
+        actor=ACTOR,
+    )
+    d1 = scope(province["d1"])
+    held = store.claim(d1.pk, "worker-a")
+    assert held is not None
+    assert store.claim(d1.pk, "worker-b") is None
+    # worker b takes what is free (department 2) and leaves department 1 to worker a
+    assert store.run_pending("worker-b", debounce=0) == 1
+    assert scope(province["d1"]).stale and not scope(province["d2"]).stale
+    assert scope(province["d1"]).claimed_by == "worker-a"
+    store.refresh_claimed(held, "worker-a")
+    refreshed = scope(province["d1"])
+    assert not refreshed.stale and refreshed.claimed_by == "" and refreshed.claimed_until is None
+
+
+def test_a_write_during_a_refresh_keeps_the_scope_stale(province):
+    person = province["m1"][0]
+    records_services.training_record(
+        person=person, date=date(YEAR, 5, 1), hours=Decimal("10"), kind="general", actor=ACTOR
+    )
+    held = store.claim(scope(province["d1"]).pk, "worker-a")
+    # a write lands after the claim was taken, before the refresh stores its result
+    records_services.training_record(
+        person=person, date=date(YEAR, 6, 1), hours=Decimal("10"), kind="general", actor=ACTOR
+    )
+    store.refresh_claimed(held, "worker-a")
+    assert scope(province["d1"]).stale
+    assert store.run_pending("worker-a", debounce=0) == 1
+    assert not scope(province["d1"]).stale
+
+
+def test_an_expired_claim_is_taken_over(province):
+    d1 = scope(province["d1"])
+    assert store.claim(d1.pk, "worker-a") is not None
+    FindingScope.objects.filter(pk=d1.pk).update(
+        claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert store.claim(d1.pk, "worker-b") is not None
+
+
+def test_debounce_waits_for_a_quiet_department(province, settings):
+    settings.FINDINGS_DEBOUNCE_SECONDS = 3600
+    records_services.training_record(
+        person=province["m1"][0],
+        date=date(YEAR, 5, 1),
+        hours=Decimal("40"),
+        kind="general",
+        actor=ACTOR,
+    )
+    assert store.run_pending("worker-a") == 0  # written a moment ago: not yet
+    assert scope(province["d1"]).stale
+    FindingScope.objects.filter(org=province["d1"]).update(
+        marked_at=timezone.now() - timedelta(hours=2)
+    )
+    assert store.run_pending("worker-a") == 1
+
+
+def test_the_worker_task_refreshes_stale_scopes(province, settings):
+    settings.FINDINGS_DEBOUNCE_SECONDS = 0
+    records_services.training_record(
+        person=province["m1"][0],
+        date=date(YEAR, 5, 1),
+        hours=Decimal("40"),
+        kind="general",
+        actor=ACTOR,
+    )
+    # the task's own function, as the huey consumer runs it
+    assert refresh_stale_findings.call_local() == 1
+    assert not scope(province["d1"]).stale
+
+
+def test_the_top_scope_refreshes_the_whole_tree_it_can_claim(province):
+    store.mark_stale([province["root"].pk, province["b2"].pk])
+    assert scope(province["root"]).stale and scope(province["d2"]).stale
+    assert not scope(province["d1"]).stale
+    d1_rows = rows_of(province["d1"])
+    assert store.run_pending("worker-a", debounce=0) == 1  # one evaluation of the tree
+    assert not any(s.stale for s in FindingScope.objects.all())
+    assert rows_of(province["d1"]) == d1_rows  # not stale, not claimed: left as it was
+
+
+def test_a_page_of_a_new_year_asks_for_a_refresh_without_evaluating(province):
+    root = province["root"]
+    status = store.status(root, PACK, YEAR - 1)
+    assert status.pending and not status.complete
+    assert FindingScope.objects.filter(year=YEAR - 1).count() == 3
+    assert not StoredFinding.objects.filter(year=YEAR - 1).exists()
+    report = findings_for_org(org=root, year=YEAR - 1)
+    assert report.findings == []
+    assert not StoredFinding.objects.filter(year=YEAR - 1).exists()
+
+
+def test_figures_of_an_earlier_day_roll_forward(province):
+    today = date.today()  # the day policy.days counts from
+    store.refresh_all(year=today.year, today=today - timedelta(days=1))
+    root = province["root"]
+    old = FindingScope.objects.get(pack_id=PACK, year=today.year, org=root)
+    assert old.as_of == today - timedelta(days=1) and not old.stale
+    status = store.status(root, PACK, today.year)
+    assert status.pending  # computed for yesterday: asked again, the page does not wait
+    assert all(s.stale for s in FindingScope.objects.filter(pack_id=PACK, year=today.year))
+    store.run_pending("worker-a", debounce=0)
+    assert set(
+        FindingScope.objects.filter(pack_id=PACK, year=today.year).values_list("as_of", flat=True)
+    ) == {today}
+
+
+def test_refresh_findings_command(province):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    store.mark_stale([province["b1"].pk])
+    out = StringIO()
+    call_command("refresh-findings", stdout=out)
+    assert "1" in out.getvalue() and not scope(province["d1"]).stale
+    out = StringIO()
+    call_command("refresh-findings", "--all", "--year", str(YEAR), stdout=out)
+    assert "3" in out.getvalue()
+    assert not FindingScope.objects.filter(year=YEAR, dirty__gt=F("refreshed")).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_claiming_at_once_get_one_claim(settings):
+    """Two workers (threads, each with its own database connection) race for one scope:
+    the conditional UPDATE lets exactly one of them have it."""
+    import threading
+
+    from django.db import OperationalError, connection
+
+    settings.FINDINGS_REFRESH_ON_WRITE = False
+    root = org("WT", "work_committee")
+    dept = org("DT", "party_group", parent=root)
+    store.ensure_scopes(PACK, YEAR, [dept])
+    pk = FindingScope.objects.get(org=dept).pk
+    barrier = threading.Barrier(2)
+    won: list[str] = []
+
+    def worker(name: str) -> None:
+        try:
+            barrier.wait()
+            if store.claim(pk, name) is not None:
+                won.append(name)
+        except OperationalError:
+            pass  # SQLite: the other writer held the database; this one did not claim
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 1
+    assert FindingScope.objects.get(pk=pk).claimed_by == won[0]
