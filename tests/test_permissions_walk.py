@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from dangjian.orgs.models import Position, Term
 from dangjian.people.models import TransferRequest
 from dangjian.records.models import Attachment
-from dangjian.web import engine
+from dangjian.web import page_findings
 from dangjian.web.testing import PASSWORD, Tree, build_tree
 
 ROLES = ["anon", "member", "b1", "b2", "wc"]
@@ -335,7 +335,7 @@ def world(db, tmp_path, settings):
         date=datetime.date.today(),
         letter="W-1",
     )
-    keys = [f.key for f in engine.findings(tree.branch1, datetime.date.today().year)]
+    keys = [f.key for f in page_findings.findings(tree.branch1, datetime.date.today().year)]
     return tree, attachment, (keys[0] if keys else "0" * 16)
 
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from dangjian.records.models import Activity
-from dangjian.web import engine
+from dangjian.web import page_findings
 from dangjian.web.testing import PASSWORD, build_tree
 
 from .conftest import sign_in
@@ -22,7 +22,7 @@ def missing_theme_day(tree):
     tree.branch1.__dict__.pop("_web_findings", None)
     return [
         f
-        for f in engine.findings(tree.branch1, lm.year)
+        for f in page_findings.findings(tree.branch1, lm.year)
         if "theme-day" in f.rule and f.period == f"{lm:%Y-%m}" and f.subject_pk == tree.branch1.pk
     ]
 

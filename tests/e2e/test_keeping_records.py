@@ -10,7 +10,7 @@ from dangjian.orgs.models import Position, Term
 from dangjian.orgs.services import add_years
 from dangjian.people.models import Person, Transfer
 from dangjian.records.models import Activity, Attendance, Training
-from dangjian.web import engine
+from dangjian.web import page_findings
 from dangjian.web.testing import PASSWORD, build_tree
 
 from .conftest import sign_in
@@ -22,7 +22,7 @@ def discipline_findings(tree, year):
     tree.branch1.__dict__.pop("_web_findings", None)
     return [
         f
-        for f in engine.findings(tree.branch1, year)
+        for f in page_findings.findings(tree.branch1, year)
         if f.rule.endswith("discipline-member") and f.subject_pk == tree.branch1.pk
     ]
 

@@ -227,12 +227,12 @@ def test_admin_add_refused_by_the_service_changes_nothing(tree):
 
 
 def test_findings_about_posts_and_terms_link_to_the_leadership_pages(tree):
-    from dangjian.web import engine
+    from dangjian.web import page_findings
 
     year = datetime.date.today().year
     links = {
-        f.rule_kind: engine.record_link(f)
-        for f in engine.findings(tree.committee, year)
+        f.rule_kind: page_findings.record_link(f)
+        for f in page_findings.findings(tree.committee, year)
         if f.rule_kind in ("post_required", "committee_required", "term_due")
         and f.subject_type == "organization"
     }

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from dangjian.oversight.models import Rectification
-from dangjian.web import engine
+from dangjian.web import page_findings
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_open_form_keeps_what_was_typed_and_saves(tree, login):
 
 def test_open_form_prefills_from_a_finding(tree, login):
     year = datetime.date.today().year
-    found = engine.findings(tree.branch1, year)
+    found = page_findings.findings(tree.branch1, year)
     assert found, "the fixture tree has findings this year"
     f = found[0]
     c = login("b1")

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from dangjian.web import engine
+from dangjian.web import page_findings
 
 BAD_YEARS = ("0", "-5", "9999", "10000", "abc")
 
@@ -61,7 +61,7 @@ def test_every_page_refuses_bad_years_without_a_server_error(tree):
     client = Client(raise_request_exception=False)
     client.force_login(tree.users["wc"])
     this_year = datetime.date.today().year
-    today_key = next((f.key for f in engine.findings(tree.branch1, this_year)), "none")
+    today_key = next((f.key for f in page_findings.findings(tree.branch1, this_year)), "none")
     routes = [
         (n, ps)
         for n, ps in _routes(get_resolver().url_patterns)

@@ -3,7 +3,7 @@ import datetime
 from django.urls import reverse
 
 from dangjian.policy.packs import load_pack
-from dangjian.web import engine
+from dangjian.web import page_findings
 
 
 def last_month(today: datetime.date) -> datetime.date:
@@ -14,7 +14,7 @@ def theme_day_findings(org, today):
     lm = last_month(today)
     return [
         f
-        for f in engine.findings(org, lm.year, today if lm.year == today.year else None)
+        for f in page_findings.findings(org, lm.year, today if lm.year == today.year else None)
         if "theme-day" in f.rule and f.period == f"{lm:%Y-%m}" and f.subject_pk == org.pk
     ]
 
@@ -28,7 +28,7 @@ def test_missing_theme_day_on_home_then_recorded_and_gone(tree, login):
     home = c.get(reverse("web:home")).content.decode()
     assert missing[0].message in home
     # The home page offers to record exactly that kind on a date in that month.
-    link = engine.record_link(missing[0])
+    link = page_findings.record_link(missing[0])
     assert link is not None and f"date={lm:%Y-%m}" in link
     assert link.replace("&", "&amp;") in home
     r = c.post(
@@ -50,7 +50,7 @@ def test_missing_theme_day_on_home_then_recorded_and_gone(tree, login):
 def test_finding_explanation_cites_rule_clause_quote_and_evidence(tree, login):
     c = login("b1")
     year = datetime.date.today().year
-    items = engine.findings(tree.branch1, year, datetime.date.today())
+    items = page_findings.findings(tree.branch1, year, datetime.date.today())
     assert items
     f = items[0]
     page = c.get(reverse("web:finding", args=[tree.branch1.pk, year, f.key])).content.decode()
@@ -72,7 +72,7 @@ def test_findings_list_filters(tree, login):
     url = reverse("web:org_findings", args=[tree.root.pk])
     all_page = c.get(url + f"?year={year}").content.decode()
     assert "违规" in all_page
-    items = engine.findings(tree.root, year, datetime.date.today())
+    items = page_findings.findings(tree.root, year, datetime.date.today())
     rule = next(f.rule for f in items if "theme-day" in f.rule)
     only = c.get(url + f"?year={year}&rule={rule}&severity=violation")
     shown = only.context["page"].paginator.count

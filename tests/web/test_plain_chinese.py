@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from dangjian.policy.models import PackAssignment
 from dangjian.policy.packs import list_packs
-from dangjian.web import engine
+from dangjian.web import page_findings
 
 CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 PYTHON = re.compile(r"\b(True|False|None)\b")
@@ -70,7 +70,7 @@ def test_findings_rule_and_calendar_pages_show_no_codes(tree, pack):
     ]
     # One finding page for each rule that has findings.
     seen: set[str] = set()
-    for f in engine.findings(tree.root, year):
+    for f in page_findings.findings(tree.root, year):
         if f.rule not in seen:
             seen.add(f.rule)
             urls.append(reverse("web:finding", args=[tree.root.pk, year, f.key]))

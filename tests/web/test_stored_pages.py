@@ -44,27 +44,29 @@ def test_stored_findings_are_for_the_check_day_and_read_like_fresh_ones(tree):
     from dangjian.policy import store
     from dangjian.policy.days import check_day
     from dangjian.policy.engine import evaluate
-    from dangjian.web import engine
+    from dangjian.web import page_findings
 
     today = datetime.date.today()
     for year in (today.year - 2, today.year, today.year + 1):
         assert store.as_of_for(year) == check_day(year)
     refresh_all()
     org = tree.branch1
-    status = engine.freshness(org, today.year)
+    status = page_findings.freshness(org, today.year)
     assert status.as_of == check_day(today.year) and not status.pending
-    stored = engine.from_rows(engine.stored(org, today.year), engine.pack_id_for(org))
+    stored = page_findings.from_rows(
+        page_findings.stored(org, today.year), page_findings.pack_id_for(org)
+    )
     report = evaluate(
-        pack=engine.pack_id_for(org),
+        pack=page_findings.pack_id_for(org),
         year=today.year,
         as_of=check_day(today.year),
         org_ext_id=org.ext_id,
     )
-    rules = engine.pack_rules(engine.pack_id_for(org))
-    fresh = [engine._normalise(f, rules) for f in report.findings]
+    rules = page_findings.pack_rules(page_findings.pack_id_for(org))
+    fresh = [page_findings._normalise(f, rules) for f in report.findings]
     for f in fresh:
         f.year = today.year
-    engine.resolve(fresh)
+    page_findings.resolve(fresh)
     assert fresh
 
     def table(items):
@@ -72,6 +74,6 @@ def test_stored_findings_are_for_the_check_day_and_read_like_fresh_ones(tree):
 
     assert table(stored) == table(fresh)
     evidence = sorted({e for f in fresh for e in f.evidence})
-    assert engine.evidence_links(evidence) == engine.evidence_links(
+    assert page_findings.evidence_links(evidence) == page_findings.evidence_links(
         sorted({e for f in stored for e in f.evidence})
     )

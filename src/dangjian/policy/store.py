@@ -312,7 +312,7 @@ def _rows(
 ) -> dict[int, list[StoredFinding]]:
     """The report's findings as rows, split by scope (only the scopes given)."""
     from dangjian.people.models import Person
-    from dangjian.web.engine import finding_key
+    from dangjian.web.page_findings import finding_key
 
     orgs = {
         ext: (pk, path)

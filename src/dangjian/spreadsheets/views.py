@@ -368,7 +368,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         )
     else:
         from dangjian.policy.selectors import findings_for_org
-        from dangjian.web.engine import rule_titles
+        from dangjian.web.page_findings import rule_titles
 
         # The stored findings, computed for the pages' check day (policy.days: today, or
         # a past year's end); the title says which day they are for.

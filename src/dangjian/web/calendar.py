@@ -12,7 +12,7 @@ from dangjian.policy.days import as_of_label
 from dangjian.policy.schedule import Item as ScheduleItem
 from dangjian.policy.schedule import Schedule
 from dangjian.policy.selectors import pack_for_org, schedule_for_org
-from dangjian.web.engine import finding_key
+from dangjian.web.page_findings import finding_key
 
 PEOPLE_LABELS = {
     "members": "全体党员",

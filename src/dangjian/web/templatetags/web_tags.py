@@ -109,7 +109,7 @@ def chinese_message(value: Any) -> str:
 @register.filter
 def pack_name(pack_id: Any) -> str:
     """A pack by its document's name (users never read pack ids)."""
-    from dangjian.web.engine import pack_title
+    from dangjian.web.page_findings import pack_title
 
     return pack_title(str(pack_id))
 

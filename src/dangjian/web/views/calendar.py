@@ -17,7 +17,7 @@ from dangjian.access.services import calendar_feed_issue, calendar_feed_revoke
 from dangjian.orgs.models import Organization
 from dangjian.web import calendar as cal
 from dangjian.web import selectors as sel
-from dangjian.web.engine import pack_title
+from dangjian.web.page_findings import pack_title
 from dangjian.web.views.common import actor_of, visible_org, year_param
 
 

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from dangjian.access import selectors as access
 from dangjian.policy.days import check_day
 from dangjian.policy.models import StoredFinding
-from dangjian.web import engine
+from dangjian.web import page_findings
 from dangjian.web import selectors as sel
 from dangjian.web.views.common import administered_org, int_param, paginate, year_param, year_value
 
@@ -46,8 +46,8 @@ class Row:
     """One line of the findings list: an organisation's finding, or one rule's findings
     about people (same rule, severity and period) with the people listed inside."""
 
-    first: engine.Finding
-    people: list[engine.Finding] = field(default_factory=list)
+    first: page_findings.Finding
+    people: list[page_findings.Finding] = field(default_factory=list)
     count: int = 0  # people in the group in all (`people` holds the first of them)
 
     @property
@@ -55,7 +55,7 @@ class Row:
         return bool(self.people)
 
 
-def group_people(items: list[engine.Finding]) -> list[Row]:
+def group_people(items: list[page_findings.Finding]) -> list[Row]:
     rows: list[Row] = []
     groups: dict[tuple[str, str, str], Row] = {}
     for f in items:
@@ -128,7 +128,7 @@ class Lines:
                 picked.extend((kind, x) for x in items[lo:hi])
             offset += n
         people = self._people([g for kind, g in picked if kind == "groups"])
-        rows = engine.from_rows([x for kind, x in picked if kind == "rows"], self.pack)
+        rows = page_findings.from_rows([x for kind, x in picked if kind == "rows"], self.pack)
         lines: list[Row] = []
         for kind, x in picked:
             if kind == "rows":
@@ -159,7 +159,7 @@ class Lines:
             .order_by("severity", "rule", "period", "line")
         )
         out: dict[tuple[str, str, str], list[Any]] = {}
-        for f in engine.from_rows(list(rows), self.pack):
+        for f in page_findings.from_rows(list(rows), self.pack):
             out.setdefault((f.severity, f.rule, f.period), []).append(f)
         return out
 
@@ -170,18 +170,24 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
     assert isinstance(org, Organization)
     today = datetime.date.today()
     year = year_param(request)
-    pack = engine.pack_id_for(org)
-    freshness = engine.freshness(org, year)
-    rows = engine.stored(org, year)
+    pack = page_findings.pack_id_for(org)
+    freshness = page_findings.freshness(org, year)
+    rows = page_findings.stored(org, year)
     if not freshness.complete and org.depth > 0:
-        engine.findings(org, year)  # a branch's first load: evaluated (and stored) once
-        freshness = engine.freshness(org, year)
+        page_findings.findings(org, year)  # a branch's first load: evaluated (and stored) once
+        freshness = page_findings.freshness(org, year)
     rule = request.GET.get("rule", "")
     severity = request.GET.get("severity", "")
     period = request.GET.get("period", "")
-    titles = engine.pack_rules(pack)
+    titles = page_findings.pack_rules(pack)
     rules = sorted(
-        (r, str(engine._get(titles.get(r) or titles.get(r.split("/", 1)[-1]), "title", "") or r))
+        (
+            r,
+            str(
+                page_findings._get(titles.get(r) or titles.get(r.split("/", 1)[-1]), "title", "")
+                or r
+            ),
+        )
         for r in rows.values_list("rule", flat=True).distinct().order_by()
     )
     periods = sorted(rows.values_list("period", flat=True).distinct().order_by())
@@ -198,7 +204,7 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
             w=Count("pk", filter=~Q(severity="violation")),
         )
     else:  # the tallies: a few rows per organisation
-        tally = engine.tallies(org, year)
+        tally = page_findings.tallies(org, year)
         if severity:
             tally = tally.filter(severity=severity)
         counts = tally.aggregate(
@@ -221,7 +227,7 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
         "warnings": counts["w"],
         "page": paginate(request, Lines(shown, pack), 50),
         "freshness": freshness,
-        "engine_ready": engine.available(),
+        "engine_ready": page_findings.available(),
         "pack": pack,
         "scopes": list(Organization.objects.filter(parent=org).order_by("type", "name")[:200]),
     }
@@ -233,15 +239,15 @@ def finding_detail(request: HttpRequest, org_pk: int, year: int, key: str) -> Ht
     """Why: the rule, its clause and quoted words, required against actual, the evidence."""
     org = administered_org(request, org_pk)
     year = year_value(year)
-    finding = engine.finding_by_key(org, year, key)
+    finding = page_findings.finding_by_key(org, year, key)
     if finding is None:
         raise Http404("没有找到该问题（可能已经整改或数据已更新）")
     context = {
         "org": org,
         "year": year,
-        "as_of": engine.freshness(org, year).as_of or check_day(year),
+        "as_of": page_findings.freshness(org, year).as_of or check_day(year),
         "f": finding,
-        "evidence": engine.evidence_links(finding.evidence),
-        "record_link": engine.record_link(finding),
+        "evidence": page_findings.evidence_links(finding.evidence),
+        "record_link": page_findings.record_link(finding),
     }
     return render(request, "web/finding_detail.html", context)

@@ -18,19 +18,19 @@ from dangjian.people.dues_selectors import person_dues
 from dangjian.people.pipeline import branch_pipeline
 from dangjian.policy.days import as_of_label
 from dangjian.web import calendar as cal
-from dangjian.web import engine
+from dangjian.web import page_findings
 from dangjian.web import selectors as sel
 from dangjian.web.views.common import administered_org, int_param
 
 BRANCH_TYPES = {OrgType.BRANCH, OrgType.PARTY_CELL, OrgType.GENERAL_BRANCH}
 
 
-def _findings_now(org: Organization, today: datetime.date) -> list[engine.Finding]:
+def _findings_now(org: Organization, today: datetime.date) -> list[page_findings.Finding]:
     """Findings as of today; in January also last year's, so last month is covered."""
-    items = engine.findings(org, today.year, today)
+    items = page_findings.findings(org, today.year, today)
     last_month = today.replace(day=1) - datetime.timedelta(days=1)
     if last_month.year != today.year:
-        items = engine.findings(org, last_month.year) + items
+        items = page_findings.findings(org, last_month.year) + items
     return items
 
 
@@ -62,7 +62,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) -> HttpResponse:
     today = datetime.date.today()
     items = _findings_now(org, today)
-    hours_short = [f for f in items if f.subject_type == "person" and engine._is_hours_rule(f)]
+    hours_short = [
+        f for f in items if f.subject_type == "person" and page_findings._is_hours_rule(f)
+    ]
     people_items = [f for f in items if f.subject_type == "person" and f not in hours_short]
     others = [f for f in items if f.subject_type != "person"]
     month_end = (today.replace(day=28) + datetime.timedelta(days=4)).replace(
@@ -87,17 +89,17 @@ def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) ->
         "term": sel.current_term(org),
         "member_count": sel.subtree_members(org).count(),
         "activity_count": sel.ledger(org, year=today.year).count(),
-        "links": {f.key: engine.record_link(f) for f in others},
+        "links": {f.key: page_findings.record_link(f) for f in others},
         "person_groups": group_by_rule(people_items),
         "overdue_total": len(overdue) + sum(1 for f in people_items if f.is_violation),
-        "engine_ready": engine.available(),
-        "pack": engine.pack_id_for(org),
+        "engine_ready": page_findings.available(),
+        "pack": page_findings.pack_id_for(org),
         # 发展党员: overdue steps first, then the next deadlines (talk, conversion).
         "pipeline_due": sorted(
             (r for r in branch_pipeline(org, today) if r.due is not None),
             key=lambda r: (not r.overdue, r.due),
         )[:10],
-        "freshness": engine.freshness(org, today.year),
+        "freshness": page_findings.freshness(org, today.year),
     }
     return render(request, "web/home_branch.html", context)
 
@@ -135,7 +137,7 @@ def rank_children(org: Organization, per_path: dict[str, int]) -> list[tuple[Org
     return ranking
 
 
-def group_by_rule(items: list[engine.Finding]) -> list[dict[str, Any]]:
+def group_by_rule(items: list[page_findings.Finding]) -> list[dict[str, Any]]:
     """Person findings of one rule and severity as one line: the rule and who is behind."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for f in items:
@@ -159,10 +161,10 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
     """Counts, ranking and chart are grouped queries over the stored findings: the page
     never evaluates the tree (a pending refresh is shown instead)."""
     today = datetime.date.today()
-    freshness = engine.freshness(org, today.year)
-    rows = engine.stored(org, today.year)
+    freshness = page_findings.freshness(org, today.year)
+    rows = page_findings.stored(org, today.year)
     # Sums over the tallies (a few rows per organisation), grouped in SQL.
-    tallies = engine.tallies(org, today.year)
+    tallies = page_findings.tallies(org, today.year)
     by_severity = dict(
         tallies.values_list("severity")
         .annotate(n=Sum("count"))
@@ -199,8 +201,8 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
     overdue_terms, overdue_terms_count, soon_terms = sel.term_deadlines(
         sel.org_subtree(org), today, overdue=15, soon=10
     )
-    pack = engine.pack_id_for(org)
-    vacancies = engine.from_rows(
+    pack = page_findings.pack_id_for(org)
+    vacancies = page_findings.from_rows(
         rows.filter(rule_kind="vacancy_filled").order_by("org_path", "rule", "period")[:30], pack
     )
     context = {
@@ -221,7 +223,7 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
         "soon_terms": soon_terms,
         "vacancies": vacancies,
         "member_count": sel.subtree_members(org).count(),
-        "engine_ready": engine.available(),
+        "engine_ready": page_findings.available(),
         "pack": pack,
     }
     return render(request, "web/home_committee.html", context)
@@ -233,7 +235,7 @@ def member_home(request: HttpRequest) -> HttpResponse:
         return render(request, "web/home_empty.html", {})
     today = datetime.date.today()
     hours = sel.person_hours(person, today.year)
-    required = engine.required_hours(person.org, today.year, [person.pk]).get(person.pk)
+    required = page_findings.required_hours(person.org, today.year, [person.pk]).get(person.pk)
     schedule = cal.year_calendar(person.org, today.year)
     upcoming = [
         cal.Month(m.month, [i for i in m.items if i.status != "done"])
@@ -247,7 +249,7 @@ def member_home(request: HttpRequest) -> HttpResponse:
         "required": required,
         "percent": min(100, int(hours * 100 / required)) if required else None,
         "positions": list(sel.current_positions_of(person, today)),
-        "findings": engine.person_findings(person, today.year),
+        "findings": page_findings.person_findings(person, today.year),
         "upcoming": upcoming,
         "recent": list(sel.person_attendance(person)[:5]),
         "dues": person_dues(person, today, limit=6),

@@ -15,7 +15,7 @@ from dangjian.access import selectors as access
 from dangjian.orgs.models import OrgType
 from dangjian.policy.services import pack_choose
 from dangjian.records.models import ActivityKind
-from dangjian.web import engine
+from dangjian.web import page_findings
 from dangjian.web import selectors as sel
 from dangjian.web.selectors_keeping import hours_per_member
 from dangjian.web.views.common import actor_of, administered_org, paginate, year_param
@@ -43,7 +43,7 @@ def org_overview(request: HttpRequest, pk: int) -> HttpResponse:
         "term": sel.current_term(org),
         "member_count": members.count(),
         "page": paginate(request, members, 50),
-        "pack": engine.pack_id_for(org),
+        "pack": page_findings.pack_id_for(org),
         "packs": _pack_ids() if org.type == OrgType.WORK_COMMITTEE else [],
     }
     return render(request, "web/org_overview.html", context)
@@ -100,7 +100,7 @@ def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, pk)
     year = year_param(request)
     page = paginate(request, hours_per_member(org, year), 50)
-    required = engine.required_hours(org, year, [p.pk for p in page.object_list])
+    required = page_findings.required_hours(org, year, [p.pk for p in page.object_list])
     rows = [(p, required.get(p.pk)) for p in page.object_list]
     context = {
         "org": org,
@@ -110,6 +110,6 @@ def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
         "years": range(datetime.date.today().year, datetime.date.today().year - 5, -1),
         "page": page,
         "rows": rows,
-        "freshness": engine.freshness(org, year),
+        "freshness": page_findings.freshness(org, year),
     }
     return render(request, "web/org_hours.html", context)

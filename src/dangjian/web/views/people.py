@@ -12,7 +12,7 @@ from dangjian.access import selectors as access
 from dangjian.people.dues_selectors import person_dues
 from dangjian.people.models import Person
 from dangjian.records.models import Activity
-from dangjian.web import engine
+from dangjian.web import page_findings
 from dangjian.web import selectors as sel
 from dangjian.web.selectors_keeping import history_rows
 from dangjian.web.views.common import paginate, visible_person, year_param
@@ -31,7 +31,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = visible_person(request, pk)
     year = year_param(request)
     hours = sel.person_hours(person, year)
-    required = engine.required_hours(person.org, year, [person.pk]).get(person.pk)
+    required = page_findings.required_hours(person.org, year, [person.pk]).get(person.pk)
     milestones = [
         (label, getattr(person, name))
         for name, label in [
@@ -59,7 +59,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lessons": list(sel.lessons_given(person)[:50]),
         "page": paginate(request, sel.person_attendance(person), 20),
         "absences": list(sel.person_absences(person, year)),
-        "findings": engine.person_findings(person, year),
+        "findings": page_findings.person_findings(person, year),
         "can_admin": can_admin,
         "history": history_rows("person", person.pk, Person) if can_admin else None,
         "is_self": access.person_of(request.user) == person,

@@ -19,7 +19,7 @@ from dangjian.oversight import selectors as rsel
 from dangjian.oversight import services
 from dangjian.oversight.models import STEP_LABELS, Rectification
 from dangjian.records.models import Activity, ActivityKind
-from dangjian.web import engine
+from dangjian.web import page_findings
 from dangjian.web import selectors as sel
 from dangjian.web.forms import BootstrapMixin, DateInput, add_service_errors
 from dangjian.web.views.common import actor_of, administered_org, paginate, year_value
@@ -120,7 +120,7 @@ def _prefill_from_finding(org: Organization, request: HttpRequest) -> dict[str, 
     key = request.GET.get("key", "")
     if not key:
         return {}
-    found = engine.finding_by_key(org, year, key)
+    found = page_findings.finding_by_key(org, year, key)
     if found is None:
         return {}
     initial: dict[str, Any] = {

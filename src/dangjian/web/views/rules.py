@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dangjian.policy.kinds import REGISTRY
-from dangjian.web.engine import _get
+from dangjian.web.page_findings import _get
 
 
 def _packs() -> list[Any]:
