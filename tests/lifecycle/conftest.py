@@ -14,7 +14,8 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache(db):
+    # The cache is the database's (shared by every process), so clearing it needs the db.
     from django.core.cache import cache
 
     cache.clear()

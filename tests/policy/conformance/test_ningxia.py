@@ -190,12 +190,12 @@ def test_yearly_assessment_of_each_department():
 def test_committee_hears_organ_party_building_twice_a_year_as_a_reminder():
     wc = org("W1", "work_committee")
     filing(wc, "work_report", "2022-06-30", "2022")
-    # The reports on 2022 fall due in the pack's reporting window after it: 2023's schedule.
-    found = only(run(PACK, 2023), "work-committee-report-to-committee", "W1")
+    # Two hearings within the year itself (the rule's window_days: 0): 2022's schedule.
+    found = only(run(PACK, 2022), "work-committee-report-to-committee", "W1")
     assert [(f.required, f.actual, f.severity) for f in found] == [(2, 1, "warning")]
     assert "每年至少2次听取机关党建工作情况的汇报" in found[0].source["quote"]
     filing(wc, "work_report", "2022-12-20", "2022")
-    assert only(run(PACK, 2023), "work-committee-report-to-committee") == []
+    assert only(run(PACK, 2022), "work-committee-report-to-committee") == []
 
 
 def test_secretary_not_excellent_when_branch_not_excellent():
