@@ -321,3 +321,10 @@ def test_every_kind_parameter_and_code_has_a_chinese_label():
         missing += [f"{kind.name}: {s}" for s in kind.selectors if s not in labels]
     missing += [c for c in codes if c not in labels]
     assert missing == []
+
+
+def test_parameter_figures_read_as_figures():
+    from dangjian.policy.labels import in_words
+
+    assert in_words({"activity_kinds": ["theme_day"], "min": 1}) == "活动类型：主题党日；至少：1"
+    assert in_words("3") == "3星"  # a star grade code still reads as a grade

@@ -4,6 +4,7 @@ an `applies_to` or a finding's required/actual may hold. Users never read the co
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 PARAM_LABELS: dict[str, str] = {
@@ -151,6 +152,8 @@ def in_words(value: Any, labels: dict[str, str] | None = None) -> str:
         )
     if isinstance(value, list | tuple):
         return "、".join(in_words(x, labels) for x in value)
+    if isinstance(value, int | float | Decimal):
+        return str(value)  # a figure, never a code (1 is not "1星")
     return labels.get(str(value), str(value))
 
 
