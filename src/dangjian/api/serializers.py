@@ -14,6 +14,7 @@ from rest_framework import serializers
 from dangjian.access.selectors import orgs_visible, people_visible
 from dangjian.orgs.models import Organization, OrgType, Position, PositionRole, Term
 from dangjian.people.models import (
+    PERSON_RECORD_FIELDS,
     Employment,
     LeftReason,
     PartyWorker,
@@ -107,27 +108,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = [
-            "id",
-            "name",
-            "org",
-            "status",
-            "applied_on",
-            "activist_on",
-            "candidate_on",
-            "joined_on",
-            "full_on",
-            "birth_date",
-            "leading_cadre",
-            "party_worker",
-            "employment",
-            "monthly_income",
-            "probation_extended_to",
-            "mobile",
-            "hosted_by",
-            "left_on",
-            "left_reason",
-        ]
+        fields = ["id", *PERSON_RECORD_FIELDS]
         read_only_fields = fields
 
 

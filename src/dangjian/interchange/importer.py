@@ -35,7 +35,7 @@ from dangjian.interchange.validation import LISTS, Record
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.orgs.paths import compute_paths
 from dangjian.oversight.models import Assessment, Rectification
-from dangjian.people.models import Due, Person, Transfer
+from dangjian.people.models import PERSON_RECORD_FIELDS, Due, Person, Transfer
 from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 BATCH = 5000
@@ -323,26 +323,7 @@ class _Load:
         self.restore = None
 
 
-_PERSON_FIELDS = [
-    "name",
-    "org",
-    "status",
-    "applied_on",
-    "activist_on",
-    "candidate_on",
-    "joined_on",
-    "full_on",
-    "birth_date",
-    "leading_cadre",
-    "party_worker",
-    "employment",
-    "monthly_income",
-    "probation_extended_to",
-    "mobile",
-    "hosted_by",
-    "left_on",
-    "left_reason",
-]
+_PERSON_FIELDS = PERSON_RECORD_FIELDS
 
 
 def _person_value(r: Any, field: str) -> Any:

@@ -36,6 +36,30 @@ class LeftReason(models.TextChoices):
     OTHER = "other", "其他"
 
 
+# A person's record fields as `dangjian/1` names them (the id aside), in contract order:
+# the importer, the services and the API serializer share this one list.
+PERSON_RECORD_FIELDS = [
+    "name",
+    "org",
+    "status",
+    "applied_on",
+    "activist_on",
+    "candidate_on",
+    "joined_on",
+    "full_on",
+    "birth_date",
+    "leading_cadre",
+    "party_worker",
+    "employment",
+    "monthly_income",
+    "probation_extended_to",
+    "mobile",
+    "hosted_by",
+    "left_on",
+    "left_reason",
+]
+
+
 class Person(models.Model):
     ext_id = models.CharField("编号", max_length=64, unique=True)
     name = models.CharField("姓名", max_length=100)

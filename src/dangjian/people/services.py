@@ -40,6 +40,7 @@ from dangjian.orgs.models import Organization, Position, PositionRole, Term
 from dangjian.orgs.services import TERM_FIELDS, ensure_open
 from dangjian.people.models import (
     MEMBER_STATUSES,
+    PERSON_RECORD_FIELDS,
     LeftReason,
     Person,
     Transfer,
@@ -47,27 +48,7 @@ from dangjian.people.models import (
     TransferStatus,
 )
 
-PERSON_FIELDS = [
-    "ext_id",
-    "name",
-    "org",
-    "status",
-    "applied_on",
-    "activist_on",
-    "candidate_on",
-    "joined_on",
-    "full_on",
-    "birth_date",
-    "leading_cadre",
-    "party_worker",
-    "employment",
-    "monthly_income",
-    "probation_extended_to",
-    "mobile",
-    "hosted_by",
-    "left_on",
-    "left_reason",
-]
+PERSON_FIELDS = ["ext_id", *PERSON_RECORD_FIELDS]
 
 # Fields a caller may set through person_create / person_update (org moves go through
 # transfers so the membership history stays right).
