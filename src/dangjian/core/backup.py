@@ -25,6 +25,7 @@ import datetime
 import hashlib
 import io
 import json
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 
 FORMAT = "dangjian-backup/1"
+_MS_ZERO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000(Z|[+-]\d\d:\d\d)?$")
 # Rebuilt by `migrate` (content types, permissions) or not worth keeping (sessions).
 EXCLUDED = ("contenttypes", "auth.permission", "sessions")
 # Rows a new database may already have, which the backup's overwrite: groups a
@@ -190,5 +192,13 @@ def rows_as_data(using: str = "default") -> dict[str, list[dict[str, Any]]]:
         text = serializers.serialize(
             "json", rows, use_natural_foreign_keys=True, use_natural_primary_keys=True
         )
-        out[model._meta.label_lower] = json.loads(text)
+        rows_data = json.loads(text)
+        for row in rows_data:
+            fields = row["fields"]
+            for name, value in fields.items():
+                # A backup keeps milliseconds: a time whose sub-millisecond part was all
+                # that made it ".000" reads back without it; both mean the same instant.
+                if isinstance(value, str) and _MS_ZERO.match(value):
+                    fields[name] = value.replace(".000", "", 1)
+        out[model._meta.label_lower] = rows_data
     return out
