@@ -117,7 +117,7 @@ class NoticeListView(APIView):
         qs = nsel.notices_sent(user) if box == "out" else nsel.notices_received(user)
         qs = (
             qs.annotate(
-                is_read=Exists(NoticeRead.objects.filter(notice=OuterRef("pk"), user_id=user.pk))
+                is_read=Exists(NoticeRead.objects.filter(notice=OuterRef("pk"), user_id=user.pk or 0))
             )
             .select_related("org")
             .prefetch_related("targets__org")

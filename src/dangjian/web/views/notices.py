@@ -108,6 +108,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     box = request.GET.get("box", "in")
     if box != "out" or not is_admin:
         box = "in"
+    items: QuerySet[Any]
     if box == "out":
         items = (
             nsel.notices_sent(user)
