@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,7 +19,7 @@ from dangjian.access.selectors import can_administer, orgs_administered
 from dangjian.api.views import Pagination, _visible_org, api_actor, call_service
 from dangjian.notices import selectors as nsel
 from dangjian.notices import services
-from dangjian.notices.models import Notice, NoticeRead
+from dangjian.notices.models import Notice
 
 
 class NoticeSerializer(serializers.Serializer):
@@ -116,9 +115,7 @@ class NoticeListView(APIView):
         box = request.query_params.get("box", "in")
         qs = nsel.notices_sent(user) if box == "out" else nsel.notices_received(user)
         qs = (
-            qs.annotate(
-                is_read=Exists(NoticeRead.objects.filter(notice=OuterRef("pk"), user_id=user.pk or 0))
-            )
+            nsel.with_read_flag(qs, user)
             .select_related("org")
             .prefetch_related("targets__org")
             .order_by("-published_on", "-pk")
