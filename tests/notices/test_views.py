@@ -37,6 +37,8 @@ def test_member_inbox_marks_unread_then_read(login, notice):
     assert "关于报送学习情况的通知" in page and "unread-mark" in page
     home = client.get("/").content.decode()
     assert 'id="unread-notices-count">1<' in home
+    # the member's home lists the latest notices with their unread mark
+    assert 'id="my-notices"' in home and "关于报送学习情况的通知" in home
     detail = client.get(f"/notices/{notice.pk}/").content.decode()
     # plain text: escaped, line breaks kept; no receipts for a reader
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail and "<script>alert" not in detail

@@ -13,7 +13,7 @@ from django.shortcuts import render
 
 from dangjian.access import selectors as access
 from dangjian.access.models import Grant, Role
-from dangjian.notices.selectors import unread_count
+from dangjian.notices.selectors import notices_received, unread_count, with_read_flag
 from dangjian.orgs.models import Organization, OrgType
 from dangjian.people.dues_selectors import person_dues
 from dangjian.people.pipeline import branch_pipeline
@@ -257,5 +257,10 @@ def member_home(request: HttpRequest) -> HttpResponse:
         "recent": list(sel.person_attendance(person)[:5]),
         "dues": person_dues(person, today, limit=6),
         "unread_notices": unread_count(request.user),
+        "recent_notices": list(
+            with_read_flag(notices_received(request.user), request.user).order_by(
+                "-published_on", "-pk"
+            )[:5]
+        ),
     }
     return render(request, "web/home_member.html", context)

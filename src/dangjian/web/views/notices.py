@@ -33,11 +33,17 @@ from dangjian.web.views.common import actor_of, administered_org, paginate, visi
 SCOPE_CHOICES = [("all", "本组织全部下级组织"), ("some", "选定的下级组织")]
 
 
+# The compose form offers the organisations this many levels below the publisher (a work
+# committee: departments, their organ committees and branches), not a whole province.
+TARGET_LEVELS = 3
+
+
 class TargetField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
+    top_depth = 0
 
     def label_from_instance(self, obj: Organization) -> str:  # type: ignore[override]
-        return obj.name
+        return "　" * max(0, obj.depth - self.top_depth - 1) + obj.name
 
 
 class NoticeForm(BootstrapMixin, forms.Form):
@@ -61,9 +67,12 @@ class NoticeForm(BootstrapMixin, forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.docx,.xlsx"}),
     )
 
-    def __init__(self, *args: Any, targets: QuerySet[Organization], **kw: Any) -> None:
+    def __init__(
+        self, *args: Any, targets: QuerySet[Organization], top_depth: int = 0, **kw: Any
+    ) -> None:
         super().__init__(*args, **kw)
         self.fields["targets"].queryset = targets  # type: ignore[attr-defined]
+        self.fields["targets"].top_depth = top_depth  # type: ignore[attr-defined]
         self.style()
         self.fields["scope"].widget.attrs["class"] = "form-check-input"
 
@@ -138,10 +147,15 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def notice_new(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = administered_org(request, org_pk)
-    targets = Organization.objects.filter(path__startswith=org.path).exclude(pk=org.pk)
-    targets = targets.order_by("path")
+    targets = (
+        Organization.objects.filter(
+            path__startswith=org.path, depth__lte=org.depth + TARGET_LEVELS, dissolved__isnull=True
+        )
+        .exclude(pk=org.pk)
+        .order_by("path")
+    )
     if request.method == "POST":
-        form = NoticeForm(request.POST, request.FILES, targets=targets)
+        form = NoticeForm(request.POST, request.FILES, targets=targets, top_depth=org.depth)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -162,7 +176,9 @@ def notice_new(request: HttpRequest, org_pk: int) -> HttpResponse:
                 return redirect("web:notice", pk=notice.pk)
     else:
         form = NoticeForm(
-            initial={"published_on": datetime.date.today(), "scope": "all"}, targets=targets
+            initial={"published_on": datetime.date.today(), "scope": "all"},
+            targets=targets,
+            top_depth=org.depth,
         )
     return render(
         request,
