@@ -48,8 +48,9 @@ def test_notice_to_a_department_subtree_with_read_receipts(live_server, chromium
     page.click(f"a[href='/orgs/{tree.root.pk}/notices/new/']")
     page.fill("#id_title", "关于开展专题学习的通知")
     page.fill("#id_body", "请各支部本月内组织专题学习。")
-    page.check("#id_scope_1")
     page.check(f"#targets input[value='{tree.dept.pk}']")
+    # ticking an organisation chooses “选定的下级组织”
+    assert page.is_checked("#id_scope_1")
     page.click("#publish")
     page.wait_for_load_state("networkidle")
     notice = Notice.objects.get()
