@@ -59,6 +59,7 @@ def test_publisher_sees_receipts(login, notice, tree):
     client = login("dept")
     outbox = client.get("/notices/?box=out").content.decode()
     assert "关于报送学习情况的通知" in outbox
+    assert "<td>1</td>" in outbox  # one member read it
     detail = client.get(f"/notices/{notice.pk}/").content.decode()
     assert 'id="read-count">1<' in detail and 'id="unread-count">4<' in detail
     assert "王二（办公室党支部）" in detail  # not read yet

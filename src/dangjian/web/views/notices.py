@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -122,7 +122,10 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         items = (
             nsel.notices_sent(user)
             .select_related("org")
-            .annotate(read_n=Count("reads", distinct=True))
+            .annotate(
+                # members who read it, as on the notice's receipts
+                read_n=Count("reads", filter=Q(reads__person__isnull=False), distinct=True)
+            )
             .order_by("-published_on", "-pk")
         )
     else:
