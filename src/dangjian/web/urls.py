@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path, reverse_lazy
 
 from dangjian.web.views import (
+    assessment,
     audit,
     calendar,
     compare,
@@ -97,4 +98,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/dues/", dues.dues_ledger, name="dues_ledger"),
     path("orgs/<int:pk>/dues.xlsx", dues.dues_export, name="dues_export"),
     path("orgs/<int:pk>/pipeline/", pipeline.pipeline, name="pipeline"),
+    # The annual assessment (党建工作考核), star ratings (星级评定) and 述职评议.
+    path("orgs/<int:pk>/assessment/", assessment.assessment_ranking, name="assessment"),
+    path(
+        "orgs/<int:pk>/assessment/publish/",
+        assessment.assessment_publish,
+        name="assessment_publish",
+    ),
+    path("orgs/<int:pk>/assessment.xlsx", assessment.assessment_export, name="assessment_export"),
+    path(
+        "orgs/<int:pk>/assessment/<int:subject_pk>/",
+        assessment.assessment_breakdown,
+        name="assessment_breakdown",
+    ),
+    path("orgs/<int:pk>/stars/", assessment.star_ratings, name="stars"),
+    path("orgs/<int:pk>/duty-reviews/", assessment.duty_reviews, name="duty_reviews"),
 ]
