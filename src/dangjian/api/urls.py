@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from dangjian.api import dues, views
+from dangjian.api import assessment, dues, views
 
 app_name = "api"
 
@@ -22,6 +22,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/checks/", views.CheckRunView.as_view(), name="checks"),
     path("v1/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("v1/dues/", dues.DuesView.as_view(), name="dues"),
+    path("v1/assessment/", assessment.AssessmentView.as_view(), name="assessment"),
+    path(
+        "v1/assessment/breakdown/",
+        assessment.AssessmentBreakdownView.as_view(),
+        name="assessment-breakdown",
+    ),
+    path(
+        "v1/assessment/adjustments/",
+        assessment.AssessmentAdjustView.as_view(),
+        name="assessment-adjust",
+    ),
+    path("v1/stars/", assessment.StarsView.as_view(), name="stars"),
+    path("v1/duty-reviews/", assessment.DutyReviewsView.as_view(), name="duty-reviews"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),

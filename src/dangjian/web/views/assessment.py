@@ -227,7 +227,9 @@ def duty_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # Secretaries of those organisations (any time): the people who report.
     people = (
-        Person.objects.filter(positions__org__path__startswith=org.path, positions__role="secretary")
+        Person.objects.filter(
+            positions__org__path__startswith=org.path, positions__role="secretary"
+        )
         .select_related("org")
         .distinct()
         .order_by("name", "pk")
