@@ -165,3 +165,43 @@ def test_demo_ranking_is_traceable_to_findings(client):
     organ = Organization.objects.filter(type="organ_committee").order_by("path").first()
     assert organ is not None
     assert check_traceable(client, organ, YEAR) >= 1
+
+
+def _more_branches(tree, n: int, tag: str) -> None:
+    from dangjian.people.models import Person
+    from dangjian.web.testing import _org
+
+    for i in range(n):
+        b = _org(f"QB{tag}{i}", f"新增{tag}{i}党支部", "branch", tree.committee)
+        Person.objects.bulk_create(
+            Person(ext_id=f"QP{tag}{i}-{k}", name=f"党员{k}", org=b, status="full")
+            for k in range(4)
+        )
+
+
+def test_ranking_and_stars_queries_do_not_grow_with_organisations(tree, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PackAssignment.objects.create(org=tree.root, pack_id="ningxia-2018")
+    c = login("wc")
+    urls = [
+        reverse("web:assessment", args=[tree.committee.pk]),
+        reverse("web:stars", args=[tree.committee.pk]),
+    ]
+
+    def counts() -> list[int]:
+        refresh_all(year=YEAR)
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                r = c.get(url)
+            assert r.status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    _more_branches(tree, 2, "a")
+    small = counts()
+    _more_branches(tree, 12, "b")
+    big = counts()
+    assert big == small, (small, big)

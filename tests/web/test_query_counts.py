@@ -31,6 +31,11 @@ BOUNDS = {
     # The schedule's cache key reads the scopes' freshness and write counters (constant).
     "calendar": 70,
     "activity": 15,
+    # Assessment: grouped queries over the stored findings, members and adjustments.
+    "assessment": 40,
+    "assessment_breakdown": 45,
+    "stars": 40,
+    "duty_reviews": 40,
 }
 
 
@@ -99,6 +104,13 @@ def pages(tree):
         "person": ("b1", reverse("web:person", args=[tree.member.pk])),
         "calendar": ("b1", reverse("web:org_calendar", args=[b1.pk])),
         "activity": ("b1", reverse("web:activity", args=[tree.activity.pk])),
+        "assessment": ("wc", reverse("web:assessment", args=[tree.committee.pk])),
+        "assessment_breakdown": (
+            "wc",
+            reverse("web:assessment_breakdown", args=[tree.committee.pk, b1.pk]),
+        ),
+        "stars": ("wc", reverse("web:stars", args=[tree.committee.pk])),
+        "duty_reviews": ("wc", reverse("web:duty_reviews", args=[tree.committee.pk])),
     }
 
 

@@ -122,7 +122,12 @@ class StarsSerializer(serializers.Serializer):
 class DutyReviewSerializer(serializers.Serializer):
     org = serializers.CharField(help_text="述职组织编号")
     reporter = serializers.CharField(help_text="述职人编号")
-    role = serializers.ChoiceField(choices=DutyReviewRole.choices)
+    # plain text (the service checks it): a second choice set named "role" would collide
+    # with the positions' in the schema's enum names
+    role = serializers.CharField(
+        help_text="述职人身份："
+        + "，".join(f"{code} {label}" for code, label in DutyReviewRole.choices)
+    )
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     held_on = serializers.DateField()
     reviewed_by = serializers.CharField(help_text="评议组织编号", read_only=True)
