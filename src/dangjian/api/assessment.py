@@ -23,7 +23,10 @@ from dangjian.people.models import Person
 
 _ORG = OpenApiParameter("org", OpenApiTypes.STR, required=True, description="党组织编号")
 _YEAR = OpenApiParameter("year", OpenApiTypes.INT, description="年度，默认今年")
-D = {"max_digits": 8, "decimal_places": 4}
+
+
+def dec(help_text: str = "") -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=8, decimal_places=4, help_text=help_text or None)
 
 
 class RankingRowSerializer(serializers.Serializer):
@@ -32,11 +35,11 @@ class RankingRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     members = serializers.IntegerField(help_text="党员数")
     findings = serializers.IntegerField(help_text="计入扣分的检查结果条数")
-    deduction = serializers.DecimalField(**D, help_text="扣分（每条规则封顶后合计）")
-    adjustment = serializers.DecimalField(**D, help_text="加减分合计")
-    score = serializers.DecimalField(**D, help_text="得分 = 基础分 − 扣分 + 加减分")
-    factor = serializers.DecimalField(**D, help_text="按人数折算系数")
-    normalised = serializers.DecimalField(**D, help_text="折算得分（定等次、排名）")
+    deduction = dec("扣分（每条规则封顶后合计）")
+    adjustment = dec("加减分合计")
+    score = dec("得分 = 基础分 − 扣分 + 加减分")
+    factor = dec("按人数折算系数")
+    normalised = dec("折算得分（定等次、排名）")
     grade = serializers.CharField(help_text="excellent/good/fair/poor")
     grade_label = serializers.CharField()
     award_eligible = serializers.BooleanField(help_text="可评先评优")
@@ -48,7 +51,7 @@ class RankingSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     document = serializers.CharField()
     clause = serializers.CharField()
-    base = serializers.DecimalField(**D)
+    base = dec()
     normalise = serializers.CharField(help_text="none 或 per_member")
     mean_members = serializers.DecimalField(max_digits=12, decimal_places=4)
     out_of = serializers.IntegerField()
@@ -59,7 +62,7 @@ class FindingLineSerializer(serializers.Serializer):
     key = serializers.CharField()
     severity = serializers.CharField()
     message = serializers.CharField()
-    points = serializers.DecimalField(**D)
+    points = dec()
 
 
 class RuleLineSerializer(serializers.Serializer):
@@ -67,8 +70,8 @@ class RuleLineSerializer(serializers.Serializer):
     title = serializers.CharField()
     document = serializers.CharField()
     clause = serializers.CharField()
-    raw = serializers.DecimalField(**D, help_text="按条数计")
-    deduction = serializers.DecimalField(**D, help_text="封顶后")
+    raw = dec("按条数计")
+    deduction = dec("封顶后")
     findings = FindingLineSerializer(many=True)
 
 
@@ -82,10 +85,10 @@ class AdjustmentSerializer(serializers.Serializer):
 class BreakdownSerializer(serializers.Serializer):
     org = serializers.CharField()
     year = serializers.IntegerField()
-    base = serializers.DecimalField(**D)
-    deduction = serializers.DecimalField(**D)
-    adjustment = serializers.DecimalField(**D)
-    score = serializers.DecimalField(**D)
+    base = dec()
+    deduction = dec()
+    adjustment = dec()
+    score = dec()
     row = RankingRowSerializer()
     rules = RuleLineSerializer(many=True)
     adjustments = AdjustmentSerializer(many=True)
