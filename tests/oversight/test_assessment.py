@@ -23,7 +23,7 @@ from dangjian.oversight.models import Assessment, DutyReview
 from dangjian.people.models import Person
 from dangjian.policy.engine import evaluate
 from dangjian.policy.models import PackAssignment
-from dangjian.policy.store import refresh_all
+from dangjian.policy.store import refresh_all, run_pending
 
 pytestmark = pytest.mark.django_db
 YEAR = datetime.date.today().year
@@ -155,6 +155,14 @@ def test_published_grade_feeds_the_secretary_grade_cap(tree, actor_for, points, 
     assert bool(found) is fires
     if fires:
         assert found[0].subject["id"] == tree.members1[1].ext_id
+    # publishing marked the department stale: its stored findings follow
+    from dangjian.policy import store
+
+    run_pending(debounce=0)
+    stored = store.stored(tree.root, "ningxia-2018", YEAR).filter(
+        rule="ningxia-2018/secretary-grade-cap"
+    )
+    assert stored.exists() is fires
 
 
 def test_overdue_election_bars_the_award_grade(tree, actor_for):
