@@ -205,3 +205,20 @@ def test_ranking_and_stars_queries_do_not_grow_with_organisations(tree, login):
     _more_branches(tree, 12, "b")
     big = counts()
     assert big == small, (small, big)
+
+
+def test_withdrawing_an_adjustment_is_audited(tree, login):
+    from dangjian.core.models import AuditEntry
+
+    refresh_all(year=YEAR)
+    c = login("wc")
+    url = reverse("web:assessment_breakdown", args=[tree.committee.pk, tree.branch1.pk])
+    c.post(url, {"year": YEAR, "points": "-1", "reason": "误登"})
+    adj = AssessmentAdjustment.objects.get()
+    # only through the assessing organisation's page for that subject
+    other = reverse("web:assessment_breakdown", args=[tree.committee.pk, tree.branch2.pk])
+    assert c.post(other, {"year": YEAR, "delete": adj.pk}).status_code == 404
+    r = c.post(url, {"year": YEAR, "delete": adj.pk})
+    assert r.status_code == 302 and not AssessmentAdjustment.objects.exists()
+    entry = AuditEntry.objects.get(object_type="assessment_adjustment", action="delete")
+    assert entry.changes["before"]["reason"] == "误登"

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from dangjian.orgs.models import Organization
 from dangjian.oversight import assessment as asel
 from dangjian.oversight import assessment_services as services
-from dangjian.oversight.models import DutyReviewRole, Grade
+from dangjian.oversight.models import AssessmentAdjustment, DutyReviewRole, Grade
 from dangjian.people.models import Person
 from dangjian.web import selectors as sel
 from dangjian.web.assessment_export import ranking_workbook
@@ -111,6 +111,18 @@ def assessment_breakdown(request: HttpRequest, pk: int, subject_pk: int) -> Http
         Organization.objects.filter(path__startswith=org.path).exclude(pk=org.pk), pk=subject_pk
     )
     form = AdjustmentForm()
+    url = reverse("web:assessment_breakdown", args=[org.pk, subject.pk]) + f"?year={year}"
+    if request.method == "POST" and request.POST.get("delete", "").isdigit():
+        # withdrawing an adjustment recorded by mistake (audited; the entry keeps it)
+        adj = get_object_or_404(
+            AssessmentAdjustment.objects.select_related("subject", "assessor"),
+            pk=int(request.POST["delete"]),
+            subject=subject,
+            assessor=org,
+        )
+        services.assessment_adjustment_delete(adjustment=adj, actor=actor_of(request))
+        messages.success(request, "加减分已撤销")
+        return redirect(url)
     if request.method == "POST":
         form = AdjustmentForm(request.POST)
         if form.is_valid():
@@ -127,8 +139,7 @@ def assessment_breakdown(request: HttpRequest, pk: int, subject_pk: int) -> Http
                 add_service_errors(form, e)
             else:
                 messages.success(request, "加减分已登记")
-                url = reverse("web:assessment_breakdown", args=[org.pk, subject.pk])
-                return redirect(f"{url}?year={year}")
+                return redirect(url)
     detail = asel.breakdown(org, subject, year)
     if detail is None:
         raise Http404(f"{subject.name} 不在 {org.name} {year}年的考核排名中")
