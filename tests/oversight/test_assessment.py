@@ -216,6 +216,9 @@ def test_bottom_two_years_running_calls_for_accountability(tree, actor_for):
         found = [f.subject["id"] for f in report.findings if f.rule == rule]
         # one year at the bottom is not yet a streak; the second is
         assert found == ([] if year == YEAR - 1 else ["TPG"])
+        # and the published record is the year's assessment (全年考核)
+        yearly = "ningxia-2018/work-committee-yearly-assessment"
+        assert not [f for f in report.findings if f.rule == yearly]
 
 
 def test_publishing_needs_computed_findings_and_the_assessor(tree, actor_for):

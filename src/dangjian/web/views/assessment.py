@@ -22,6 +22,7 @@ from dangjian.oversight import assessment as asel
 from dangjian.oversight import assessment_services as services
 from dangjian.oversight.models import AssessmentAdjustment, DutyReviewRole, Grade
 from dangjian.people.models import Person
+from dangjian.web import page_findings
 from dangjian.web import selectors as sel
 from dangjian.web.assessment_export import ranking_workbook
 from dangjian.web.forms import BootstrapMixin, DateInput, add_service_errors
@@ -71,6 +72,7 @@ def assessment_ranking(request: HttpRequest, pk: int) -> HttpResponse:
             "years": _years(),
             "scheme": result.scheme if result else asel.scheme_for(org),
             "result": result,
+            "freshness": page_findings.freshness(org, year),
         },
     )
 
@@ -154,6 +156,7 @@ def assessment_breakdown(request: HttpRequest, pk: int, subject_pk: int) -> Http
             "year": year,
             "b": detail,
             "form": form,
+            "freshness": page_findings.freshness(org, year),
         },
     )
 
@@ -183,6 +186,7 @@ def star_ratings(request: HttpRequest, pk: int) -> HttpResponse:
             "year": year,
             "years": _years(),
             "result": asel.star_ratings(org, year),
+            "freshness": page_findings.freshness(org, year),
         },
     )
 
