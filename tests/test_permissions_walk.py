@@ -111,6 +111,15 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:org_disclosures": expect(LOGIN, 200, 200, 404, 200),
     "web:disclosure": expect(LOGIN, 200, 200, 404, 200),
     "web:disclosure_delete": expect(LOGIN, 405, 405, 405, 405),  # POST only
+    # Assessment (branch1's pages: a branch ranks nothing, the page says so), stars and
+    # 述职评议 of branch1; the export and a breakdown are the organ committee's (its ranking
+    # of branch1): only the work committee administers it, the others do not see it.
+    "web:assessment": ADMIN_OF_BRANCH1,
+    "web:assessment_publish": expect(LOGIN, 405, 405, 405, 405),  # POST only
+    "web:assessment_export": expect(LOGIN, 404, 404, 404, 200),
+    "web:assessment_breakdown": expect(LOGIN, 404, 404, 404, 200),
+    "web:stars": ADMIN_OF_BRANCH1,
+    "web:duty_reviews": ADMIN_OF_BRANCH1,
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,
@@ -157,6 +166,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:notice-list": expect(401, 200, 200, 200, 200),
     "api:notice-detail": expect(401, 200, 200, 404, 200),
     "api:notice-receipts": expect(401, 403, 403, 404, 200),
+    # Assessment over the API: administrators of the organisation (here branch1: it ranks
+    # nothing, 404; the member sees the branch: 403; b2 does not: 400 naming `org`).
+    "api:assessment": expect(401, 403, 404, 400, 404),
+    "api:assessment-breakdown": expect(401, 403, 400, 400, 400),
+    "api:assessment-adjust": expect(401, 405, 405, 405, 405),  # POST only
+    "api:stars": expect(401, 403, 404, 400, 404),  # branch1's pack has no star criteria
+    "api:duty-reviews": expect(401, 403, 200, 400, 200),
     # --- Excel import/export (administrators) ---
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:template": expect(LOGIN, 403, 200, 200, 200),
@@ -223,7 +239,7 @@ def test_every_url_has_an_expectation():
 def fill(route: Route, tree: Tree, attachment: Attachment, finding_key: str) -> str:
     values: dict[str, object] = {}
     for param in route.params:
-        if param in ("org_pk",):
+        if param in ("org_pk", "subject_pk"):
             values[param] = tree.branch1.pk
         elif param in ("pk", "id", "ext_id") and route.key in API_DETAIL:
             values[param] = API_DETAIL[route.key](tree)
@@ -267,6 +283,10 @@ def query_for(key: str, tree: Tree) -> str:
         return f"?org={tree.branch1.ext_id}&year={year}"
     if key == "api:dues":
         return f"?org={tree.branch1.ext_id}&month={year}-01"
+    if key in ("api:assessment", "api:stars", "api:duty-reviews"):
+        return f"?org={tree.branch1.ext_id}&year={year}"
+    if key == "api:assessment-breakdown":
+        return f"?org={tree.branch1.ext_id}&subject={tree.branch1.ext_id}&year={year}"
     return ""
 
 
@@ -318,6 +338,8 @@ def pk_for(key: str, tree: Tree, attachment: Attachment) -> int:
         return attachment.pk
     if name == "position_end":
         return _secretary(tree).pk
+    if name in ("assessment_export", "assessment_breakdown"):
+        return tree.committee.pk
     if name.startswith("transfer_"):
         return _pending(tree).pk
     if name in ("notice", "notice_attachment"):
@@ -586,6 +608,41 @@ _w(
     {"date": "2099-01-01"},
     b1=DENIED,
 )
+# Assessment: an adjustment of branch2's score (branch1 has been moved by now) and
+# publishing are the organ committee's (neither branch administrator sees it); 述职评议
+# recorded by branch1 itself reaches the form.
+_w(
+    "web:assessment_breakdown",
+    "/orgs/{oc}/assessment/{b2}/",
+    {"year": "2026", "points": "1", "reason": "测试"},
+    b1=DENIED,
+)
+_w("web:assessment_publish", "/orgs/{oc}/assessment/publish/", {"year": "2026"}, b1=DENIED)
+_w("web:stars", "/orgs/{oc}/stars/", {"year": "2026"}, b1=DENIED)
+_w("web:duty_reviews", "/orgs/{b1}/duty-reviews/", {"year": "2025"})
+_w(
+    "api:assessment-adjust",
+    "/api/v1/assessment/adjustments/",
+    {"org": "TOC", "subject": "TB2", "year": 2026, "points": "1", "reason": "测试"},
+    b1={400, 403},
+    b2={400, 403},
+    member={400, 403},
+)
+_w(
+    "api:duty-reviews",
+    "/api/v1/duty-reviews/?org=TOC",
+    {
+        "org": "TB1",
+        "reporter": "{sec_ext}",
+        "role": "branch_secretary",
+        "year": 2025,
+        "held_on": "2026-01-10",
+        "grade": "good",
+    },
+    b1={400, 403},
+    b2={400, 403},
+    member={400, 403},
+)
 
 
 def _fill_write(text: str, tree: Tree) -> str:
@@ -596,6 +653,9 @@ def _fill_write(text: str, tree: Tree) -> str:
         "p3": tree.members1[3].pk,
         "p3_ext": tree.members1[3].ext_id,
         "sec": _secretary(tree).pk,
+        "sec_ext": _secretary(tree).person.ext_id,
+        "oc": tree.committee.pk,
+        "b2": tree.branch2.pk,
         "pending": _pending(tree).pk,
     }
     for key, value in values.items():

@@ -37,6 +37,11 @@ BOUNDS = {
     "notices_out": 15,
     "notice_receipts": 25,
     "disclosures": 15,
+    # Assessment: grouped queries over the stored findings, members and adjustments.
+    "assessment": 40,
+    "assessment_breakdown": 45,
+    "stars": 40,
+    "duty_reviews": 40,
 }
 
 
@@ -154,6 +159,13 @@ def pages(tree):
         "notices_out": ("wc", reverse("web:notices") + "?box=out"),
         "notice_receipts": ("wc", reverse("web:notice", args=[notice.pk])),
         "disclosures": ("member", reverse("web:disclosures")),
+        "assessment": ("wc", reverse("web:assessment", args=[tree.committee.pk])),
+        "assessment_breakdown": (
+            "wc",
+            reverse("web:assessment_breakdown", args=[tree.committee.pk, b1.pk]),
+        ),
+        "stars": ("wc", reverse("web:stars", args=[tree.committee.pk])),
+        "duty_reviews": ("wc", reverse("web:duty_reviews", args=[tree.committee.pk])),
     }
 
 

@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from dangjian.api import dues, notices, views
+from dangjian.api import assessment, dues, notices, views
 
 app_name = "api"
 
@@ -29,6 +29,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
         notices.NoticeReceiptsView.as_view(),
         name="notice-receipts",
     ),
+    path("v1/assessment/", assessment.AssessmentView.as_view(), name="assessment"),
+    path(
+        "v1/assessment/breakdown/",
+        assessment.AssessmentBreakdownView.as_view(),
+        name="assessment-breakdown",
+    ),
+    path(
+        "v1/assessment/adjustments/",
+        assessment.AssessmentAdjustView.as_view(),
+        name="assessment-adjust",
+    ),
+    path("v1/stars/", assessment.StarsView.as_view(), name="stars"),
+    path("v1/duty-reviews/", assessment.DutyReviewsView.as_view(), name="duty-reviews"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),

@@ -226,3 +226,101 @@ class Rectification(models.Model):
                 break
             last = value
         return last
+
+
+class AssessmentAdjustment(models.Model):
+    """A manual change of an organisation's computed 党建工作考核 score, with its reason.
+
+    Recorded by the assessing body (`assessor`: the organisation whose ranking it is on),
+    never by the organisation assessed; shown on the score's breakdown with who and why.
+    """
+
+    subject = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="assessment_adjustments",
+        verbose_name="被考核组织",
+    )
+    assessor = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="考核组织",
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    points = models.DecimalField("加减分", max_digits=6, decimal_places=2)
+    reason = models.CharField("理由", max_length=300)
+    recorded_by = models.CharField("登记人", max_length=150, blank=True, default="")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "dj_assessment_adjustment"
+        verbose_name = "考核加减分"
+        verbose_name_plural = "考核加减分"
+        ordering = ["year", "subject", "pk"]
+        indexes = [models.Index(fields=["year", "subject"], name="assess_adj_year_subject")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="assess_adj_points_nonzero"),
+            models.CheckConstraint(condition=~Q(reason=""), name="assess_adj_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.year} {self.points:+}"
+
+
+class DutyReviewRole(models.TextChoices):
+    BRANCH_SECRETARY = "branch_secretary", "党支部（党总支）书记"
+    ORGAN_SECRETARY = "organ_secretary", "机关党委书记"
+    PARTY_GROUP_SECRETARY = "party_group_secretary", "党组（党委）书记"
+
+
+class DutyReview(models.Model):
+    """述职评议: that an organisation's secretary reported on the year's party-building
+    duties to a reviewing body, when, and the rating given. No content of what was said."""
+
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="duty_reviews",
+        verbose_name="述职组织",
+    )
+    reporter = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="duty_reviews",
+        verbose_name="述职人",
+    )
+    role = models.CharField("述职人身份", max_length=32, choices=DutyReviewRole.choices)
+    year = models.PositiveSmallIntegerField("述职年度")
+    held_on = models.DateField("述职日期")
+    reviewed_by = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="duty_reviews_held",
+        verbose_name="评议组织",
+    )
+    score = models.DecimalField("评议得分", max_digits=5, decimal_places=2, null=True, blank=True)
+    grade = models.CharField("评议等次", max_length=16, choices=Grade.choices, blank=True)
+    recorded_by = models.CharField("登记人", max_length=150, blank=True, default="")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "dj_duty_review"
+        verbose_name = "述职评议"
+        verbose_name_plural = "述职评议"
+        ordering = ["-year", "-held_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "year", "reviewed_by"], name="duty_review_unique_org_year_body"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
+                name="duty_review_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade="") | Q(grade__in=Grade.values), name="duty_review_grade_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.year} 述职评议"

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path, reverse_lazy
 
 from dangjian.web.views import (
+    assessment,
     audit,
     calendar,
     compare,
@@ -107,4 +108,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/disclosures/", notices.org_disclosures, name="org_disclosures"),
     path("disclosures/<int:pk>/", notices.disclosure_detail, name="disclosure"),
     path("disclosures/<int:pk>/delete/", notices.disclosure_delete, name="disclosure_delete"),
+    # The annual assessment (党建工作考核), star ratings (星级评定) and 述职评议.
+    path("orgs/<int:pk>/assessment/", assessment.assessment_ranking, name="assessment"),
+    path(
+        "orgs/<int:pk>/assessment/publish/",
+        assessment.assessment_publish,
+        name="assessment_publish",
+    ),
+    path("orgs/<int:pk>/assessment.xlsx", assessment.assessment_export, name="assessment_export"),
+    path(
+        "orgs/<int:pk>/assessment/<int:subject_pk>/",
+        assessment.assessment_breakdown,
+        name="assessment_breakdown",
+    ),
+    path("orgs/<int:pk>/stars/", assessment.star_ratings, name="stars"),
+    path("orgs/<int:pk>/duty-reviews/", assessment.duty_reviews, name="duty_reviews"),
 ]
