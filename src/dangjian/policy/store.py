@@ -160,6 +160,8 @@ def orgs_of_entry(entry: Any) -> set[int] | None:
         "training": "records.Training",
         "filing": "records.Filing",
         "rectification": "oversight.Rectification",
+        "inspection": "oversight.Inspection",
+        "responsibility_list": "oversight.ResponsibilityList",
     }
     label = models.get(object_type)
     if label is None:
