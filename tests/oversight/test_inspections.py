@@ -133,7 +133,10 @@ def test_recording_creates_the_one_inspection_activity_and_a_rectification_per_p
 def test_branch_rectifies_with_evidence_and_only_the_inspector_closes(tree, actor_for):
     dept, b1 = actor_for("dept"), actor_for("b1")
     recorded(
-        tree, dept, date(2026, 4, 8), problems=[ProblemInput(tree.branch1, "三会一课记录不全", None)]
+        tree,
+        dept,
+        date(2026, 4, 8),
+        problems=[ProblemInput(tree.branch1, "三会一课记录不全", None)],
     )
     rect = Rectification.objects.get(org=tree.branch1)
     with pytest.raises(ValidationError) as e:
@@ -202,14 +205,10 @@ def test_work_committee_quarterly_rule_counts_recorded_inspections(tree, actor_f
     for day in (date(2025, 3, 31), date(2025, 6, 30), date(2025, 12, 31)):
         recorded(tree, wc, day, org=tree.root, targets=[tree.dept])
     rule = "work-committee-quarterly-inspection"
-    assert _findings(tree, rule, tree.root.ext_id, date(2025, 12, 31)) == [
-        ("2025-Q3", "violation")
-    ]
+    assert _findings(tree, rule, tree.root.ext_id, date(2025, 12, 31)) == [("2025-Q3", "violation")]
     # within Q3's reminder window: a warning; once its due date is reached: a violation
     assert _findings(tree, rule, tree.root.ext_id, date(2025, 9, 29)) == [("2025-Q3", "warning")]
-    assert _findings(tree, rule, tree.root.ext_id, date(2025, 9, 30)) == [
-        ("2025-Q3", "violation")
-    ]
+    assert _findings(tree, rule, tree.root.ext_id, date(2025, 9, 30)) == [("2025-Q3", "violation")]
     recorded(tree, wc, date(2025, 7, 1), org=tree.root, targets=[tree.dept])  # Q3's first day
     assert _findings(tree, rule, tree.root.ext_id, date(2025, 12, 31)) == []
 
@@ -220,9 +219,7 @@ def test_party_group_quarterly_rule_counts_its_organ_committees_inspections(tree
     recorded(tree, dept, date(2025, 6, 30))  # by its organ committee: counts for Q2
     recorded(tree, dept, date(2025, 10, 1))
     rule = "party-group-quarterly-inspection"
-    assert _findings(tree, rule, tree.dept.ext_id, date(2025, 12, 31)) == [
-        ("2025-Q3", "violation")
-    ]
+    assert _findings(tree, rule, tree.dept.ext_id, date(2025, 12, 31)) == [("2025-Q3", "violation")]
     # the organ committee's own half-year rule: 06-30 and 10-01 cover both halves
     half = "organ-committee-inspection-half"
     assert _findings(tree, half, tree.committee.ext_id, date(2025, 12, 31)) == []
@@ -230,9 +227,7 @@ def test_party_group_quarterly_rule_counts_its_organ_committees_inspections(tree
     assert _findings(tree, rule, tree.dept.ext_id, date(2025, 12, 31)) == []
 
 
-def test_a_planned_inspection_not_carried_out_shows_late_from_the_stored_findings(
-    tree, actor_for
-):
+def test_a_planned_inspection_not_carried_out_shows_late_from_the_stored_findings(tree, actor_for):
     PackAssignment.objects.create(org=tree.root, pack_id=PACK)
     plan = inspection_plan(
         org=tree.root,

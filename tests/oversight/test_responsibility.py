@@ -54,7 +54,9 @@ def test_filing_the_list_satisfies_the_filing_rule(tree, actor_for):
 def test_who_may_draft_and_what_is_refused(tree, actor_for):
     with pytest.raises(PermissionDenied):
         responsibility_list_save(
-            org=tree.branch1, year=2025, items=[ItemInput(task="x", responsible_name="书记")],
+            org=tree.branch1,
+            year=2025,
+            items=[ItemInput(task="x", responsible_name="书记")],
             actor=actor_for("b2"),
         )
     with pytest.raises(ValidationError) as e:
@@ -67,7 +69,9 @@ def test_who_may_draft_and_what_is_refused(tree, actor_for):
     assert "第1项" in str(e.value)
     with pytest.raises(ValidationError):  # the work committee has no such list
         responsibility_list_save(
-            org=tree.root, year=2025, items=[ItemInput(task="x", responsible_name="y")],
+            org=tree.root,
+            year=2025,
+            items=[ItemInput(task="x", responsible_name="y")],
             actor=actor_for("wc"),
         )
     with pytest.raises(ValidationError) as e:
@@ -81,7 +85,9 @@ def test_who_may_draft_and_what_is_refused(tree, actor_for):
     assert "未知规则" in str(e.value)
     empty = responsibility_list_save(org=tree.branch1, year=2025, items=[], actor=actor_for("b1"))
     with pytest.raises(ValidationError):  # nothing to file
-        responsibility_list_file(responsibility_list=empty, on=date(2025, 1, 5), actor=actor_for("b1"))
+        responsibility_list_file(
+            responsibility_list=empty, on=date(2025, 1, 5), actor=actor_for("b1")
+        )
 
 
 def test_item_status_is_read_from_the_stored_findings(tree, actor_for):

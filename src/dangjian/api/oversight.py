@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dangjian.access.selectors import orgs_administered
-from dangjian.api.serializers import AdminRef, BoundedDateField
+from dangjian.api.serializers import AdminRef, BoundedDateField, _ref
 from dangjian.api.views import KeepingViewSet, _param, _year, api_actor, call_service
 from dangjian.orgs.models import Organization
 from dangjian.oversight import inspections as inspection_services
@@ -56,7 +56,7 @@ def _person_ref(**kw: Any) -> AdminRef:
 
 class ProblemSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="ext_id", read_only=True)
-    org = serializers.SlugRelatedField(slug_field="ext_id", read_only=True)
+    org = _ref()
     status = serializers.CharField(read_only=True, help_text="整改状态代码")
     status_label = serializers.CharField(read_only=True, help_text="整改状态")
 
@@ -77,9 +77,9 @@ class ProblemSerializer(serializers.ModelSerializer):
 
 class InspectionSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="ext_id", read_only=True)
-    org = serializers.SlugRelatedField(slug_field="ext_id", read_only=True)
-    targets = serializers.SlugRelatedField(slug_field="ext_id", many=True, read_only=True)
-    inspectors = serializers.SlugRelatedField(slug_field="ext_id", many=True, read_only=True)
+    org = _ref()
+    targets = _ref(many=True)
+    inspectors = _ref(many=True)
     held_on = serializers.DateField(read_only=True, allow_null=True, help_text="督查日期")
     activity = serializers.SerializerMethodField(help_text="督导检查活动编号（已开展时）")
     problems = serializers.SerializerMethodField()
@@ -170,7 +170,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Keepin
             ctx["problems"] = found
         return ctx
 
-    def paginate_queryset(self, queryset: Any) -> list[Inspection] | None:
+    def paginate_queryset(self, queryset: Any) -> Any:
         page = super().paginate_queryset(queryset)
         self._page_items = page
         return page
@@ -242,7 +242,7 @@ class ResponsibilityItemSerializer(serializers.Serializer):
 
 
 class ResponsibilityListSerializer(serializers.ModelSerializer):
-    org = serializers.SlugRelatedField(slug_field="ext_id", read_only=True)
+    org = _ref()
     filed_on = serializers.SerializerMethodField(help_text="报送日期（未报送为空）")
     items = serializers.SerializerMethodField()
 

@@ -93,12 +93,12 @@ def inspections_workbook(
     ps = wb.create_sheet("发现的问题")
     _bold_header(ps, PROBLEM_HEADERS)
     for r in problems:
-        i = holders[r.source_activity_id] if r.source_activity_id else None
+        held = holders.get(r.source_activity_id) if r.source_activity_id else None
         append_row(
             ps,
             [
-                i.org.name if i else "",
-                i.title if i else "",
+                held.org.name if held else "",
+                held.title if held else "",
                 r.found_on,
                 r.org.name,
                 r.title,

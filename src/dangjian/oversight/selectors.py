@@ -9,7 +9,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from dangjian.orgs.models import Organization
-from dangjian.oversight.models import Inspection, Rectification, ResponsibilityList
+from dangjian.oversight.models import (
+    Inspection,
+    Rectification,
+    ResponsibilityItem,
+    ResponsibilityList,
+)
 
 FILTERS = ("open", "overdue", "closed", "all")
 
@@ -143,12 +148,19 @@ class ItemStatus:
     label: str
 
 
-def responsibility_item_statuses(lst: ResponsibilityList) -> dict[int, ItemStatus]:
+def responsibility_items(lst: ResponsibilityList) -> list[ResponsibilityItem]:
+    return list(lst.items.select_related("responsible").order_by("position", "pk"))
+
+
+def responsibility_item_statuses(
+    lst: ResponsibilityList, items: list[ResponsibilityItem] | None = None
+) -> dict[int, ItemStatus]:
     """Each item's status from the stored findings of the list's organisation (subtree) for
     the year: a violation of one of its rules → 逾期, a warning → 待办, none → 已落实."""
     from dangjian.web import page_findings
 
-    items = list(lst.items.all())
+    if items is None:
+        items = responsibility_items(lst)
     rules = {r for i in items for r in i.rules}
     severities: dict[str, set[str]] = {}
     if rules:

@@ -95,9 +95,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="inspection_export",
     ),
     path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection"),
-    path(
-        "inspections/<int:pk>/record/", inspections.inspection_record, name="inspection_record"
-    ),
+    path("inspections/<int:pk>/record/", inspections.inspection_record, name="inspection_record"),
     path(
         "orgs/<int:org_pk>/responsibility/",
         responsibility.responsibility_list,

@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
 from dangjian.access import selectors as access
 from dangjian.orgs.models import Organization
@@ -165,8 +165,9 @@ def _inspection_for(request: HttpRequest, pk: int) -> Inspection:
     """An inspection held by, or of, an organisation the user administers; else 404."""
     mine = access.orgs_administered(request.user)
     qs = Inspection.objects.filter(Q(org__in=mine) | Q(targets__in=mine)).distinct()
-    found = get_object_or_404(qs.values_list("pk", flat=True), pk=pk)
-    return Inspection.objects.select_related("org", "activity").get(pk=found)
+    if not qs.filter(pk=pk).exists():
+        raise Http404("没有这项督查")
+    return Inspection.objects.select_related("org", "activity").get(pk=pk)
 
 
 @login_required

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -20,11 +19,15 @@ from dangjian.orgs.models import Organization
 from dangjian.oversight import responsibility as services
 from dangjian.oversight import selectors as osel
 from dangjian.oversight.exports import responsibility_workbook
-from dangjian.oversight.models import RESPONSIBILITY_TYPES, ResponsibilityList
+from dangjian.oversight.models import (
+    RESPONSIBILITY_TYPES,
+    ResponsibilityItem,
+    ResponsibilityList,
+)
 from dangjian.people.models import Person
 from dangjian.web import page_findings
 from dangjian.web import selectors as sel
-from dangjian.web.forms import BootstrapMixin, DateInput, PersonChoiceField, add_service_errors
+from dangjian.web.forms import BootstrapMixin, DateInput, add_service_errors
 from dangjian.web.views.common import actor_of, administered_org, year_param
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,8 +48,8 @@ class ListForm(BootstrapMixin, VersionedForm):
 
 class ItemForm(BootstrapMixin, forms.Form):
     task = forms.CharField(label="责任事项", max_length=300, required=False)
-    responsible = PersonChoiceField(
-        label="责任人", queryset=Person.objects.none(), required=False, empty_label="（选择）"
+    responsible = forms.TypedChoiceField(
+        label="责任人", coerce=int, required=False, empty_value=None
     )
     responsible_name = forms.CharField(label="责任人职务/姓名", max_length=100, required=False)
     due_on = forms.DateField(label="完成时限", widget=DateInput(), required=False)
@@ -57,9 +60,10 @@ class ItemForm(BootstrapMixin, forms.Form):
         help_text="规则编号，多个用逗号分隔；落实情况取自该规则的检查结果",
     )
 
-    def __init__(self, *args: Any, people: QuerySet[Person], **kw: Any) -> None:
+    def __init__(self, *args: Any, people: list[tuple[Any, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["responsible"].queryset = people  # type: ignore[attr-defined]
+        # one list of members for every row (not a query per row)
+        self.fields["responsible"].choices = people  # type: ignore[attr-defined]
         self.style()
 
     def clean_rules(self) -> list[str]:
@@ -74,23 +78,23 @@ def _state(lst: ResponsibilityList | None) -> dict[str, Any]:
 
 
 def _item_forms(
-    request: HttpRequest, lst: ResponsibilityList | None, people: QuerySet[Person]
+    request: HttpRequest,
+    items: list[ResponsibilityItem],
+    people: list[tuple[Any, str]],
 ) -> list[ItemForm]:
     if request.method == "POST":
         count = min(int(request.POST.get("rows", "0") or 0), 200)
         return [ItemForm(request.POST, people=people, prefix=f"i{n}") for n in range(count)]
-    rows: list[dict[str, Any]] = []
-    if lst is not None:
-        rows = [
-            {
-                "task": i.task,
-                "responsible": i.responsible_id,
-                "responsible_name": i.responsible_name,
-                "due_on": i.due_on,
-                "rules": ", ".join(i.rules),
-            }
-            for i in lst.items.all()
-        ]
+    rows: list[dict[str, Any]] = [
+        {
+            "task": i.task,
+            "responsible": i.responsible_id,
+            "responsible_name": i.responsible_name,
+            "due_on": i.due_on,
+            "rules": ", ".join(i.rules),
+        }
+        for i in items
+    ]
     rows += [{}] * BLANK_ROWS
     return [ItemForm(initial=row, people=people, prefix=f"i{n}") for n, row in enumerate(rows)]
 
@@ -108,11 +112,12 @@ def responsibility_list(request: HttpRequest, org_pk: int) -> HttpResponse:
         .select_related("org", "filing")
         .first()
     )
-    people = Person.objects.filter(org__path__startswith=org.path, left_on__isnull=True).order_by(
-        "name"
-    )
+    members = Person.objects.filter(org__path__startswith=org.path, left_on__isnull=True)
+    by_pk = {p.pk: p for p in members.order_by("name")}
+    people: list[tuple[Any, str]] = [("", "（选择）")] + [(pk, p.name) for pk, p in by_pk.items()]
+    items = osel.responsibility_items(lst) if lst is not None else []
     can_have = org.type in RESPONSIBILITY_TYPES
-    item_forms = _item_forms(request, lst, people)
+    item_forms = _item_forms(request, items, people)
     form = ListForm(request.POST if request.method == "POST" else None)
     file_error = ""
     if request.method == "POST" and can_have:
@@ -128,10 +133,10 @@ def responsibility_list(request: HttpRequest, org_pk: int) -> HttpResponse:
                 messages.success(request, "责任清单已报送")
                 return redirect(f"{request.path}?year={year}")
         elif action == "save" and form.is_valid() and all(f.is_valid() for f in item_forms):
-            items = [
+            entered = [
                 services.ItemInput(
                     task=f.cleaned_data["task"],
-                    responsible=f.cleaned_data["responsible"],
+                    responsible=by_pk.get(f.cleaned_data["responsible"] or 0),
                     responsible_name=f.cleaned_data["responsible_name"],
                     due_on=f.cleaned_data["due_on"],
                     rules=tuple(f.cleaned_data["rules"]),
@@ -151,7 +156,7 @@ def responsibility_list(request: HttpRequest, org_pk: int) -> HttpResponse:
                     services.responsibility_list_save(
                         org=org,
                         year=year,
-                        items=items,
+                        items=entered,
                         known_rules=_known_rules(org),
                         actor=actor_of(request),
                     )
@@ -164,7 +169,7 @@ def responsibility_list(request: HttpRequest, org_pk: int) -> HttpResponse:
                 return redirect(f"{request.path}?year={year}")
     else:
         form.set_version(_state(lst))
-    statuses = osel.responsibility_item_statuses(lst) if lst is not None else {}
+    statuses = osel.responsibility_item_statuses(lst, items) if lst is not None else {}
     return render(
         request,
         "web/responsibility/page.html",
@@ -174,7 +179,7 @@ def responsibility_list(request: HttpRequest, org_pk: int) -> HttpResponse:
             "tab": "responsibility",
             "year": year,
             "lst": lst,
-            "items": [(i, statuses[i.pk]) for i in lst.items.all()] if lst is not None else [],
+            "items": [(i, statuses[i.pk]) for i in items],
             "form": form,
             "item_forms": item_forms,
             "can_have": can_have,
@@ -196,7 +201,8 @@ def responsibility_export(request: HttpRequest, org_pk: int) -> HttpResponse:
         lst = ResponsibilityList(org=org, year=year)
         body = responsibility_workbook(lst, {}, items=[])
     else:
-        body = responsibility_workbook(lst, osel.responsibility_item_statuses(lst))
+        items = osel.responsibility_items(lst)
+        body = responsibility_workbook(lst, osel.responsibility_item_statuses(lst, items), items)
     response = HttpResponse(body, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="responsibility-{org.pk}-{year}.xlsx"'
     return response
