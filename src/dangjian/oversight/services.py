@@ -132,7 +132,7 @@ def rectification_advance(
     """
     # Lock the row so two people recording the same step cannot both pass the order check.
     rect = (
-        Rectification.objects.select_for_update()
+        Rectification.objects.select_for_update(of=("self",))
         .select_related("org", "source_activity__org")
         .get(pk=rectification.pk)
     )
@@ -206,7 +206,7 @@ def rectification_send_back(
     """The checker finds the rectification not done: back to 整改中 (the 整改完成 and
     回访反馈 dates are cleared; the audit log keeps them and the reason)."""
     rect = (
-        Rectification.objects.select_for_update()
+        Rectification.objects.select_for_update(of=("self",))
         .select_related("org", "source_activity__org")
         .get(pk=rectification.pk)
     )
