@@ -160,7 +160,8 @@ class Rectification(models.Model):
     accountability_on = models.DateField("问责日期", null=True, blank=True)
     revisit_on = models.DateField("回访反馈日期", null=True, blank=True)
     closed_on = models.DateField("销号日期", null=True, blank=True)
-    evidence = models.TextField("整改情况及佐证", blank=True, default="")
+    # db_default: the importer writes rows with raw INSERTs naming only the format's columns
+    evidence = models.TextField("整改情况及佐证", blank=True, default="", db_default="")
     extra = models.JSONField("扩展字段", default=dict, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
