@@ -120,3 +120,41 @@ def test_responsibility_page_saves_files_and_exports(tree, login):
     xlsx = client.get(reverse("web:responsibility_export", args=[tree.branch1.pk]) + "?year=2026")
     ws = load_workbook(io.BytesIO(xlsx.content)).active
     assert ws["B3"].value == "每月开展主题党日"
+
+
+def test_inspector_sends_back_and_the_branch_cannot(tree, actor_for, login):
+    from dangjian.oversight.services import rectification_advance
+
+    inspection_create(
+        org=tree.committee,
+        year=2026,
+        quarter=1,
+        title="督查",
+        targets=[tree.branch1],
+        held_on=date(2026, 2, 1),
+        problems=[ProblemInput(tree.branch1, "学习记录不全", None)],
+        actor=actor_for("dept"),
+    )
+    rect = Rectification.objects.get()
+    rectification_advance(
+        rectification=rect,
+        step="rectify",
+        on=date(2026, 2, 5),
+        evidence="已补记",
+        actor=actor_for("b1"),
+    )
+    url = reverse("web:rectification_send_back", args=[rect.pk])
+    b1 = login("b1")
+    page = b1.get(reverse("web:rectification", args=[rect.pk])).content.decode()
+    assert 'id="send-back-form"' not in page and "等待财政厅机关党委回访、销号" in page
+    assert b1.post(url, {"on": "2026-02-06", "reason": "x"}).status_code == 403
+    dept = login("dept")
+    assert (
+        'id="send-back-form"'
+        in dept.get(reverse("web:rectification", args=[rect.pk])).content.decode()
+    )
+    response = dept.post(url, {"on": "2026-02-06", "reason": "记录仍不完整"}, follow=True)
+    page = response.content.decode()
+    assert "已退回重新整改" in page and "记录仍不完整" in page
+    rect.refresh_from_db()
+    assert rect.status == "verified"
