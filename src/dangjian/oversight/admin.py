@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from dangjian.core.admin_mixins import AuditedModelAdmin
-from dangjian.oversight.models import Assessment, Rectification
+from dangjian.oversight.models import Assessment, Inspection, Rectification, ResponsibilityList
 
 
 @admin.register(Assessment)
@@ -28,3 +28,20 @@ class RectificationAdmin(AuditedModelAdmin):
     raw_id_fields = ["org", "source_activity"]
     list_select_related = ["org"]
     date_hierarchy = "found_on"
+
+
+@admin.register(Inspection)
+class InspectionAdmin(AuditedModelAdmin):
+    list_display = ["org", "year", "quarter", "title", "activity"]
+    list_filter = ["year", "quarter"]
+    search_fields = ["title", "ext_id"]
+    raw_id_fields = ["org", "targets", "inspectors", "activity"]
+    list_select_related = ["org", "activity"]
+
+
+@admin.register(ResponsibilityList)
+class ResponsibilityListAdmin(AuditedModelAdmin):
+    list_display = ["org", "year", "filing"]
+    list_filter = ["year"]
+    raw_id_fields = ["org", "filing"]
+    list_select_related = ["org", "filing"]
