@@ -81,6 +81,18 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:rectifications": ADMIN_OF_BRANCH1,
     "web:rectification_new": ADMIN_OF_BRANCH1,
     "web:rectification": ADMIN_OF_BRANCH1,
+    "web:rectification_send_back": expect(LOGIN, 405, 405, 405, 405),  # POST only
+    # Inspections (督查): branch1's list and export for its admins; a branch does not
+    # inspect, so its "new" page is refused even to the work committee. The inspection of
+    # branch1 by the organ committee: seen by branch1's admins, recorded by the committee's.
+    "web:inspections": ADMIN_OF_BRANCH1,
+    "web:inspection_new": expect(LOGIN, 403, 403, 404, 403),
+    "web:inspection_export": ADMIN_OF_BRANCH1,
+    "web:inspection": expect(LOGIN, 404, 200, 404, 200),
+    "web:inspection_record": expect(LOGIN, 404, 403, 404, 200),
+    # branch1's responsibility list (责任清单) and its export.
+    "web:responsibility": ADMIN_OF_BRANCH1,
+    "web:responsibility_export": ADMIN_OF_BRANCH1,
     # Keeping records (members, posts, elections, transfers, organisations).
     "web:org_tree": SIGNED_IN,  # the tree of what the user administers (empty for a member)
     "web:org_manage": ADMIN_OF_BRANCH1,
@@ -141,6 +153,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:training-detail": expect(401, 200, 200, 404, 200),
     "api:filing-detail": expect(401, 404, 200, 404, 200),
     "api:checks": expect(401, 405, 405, 405, 405),  # POST to run a check
+    # Inspections and responsibility lists: scoped lists; branch1's records for its admins.
+    "api:inspection-list": expect(401, 200, 200, 200, 200),
+    "api:inspection-detail": expect(401, 404, 200, 404, 200),
+    "api:inspection-record": expect(401, 405, 405, 405, 405),
+    "api:responsibility-list-list": expect(401, 200, 200, 200, 200),
+    "api:responsibility-list-detail": expect(401, 404, 200, 404, 200),
+    "api:responsibility-list-file": expect(401, 405, 405, 405, 405),
     # Keeping records: POST-only actions; details of branch1's post and term; the pending
     # transfer from branch2 to branch1 is seen by both sides, not by the member.
     "api:organization-move": expect(401, 405, 405, 405, 405),
@@ -308,6 +327,10 @@ API_DETAIL = {
     "api:transfer-cancel": lambda t: _pending(t).pk,
     "api:notice-detail": lambda t: _notice(t).pk,
     "api:notice-receipts": lambda t: _notice(t).pk,
+    "api:inspection-detail": lambda t: _inspection(t).ext_id,
+    "api:inspection-record": lambda t: _inspection(t).ext_id,
+    "api:responsibility-list-detail": lambda t: _responsibility(t).pk,
+    "api:responsibility-list-file": lambda t: _responsibility(t).pk,
 }
 
 
@@ -315,6 +338,18 @@ def _notice(tree: Tree):  # type: ignore[no-untyped-def]
     from dangjian.notices.models import Notice
 
     return Notice.objects.get(org=tree.committee, title="关于开展主题党日的通知")
+
+
+def _inspection(tree: Tree):
+    from dangjian.oversight.models import Inspection
+
+    return Inspection.objects.get(org=tree.committee)
+
+
+def _responsibility(tree: Tree):
+    from dangjian.oversight.models import ResponsibilityList
+
+    return ResponsibilityList.objects.get(org=tree.branch1)
 
 
 def _secretary(tree: Tree) -> Position:
@@ -348,7 +383,9 @@ def pk_for(key: str, tree: Tree, attachment: Attachment) -> int:
         from dangjian.notices.models import Disclosure
 
         return Disclosure.objects.get(org=tree.branch1).pk
-    if name == "rectification":
+    if name in ("inspection", "inspection_record"):
+        return _inspection(tree).pk
+    if name in ("rectification", "rectification_send_back"):
         from dangjian.oversight.models import Rectification
 
         return Rectification.objects.get(org=tree.branch1).pk
@@ -403,6 +440,14 @@ def world(db, tmp_path, settings):
         content="应交与实交一致。",
         published_on=datetime.date.today(),
     )
+    from dangjian.oversight.models import Inspection, ResponsibilityList
+
+    # A planned inspection of branch1 by the organ committee, and branch1's list.
+    inspection = Inspection.objects.create(
+        org=tree.committee, year=datetime.date.today().year, quarter=1, title="季度督查"
+    )
+    inspection.targets.set([tree.branch1])
+    ResponsibilityList.objects.create(org=tree.branch1, year=datetime.date.today().year)
     # A pending transfer from branch2 into branch1: both sides see it, the member does not.
     TransferRequest.objects.create(
         person=tree.members2[0],
@@ -645,6 +690,28 @@ _w(
 )
 
 
+# Inspections, responsibility lists, sending a rectification back.
+_w(
+    "web:inspection_new",
+    "/orgs/{oc}/inspections/new/",
+    {"year": "2026", "quarter": "1", "title": "督查", "targets": ["{b1}"]},
+    b1=DENIED,
+)
+_w(
+    "api:inspection-list",
+    "/api/v1/inspections/",
+    {"org": "TOC", "year": 2026, "quarter": 1, "title": "督查", "targets": ["TB1"]},
+    b1=DENIED,
+)
+_w("web:responsibility", "/orgs/{b1}/responsibility/", {"action": "save", "rows": "0"})
+_w(
+    "api:responsibility-list-list",
+    "/api/v1/responsibility-lists/",
+    {"org": "TB1", "year": 2026, "items": [{"task": "主题党日", "responsible_name": "书记"}]},
+)
+_w("web:rectification_send_back", "/rectifications/{rect}/send-back/", {"on": "2026-01-01"})
+
+
 def _fill_write(text: str, tree: Tree) -> str:
     values = {
         "b1": tree.branch1.pk,
@@ -657,10 +724,17 @@ def _fill_write(text: str, tree: Tree) -> str:
         "oc": tree.committee.pk,
         "b2": tree.branch2.pk,
         "pending": _pending(tree).pk,
+        "rect": _rect_pk(tree),
     }
     for key, value in values.items():
         text = text.replace("{" + key + "}", str(value))
     return text
+
+
+def _rect_pk(tree: Tree) -> int:
+    from dangjian.oversight.models import Rectification
+
+    return Rectification.objects.get(org=tree.branch1).pk
 
 
 def _fill_body(body: object, tree: Tree) -> object:

@@ -42,6 +42,12 @@ BOUNDS = {
     "assessment_breakdown": 45,
     "stars": 40,
     "duty_reviews": 40,
+    # Inspections (one paged list with problem counts as subqueries), one inspection, a
+    # problem's page with its history, and a responsibility list (one member list for all rows).
+    "inspections": 15,
+    "inspection": 15,
+    "rectification": 15,
+    "responsibility": 20,
 }
 
 
@@ -58,6 +64,7 @@ def grow(tree, n: int, tag: str) -> None:
         org.save()
         Term.objects.create(org=org, elected_on=datetime.date(year - 3, 1, 1), years=3)
         branches.append(org)
+    grow_oversight(tree, [tree.branch1, *branches[2:]], tag)
     people = Person.objects.bulk_create(
         Person(
             ext_id=f"GP{tag}{b.pk}-{i}",
@@ -141,6 +148,39 @@ def _notice(tree):
     return notice
 
 
+def grow_oversight(tree, branches: list, tag: str) -> None:
+    """An inspection of each new branch (and branch1) with a problem, and a
+    responsibility-list item of branch1 per new branch."""
+    from dangjian.oversight.models import (
+        Inspection,
+        Rectification,
+        ResponsibilityItem,
+        ResponsibilityList,
+    )
+
+    year = datetime.date.today().year
+    lst, _ = ResponsibilityList.objects.get_or_create(org=tree.branch1, year=year)
+    for b in branches:
+        act = Activity.objects.create(
+            ext_id=f"GI{tag}{b.pk}",
+            org=tree.committee,
+            kind="inspection",
+            date=datetime.date(year, 1, 5),
+        )
+        inspection = Inspection.objects.create(
+            org=tree.committee, year=year, quarter=1, title=f"督查{b.pk}", activity=act
+        )
+        inspection.targets.set([b, tree.branch1])
+        inspection.inspectors.set([tree.members1[1]])
+        for org in (b, tree.branch1):
+            Rectification.objects.create(
+                org=org, title="记录不全", found_on=act.date, source_activity=act
+            )
+        ResponsibilityItem.objects.create(
+            checklist=lst, task=f"事项{b.pk}", responsible=tree.members1[1], rules=["x"]
+        )
+
+
 def pages(tree):
     b1 = tree.branch1
     notice = _notice(tree)
@@ -166,7 +206,24 @@ def pages(tree):
         ),
         "stars": ("wc", reverse("web:stars", args=[tree.committee.pk])),
         "duty_reviews": ("wc", reverse("web:duty_reviews", args=[tree.committee.pk])),
+        "inspections": ("wc", reverse("web:inspections", args=[tree.root.pk])),
+        "inspection": ("b1", reverse("web:inspection", args=[_first_inspection(tree)])),
+        "rectification": ("b1", reverse("web:rectification", args=[_first_problem(tree)])),
+        "responsibility": ("b1", reverse("web:responsibility", args=[b1.pk])),
     }
+
+
+def _first_inspection(tree) -> int:
+    from dangjian.oversight.models import Inspection
+
+    return Inspection.objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
+def _first_problem(tree) -> int:
+    from dangjian.oversight.models import Rectification
+
+    first = Rectification.objects.filter(org=tree.branch1).order_by("pk")
+    return first.values_list("pk", flat=True)[0]
 
 
 def measure(tree, login) -> dict[str, int]:

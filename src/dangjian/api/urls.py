@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from dangjian.api import assessment, dues, notices, views
+from dangjian.api import assessment, dues, notices, oversight, views
 
 app_name = "api"
 
@@ -15,6 +15,10 @@ router.register("transfers", views.TransferViewSet, basename="transfer")
 router.register("activities", views.ActivityViewSet, basename="activity")
 router.register("trainings", views.TrainingViewSet, basename="training")
 router.register("filings", views.FilingViewSet, basename="filing")
+router.register("inspections", oversight.InspectionViewSet, basename="inspection")
+router.register(
+    "responsibility-lists", oversight.ResponsibilityListViewSet, basename="responsibility-list"
+)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/auth/token/", views.TokenView.as_view(), name="token"),

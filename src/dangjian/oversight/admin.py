@@ -5,7 +5,9 @@ from dangjian.oversight.models import (
     Assessment,
     AssessmentAdjustment,
     DutyReview,
+    Inspection,
     Rectification,
+    ResponsibilityList,
 )
 
 
@@ -49,3 +51,20 @@ class DutyReviewAdmin(AuditedModelAdmin):
     list_filter = ["year", "role", "grade"]
     raw_id_fields = ["org", "reporter", "reviewed_by"]
     list_select_related = ["org", "reporter", "reviewed_by"]
+
+
+@admin.register(Inspection)
+class InspectionAdmin(AuditedModelAdmin):
+    list_display = ["org", "year", "quarter", "title", "activity"]
+    list_filter = ["year", "quarter"]
+    search_fields = ["title", "ext_id"]
+    raw_id_fields = ["org", "targets", "inspectors", "activity"]
+    list_select_related = ["org", "activity"]
+
+
+@admin.register(ResponsibilityList)
+class ResponsibilityListAdmin(AuditedModelAdmin):
+    list_display = ["org", "year", "filing"]
+    list_filter = ["year"]
+    raw_id_fields = ["org", "filing"]
+    list_select_related = ["org", "filing"]

@@ -171,6 +171,8 @@ def orgs_of_entry(entry: Any) -> set[int] | None:
         "filing": "records.Filing",
         "rectification": "oversight.Rectification",
         "assessment": "oversight.Assessment",
+        "inspection": "oversight.Inspection",
+        "responsibility_list": "oversight.ResponsibilityList",
     }
     label = models.get(object_type)
     if label is None:

@@ -9,6 +9,7 @@ from dangjian.web.views import (
     dues,
     findings,
     home,
+    inspections,
     keeping,
     notices,
     orgs,
@@ -16,6 +17,7 @@ from dangjian.web.views import (
     pipeline,
     records,
     rectification,
+    responsibility,
     rules,
 )
 
@@ -81,6 +83,31 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="rectification_new",
     ),
     path("rectifications/<int:pk>/", rectification.rectification_detail, name="rectification"),
+    path(
+        "rectifications/<int:pk>/send-back/",
+        rectification.rectification_send_back,
+        name="rectification_send_back",
+    ),
+    # Inspections (督查) and responsibility lists (责任清单).
+    path("orgs/<int:org_pk>/inspections/", inspections.inspection_list, name="inspections"),
+    path("orgs/<int:org_pk>/inspections/new/", inspections.inspection_new, name="inspection_new"),
+    path(
+        "orgs/<int:org_pk>/inspections.xlsx",
+        inspections.inspection_export,
+        name="inspection_export",
+    ),
+    path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/record/", inspections.inspection_record, name="inspection_record"),
+    path(
+        "orgs/<int:org_pk>/responsibility/",
+        responsibility.responsibility_list,
+        name="responsibility",
+    ),
+    path(
+        "orgs/<int:org_pk>/responsibility.xlsx",
+        responsibility.responsibility_export,
+        name="responsibility_export",
+    ),
     # Keeping records: members, posts and elections, transfers, the organisation tree.
     path("orgs/tree/", keeping.org_tree, name="org_tree"),
     path("orgs/<int:pk>/manage/", keeping.org_manage, name="org_manage"),
