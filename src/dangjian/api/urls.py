@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from dangjian.api import dues, views
+from dangjian.api import books, dues, views
 
 app_name = "api"
 
@@ -22,6 +22,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/checks/", views.CheckRunView.as_view(), name="checks"),
     path("v1/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("v1/dues/", dues.DuesView.as_view(), name="dues"),
+    path("v1/record-book/", books.RecordBookView.as_view(), name="record-book"),
+    path("v1/ledger-book/", books.LedgerBookView.as_view(), name="ledger-book"),
+    path("v1/statistics/", books.StatisticsView.as_view(), name="statistics"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),
