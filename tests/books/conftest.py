@@ -21,7 +21,7 @@ def fast_passwords(settings):
 def tree(db):
     """The test tree with a year of records in branch1 (and some that must stay out)."""
     tree = build_tree(year=YEAR)
-    zhang, wang, li, zhao, qian = tree.members1
+    zhang, wang, li, zhao, _ = tree.members1
     lesson = Activity.objects.create(
         ext_id="BK-A2",
         org=tree.branch1,
@@ -41,7 +41,9 @@ def tree(db):
         made_up_how="观看录像",
     )
     Absence.objects.create(activity=lesson, person=zhao, reason="official", note="外出调研")
-    ActivityMinutes.objects.create(activity=lesson, text="讲授党的光辉历程，会议决定下月开展主题党日。")
+    ActivityMinutes.objects.create(
+        activity=lesson, text="讲授党的光辉历程，会议决定下月开展主题党日。"
+    )
     # Another branch's meeting and a meeting of the year before: not in branch1's book.
     other = Activity.objects.create(
         ext_id="BK-A3", org=tree.branch2, kind="branch_assembly", date=datetime.date(YEAR, 3, 3)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from docx import Document
 
 from dangjian.books.render import pdf_available
+
 YEAR = datetime.date.today().year - 1  # as in conftest.py: a finished year
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +96,7 @@ def test_ledger_docx_has_hours_filings_and_dues(login, tree):
     assert "学习培训学时" in text and "张一" in text
     assert "8" in text  # 张一's training hours
     assert "向上级党组织报告工作" in text and f"{YEAR}年1月20日" in text
-    assert "党费收缴" in text and "12.5" in text
+    assert "党费收缴" in text and "12.50" in text
     assert "孙六" not in text
 
 

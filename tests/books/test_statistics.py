@@ -24,28 +24,67 @@ def world(tree):
     def person(ext: str, org: Organization, status: str = "full", **kw: object) -> Person:
         return Person.objects.create(ext_id=ext, name=ext, org=org, status=status, **kw)
 
-    person("S-prob", b1, "probationary", joined_on=datetime.date(YEAR, 4, 1),
-           birth_date=datetime.date(YEAR - 28, 6, 1))
+    person(
+        "S-prob",
+        b1,
+        "probationary",
+        joined_on=datetime.date(YEAR, 4, 1),
+        birth_date=datetime.date(YEAR - 28, 6, 1),
+    )
     # 31 on the check day exactly (birthday 31 December): the 31—35 band.
-    person("S-31", b2, joined_on=datetime.date(2001, 1, 1), birth_date=datetime.date(YEAR - 31, 12, 31))
+    person(
+        "S-31", b2, joined_on=datetime.date(2001, 1, 1), birth_date=datetime.date(YEAR - 31, 12, 31)
+    )
     # 30 until 1 January: still in the youngest band on 31 December.
-    person("S-30", b2, joined_on=datetime.date(2001, 1, 1), birth_date=datetime.date(YEAR - 30, 1, 1))
-    person("S-old", b1, leading_cadre=True, joined_on=datetime.date(1980, 1, 1),
-           birth_date=datetime.date(YEAR - 70, 3, 3))
-    person("S-dead", b2, joined_on=datetime.date(1990, 1, 1), left_on=datetime.date(YEAR, 9, 9),
-           left_reason=LeftReason.DECEASED)
-    person("S-out", b1, joined_on=datetime.date(1990, 1, 1), left_on=datetime.date(YEAR, 2, 2),
-           left_reason=LeftReason.TRANSFERRED_OUT)
-    person("S-gone", b1, joined_on=datetime.date(1990, 1, 1), left_on=datetime.date(YEAR - 1, 2, 2),
-           left_reason=LeftReason.QUIT)
+    person(
+        "S-30", b2, joined_on=datetime.date(2001, 1, 1), birth_date=datetime.date(YEAR - 30, 1, 1)
+    )
+    person(
+        "S-old",
+        b1,
+        leading_cadre=True,
+        joined_on=datetime.date(1980, 1, 1),
+        birth_date=datetime.date(YEAR - 70, 3, 3),
+    )
+    person(
+        "S-dead",
+        b2,
+        joined_on=datetime.date(1990, 1, 1),
+        left_on=datetime.date(YEAR, 9, 9),
+        left_reason=LeftReason.DECEASED,
+    )
+    person(
+        "S-out",
+        b1,
+        joined_on=datetime.date(1990, 1, 1),
+        left_on=datetime.date(YEAR, 2, 2),
+        left_reason=LeftReason.TRANSFERRED_OUT,
+    )
+    person(
+        "S-gone",
+        b1,
+        joined_on=datetime.date(1990, 1, 1),
+        left_on=datetime.date(YEAR - 1, 2, 2),
+        left_reason=LeftReason.QUIT,
+    )
     person("S-later", b1, "probationary", joined_on=datetime.date(YEAR + 1, 2, 1))
     person("S-activist", b1, "activist")
     cell = _org("S-cell", "第一党小组", OrgType.PARTY_CELL, b1)
-    _org("S-closed", "已撤销党支部", OrgType.BRANCH, tree.committee,
-         dissolved=datetime.date(YEAR, 6, 1))
+    _org(
+        "S-closed",
+        "已撤销党支部",
+        OrgType.BRANCH,
+        tree.committee,
+        dissolved=datetime.date(YEAR, 6, 1),
+    )
     Term.objects.create(org=b2, elected_on=datetime.date(YEAR, 5, 10), years=3)
-    Position.objects.create(person=tree.members2[0], org=b2, role=PositionRole.SECRETARY,
-                            start=datetime.date(YEAR - 1, 1, 1), end=datetime.date(YEAR, 8, 31))
+    Position.objects.create(
+        person=tree.members2[0],
+        org=b2,
+        role=PositionRole.SECRETARY,
+        start=datetime.date(YEAR - 1, 1, 1),
+        end=datetime.date(YEAR, 8, 31),
+    )
     return tree, cell
 
 
@@ -55,7 +94,8 @@ def independent(root: Organization) -> dict[str, int]:
     pks = {o.pk for o in orgs}
     people = [p for p in Person.objects.all() if p.org_id in pks]
     members = [
-        p for p in people
+        p
+        for p in people
         if p.status in MEMBER_STATUSES
         and (p.joined_on is None or p.joined_on <= END)
         and (p.left_on is None or p.left_on > END)
@@ -90,11 +130,10 @@ def independent(root: Organization) -> dict[str, int]:
     for t in OrgType:
         out[f"orgs_{t.value}"] = sum(o.type == t for o in existing)
     out["orgs"] = len(existing)
-    out["elections"] = sum(
-        t.elected_on.year == YEAR for t in Term.objects.all() if t.org_id in pks
-    )
+    out["elections"] = sum(t.elected_on.year == YEAR for t in Term.objects.all() if t.org_id in pks)
     holders = {
-        p.org_id for p in Position.objects.filter(role="secretary")
+        p.org_id
+        for p in Position.objects.filter(role="secretary")
         if p.start <= END and (p.end is None or p.end >= END)
     }
     out["secretary_vacant"] = sum(
@@ -135,7 +174,9 @@ def test_page_and_excel_export(world, login):
     assert page.status_code == 200
     html = page.content.decode()
     assert "党员总数" in html and "书记空缺" in html and "导出 Excel" in html
-    response = client.get(reverse("web:statistics_export", args=[tree.committee.pk]), {"year": YEAR})
+    response = client.get(
+        reverse("web:statistics_export", args=[tree.committee.pk]), {"year": YEAR}
+    )
     assert response.status_code == 200
     ws = load_workbook(io.BytesIO(response.content)).active
     values = {}

@@ -34,7 +34,9 @@ class _FileRenderer(BaseRenderer):
     charset = None
     render_style = "binary"
 
-    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None) -> Any:
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
         return data
 
 
@@ -209,7 +211,9 @@ class StatisticsView(_FileView):
         stats = annual_statistics(org, year)
         if request.accepted_renderer.format == "xlsx":
             return _file(
-                statistics_workbook(stats), XLSX_CONTENT_TYPE, f"statistics-{org.ext_id}-{year}.xlsx"
+                statistics_workbook(stats),
+                XLSX_CONTENT_TYPE,
+                f"statistics-{org.ext_id}-{year}.xlsx",
             )
         data = {
             "org": org.ext_id,

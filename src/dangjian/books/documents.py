@@ -62,11 +62,17 @@ def number(value: Decimal | int | None) -> str:
     return str(value)
 
 
+def money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
 def section_number(index: int) -> str:
     return NUMERALS[index] if index < len(NUMERALS) else str(index + 1)
 
 
-def _cover(doc: Document, org_name: str, title: str, year: int, check: datetime.date, gen: datetime.date) -> None:
+def _cover(
+    doc: Document, org_name: str, title: str, year: int, check: datetime.date, gen: datetime.date
+) -> None:
     doc.add(Heading(org_name, 0))
     doc.add(Heading(f"{year}年度{title}", 0))
     doc.add(Para(days.as_of_label(check), center=True))
@@ -212,7 +218,7 @@ def ledger_book_document(book: LedgerBook) -> Document:
             Table(
                 ["姓名", "月应交", *[month_label(m) for m in book.months], "合计"],
                 [
-                    [r.name, number(r.expected), *[number(p) for p in r.paid], number(r.total)]
+                    [r.name, money(r.expected), *[money(p) for p in r.paid], money(r.total)]
                     for r in book.dues
                 ],
                 [1.6, 1.1, *[1.0 for _ in book.months], 1.2],

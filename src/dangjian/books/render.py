@@ -4,6 +4,7 @@ installed on the server: fonts-wqy-zenhei from `scripts/ensure-system.sh`)."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 from functools import lru_cache
 from typing import Any
@@ -140,6 +141,8 @@ def to_pdf(doc: Document) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
+    # fontTools reports each font table it drops while subsetting: not news for users.
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
     font = pdf_font()
     if font is None:
         raise PdfUnavailable("服务器未安装中文字体，无法生成 PDF，请下载 Word 版")
@@ -152,16 +155,15 @@ def to_pdf(doc: Document) -> bytes:
 
     pdf = Book(format="A4")
     pdf.set_title(doc.title)
-    extra = {"collection_font_number": 0} if font.endswith(".ttc") else {}
-    pdf.add_font("cjk", "", font, **extra)
-    pdf.add_font("cjk", "B", font, **extra)  # no bold face: headings use the regular one
+    # The first face of a collection (.ttc); a plain font file ignores the number.
+    pdf.add_font("cjk", "", font, collection_font_number=0)
+    pdf.add_font("cjk", "B", font, collection_font_number=0)  # headings: the regular face
     pdf.set_auto_page_break(True, margin=15)
     pdf.set_margins(18, 15, 18)
     pdf.add_page()
     pdf.set_font("cjk", size=10)
     first_page = True
     orientation = "P"
-    line = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
     for block in doc.blocks:
         if isinstance(block, PageBreak):
             orientation = "L" if block.landscape else orientation
@@ -173,14 +175,16 @@ def to_pdf(doc: Document) -> bytes:
                     pdf.ln(50)
                     first_page = False
                 pdf.set_font("cjk", size=22)
-                pdf.multi_cell(0, 14, block.text, align="C", **line)
+                pdf.multi_cell(0, 14, block.text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             else:
                 pdf.ln(3)
                 pdf.set_font("cjk", size=15 if block.level == 1 else 12)
-                pdf.multi_cell(0, 9 if block.level == 1 else 7, block.text, **line)
+                height = 9 if block.level == 1 else 7
+                pdf.multi_cell(0, height, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.set_font("cjk", size=10)
         elif isinstance(block, Para):
-            pdf.multi_cell(0, 7, block.text, align="C" if block.center else "L", **line)
+            align = "C" if block.center else "L"
+            pdf.multi_cell(0, 7, block.text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.ln(1)
         elif isinstance(block, Table):
             size = 8 if len(block.widths) > 8 else 9

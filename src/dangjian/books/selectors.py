@@ -420,6 +420,7 @@ def annual_statistics(
         figures[f"orgs_{t.value}"] = org_types.get(t.value, 0)
     for reason in LeftReason:
         figures[f"left_{reason.value}"] = left.get(reason.value, 0)
+    figures["left_unrecorded"] = left.get("", 0)
     for kind in POST_RULE_KINDS:
         figures[f"findings_{kind}"] = post_findings.get(kind, 0)
 
@@ -456,10 +457,7 @@ def annual_statistics(
         StatTable(
             "本年换届选举",
             ["党组织", "类型", "选举日期", "任期（年）"],
-            [
-                [t.org.name, t.org.get_type_display(), t.elected_on, t.years]
-                for t in elections
-            ],
+            [[t.org.name, t.org.get_type_display(), t.elected_on, t.years] for t in elections],
         ),
         StatTable(
             "书记空缺（截至统计日无在任书记）",
@@ -476,6 +474,7 @@ def annual_statistics(
             ["项目", "人数"],
             [["本年发展党员（入党）", joined], ["本年预备党员转正", converted]]
             + [[f"本年减少：{label}", left.get(value, 0)] for value, label in LeftReason.choices]
+            + ([["本年减少：未登记原因", left[""]]] if left.get("") else [])
             + [["本年减少合计", sum(left.values())]],
         ),
     ]
@@ -488,4 +487,3 @@ def annual_statistics(
         tables=tables,
         findings_as_of=status.as_of,
     )
-

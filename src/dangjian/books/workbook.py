@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -32,7 +34,7 @@ def statistics_workbook(stats: AnnualStatistics) -> bytes:
         for row in table.rows:
             append_row(ws, row)
             for cell in ws[ws.max_row]:
-                if cell.is_date:
+                if isinstance(cell.value, datetime.date):
                     cell.number_format = "yyyy-mm-dd"
     for letter, width in zip("ABCD", (34, 18, 14, 12), strict=True):
         ws.column_dimensions[letter].width = width

@@ -119,7 +119,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="ledger_book_docx",
     ),
     path(
-        "orgs/<int:pk>/books/ledger.pdf", books.ledger_book_file, {"fmt": "pdf"}, name="ledger_book_pdf"
+        "orgs/<int:pk>/books/ledger.pdf",
+        books.ledger_book_file,
+        {"fmt": "pdf"},
+        name="ledger_book_pdf",
     ),
     path("orgs/<int:pk>/statistics/", books.org_statistics, name="org_statistics"),
     path("orgs/<int:pk>/statistics.xlsx", books.statistics_export, name="statistics_export"),
