@@ -4,9 +4,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from dangjian.orgs.models import OrgType
 from dangjian.people.models import Due
 from dangjian.records.models import Absence, Activity, ActivityMinutes, Attendance
-from dangjian.web.testing import PASSWORD, build_tree
+from dangjian.web.testing import PASSWORD, _org, build_tree
 
 # A finished year: its check day is 31 December, so every record of it is in the books.
 YEAR = datetime.date.today().year - 1
@@ -21,7 +22,7 @@ def fast_passwords(settings):
 def tree(db):
     """The test tree with a year of records in branch1 (and some that must stay out)."""
     tree = build_tree(year=YEAR)
-    zhang, wang, li, zhao, _ = tree.members1
+    zhang, wang, li, zhao, qian = tree.members1
     lesson = Activity.objects.create(
         ext_id="BK-A2",
         org=tree.branch1,
@@ -51,6 +52,19 @@ def tree(db):
     Attendance.objects.create(activity=other, person=tree.members2[0])
     Activity.objects.create(
         ext_id="BK-A4", org=tree.branch1, kind="cell_meeting", date=datetime.date(YEAR - 1, 5, 5)
+    )
+    cell = _org("BK-cell", "第一党小组", OrgType.PARTY_CELL, tree.branch1)
+    cell_meeting = Activity.objects.create(
+        ext_id="BK-A5", org=cell, kind="cell_meeting", date=datetime.date(YEAR, 9, 9)
+    )
+    Attendance.objects.create(activity=cell_meeting, person=qian)
+    # The committee's own meeting: in the committee's book, not in branch1's.
+    Activity.objects.create(
+        ext_id="BK-A6",
+        org=tree.committee,
+        kind="committee_meeting",
+        date=datetime.date(YEAR, 10, 10),
+        title="机关党委会议",
     )
     Due.objects.create(
         person=zhang,

@@ -51,8 +51,11 @@ def check_record_book(text: str) -> None:
     assert "赵四（公差：外出调研）" in text
     assert "应到4人" in text and "实到2人" in text
     assert "讲授党的光辉历程" in text
-    # Nothing from the other branch or from the year before.
+    # The branch's party cell's meeting, under the cell's name.
+    assert f"{YEAR}年9月9日" in text and "第一党小组" in text and "党小组会" in text
+    # Nothing from the other branch, the committee above or the year before.
     assert "孙六" not in text
+    assert "机关党委会议" not in text
     assert f"{YEAR - 1}年5月5日" not in text
 
 
@@ -87,6 +90,14 @@ def test_record_book_pdf_reads_back(login, tree):
     ):
         assert expected in text.replace("\n", ""), expected
     assert "孙六" not in text
+
+
+def test_committee_book_holds_its_own_meetings_only(login, tree):
+    client = login("wc")
+    url = reverse("web:record_book_docx", args=[tree.committee.pk])
+    text = docx_text(client.get(url, {"year": YEAR}).content)
+    assert "机关党委会议" in text and f"{YEAR}年10月10日" in text
+    assert f"{YEAR}年6月28日" not in text  # branch1 keeps its own book
 
 
 def test_ledger_docx_has_hours_filings_and_dues(login, tree):

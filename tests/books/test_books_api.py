@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from dangjian.books.render import pdf_available
 from dangjian.core.actor import Actor
 from dangjian.core.tokens import token_issue
+from dangjian.orgs.models import Term
 
 pytestmark = pytest.mark.django_db
 YEAR = datetime.date.today().year - 1  # as in conftest.py: a finished year
@@ -62,12 +63,16 @@ def test_errors_are_json_whatever_format(api, tree):
 
 
 def test_statistics_json_and_xlsx(api, tree):
+    Term.objects.create(org=tree.branch2, elected_on=datetime.date(YEAR, 5, 10), years=3)
     client = api("wc")
     query = {"org": tree.committee.ext_id, "year": YEAR}
     data = client.get("/api/v1/statistics/", query).json()
     assert data["as_of"] == f"{YEAR}-12-31"
     assert data["figures"]["members"] == 9  # build_tree's nine full members
     assert data["figures"]["orgs_branch"] == 2
+    assert data["figures"]["elections"] == 1
+    elections = next(t for t in data["tables"] if t["title"] == "本年换届选举")
+    assert elections["rows"] == [["预算处党支部", "机关党支部", f"{YEAR}-05-10", 3]]
     assert any(t["title"] == "党员基本情况" for t in data["tables"])
     xlsx = client.get("/api/v1/statistics/", {**query, "format": "xlsx"})
     assert xlsx.status_code == 200

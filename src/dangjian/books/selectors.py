@@ -111,14 +111,17 @@ def _year_span(year: int, check_day: datetime.date) -> tuple[datetime.date, date
 
 
 def record_book(org: Organization, year: int, today: datetime.date | None = None) -> RecordBook:
-    """The meetings held in `org`'s subtree in `year` up to its check day, by kind and
+    """The meetings `org` (and its party cells) held in `year` up to its check day, by kind and
     date, with who attended, who was absent and why, make-ups and stored minutes
     (four queries)."""
     today = today or datetime.date.today()
     check = days.check_day(year, today)
     start, end = _year_span(year, check)
+    # The organisation's own meetings and its party cells' (党小组会), not those of
+    # branches below a committee: each keeps its own book.
+    own = Q(org=org) | Q(org__parent=org, org__type=OrgType.PARTY_CELL)
     activities = list(
-        Activity.objects.filter(org__path__startswith=org.path, date__gte=start, date__lte=end)
+        Activity.objects.filter(own, date__gte=start, date__lte=end)
         .select_related("org", "speaker")
         .order_by("date", "id")
     )
