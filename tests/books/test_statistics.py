@@ -86,7 +86,7 @@ def world(tree):
         start=datetime.date(YEAR - 1, 1, 1),
         end=datetime.date(YEAR, 8, 31),
     )
-    return tree, None
+    return tree
 
 
 def independent(root: Organization) -> dict[str, int]:
@@ -146,7 +146,7 @@ def independent(root: Organization) -> dict[str, int]:
 
 @pytest.mark.parametrize("where", ["root", "committee", "branch1"])
 def test_figures_match_independent_counts(world, where):
-    tree, _ = world
+    tree = world
     org = getattr(tree, where)
     stats = annual_statistics(org, YEAR)
     want = independent(org)
@@ -156,7 +156,7 @@ def test_figures_match_independent_counts(world, where):
 
 
 def test_the_fixture_exercises_every_figure(world):
-    tree, _ = world
+    tree = world
     f = annual_statistics(tree.root, YEAR).figures
     assert f["members_probationary"] == 1  # S-later joins after the check day
     assert f["members_age_0"] == 2 and f["members_age_1"] == 1  # the 30/31 boundary
@@ -167,7 +167,7 @@ def test_the_fixture_exercises_every_figure(world):
 
 
 def test_page_and_excel_export(world, login):
-    tree, _ = world
+    tree = world
     tree.branch2.name = '=HYPERLINK("http://x","预算处")'
     tree.branch2.save()
     client = login("wc")
@@ -197,7 +197,7 @@ def test_page_and_excel_export(world, login):
 
 
 def test_statistics_query_count_is_constant(world, django_assert_max_num_queries):
-    tree, _ = world
+    tree = world
     annual_statistics(tree.root, YEAR)  # first call may create the findings scopes
     with django_assert_max_num_queries(20):
         annual_statistics(tree.root, YEAR)
