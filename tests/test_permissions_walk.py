@@ -108,6 +108,17 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:ledger_book_pdf": ADMIN_OF_BRANCH1,
     "web:org_statistics": ADMIN_OF_BRANCH1,
     "web:statistics_export": ADMIN_OF_BRANCH1,
+    # Notices: the organ committee's notice went to branch1 only (not branch2): its member,
+    # its administrator and those above the publisher open it; b2 gets a 404.
+    "web:notices": SIGNED_IN,  # each user's own inbox (and outbox for administrators)
+    "web:notice_new": ADMIN_OF_BRANCH1,
+    "web:notice": expect(LOGIN, 200, 200, 404, 200),
+    "web:notice_attachment": expect(LOGIN, 200, 200, 404, 200),
+    # 党务公开 of branch1: its members read them, its administrators publish.
+    "web:disclosures": SIGNED_IN,
+    "web:org_disclosures": expect(LOGIN, 200, 200, 404, 200),
+    "web:disclosure": expect(LOGIN, 200, 200, 404, 200),
+    "web:disclosure_delete": expect(LOGIN, 405, 405, 405, 405),  # POST only
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,
@@ -152,6 +163,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:record-book": expect(401, 403, 200, 400, 200),
     "api:ledger-book": expect(401, 403, 200, 400, 200),
     "api:statistics": expect(401, 403, 200, 400, 200),
+    # Notices: lists are the caller's own; the committee's notice to branch1 is opened by
+    # branch1's member and administrator and by the work committee, not by b2 (404); its
+    # receipts are for the publishing committee's administrators (wc) only.
+    "api:notice-list": expect(401, 200, 200, 200, 200),
+    "api:notice-detail": expect(401, 200, 200, 404, 200),
+    "api:notice-receipts": expect(401, 403, 403, 404, 200),
     # --- Excel import/export (administrators) ---
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:template": expect(LOGIN, 403, 200, 200, 200),
@@ -285,7 +302,15 @@ API_DETAIL = {
     "api:transfer-detail": lambda t: _pending(t).pk,
     "api:transfer-accept": lambda t: _pending(t).pk,
     "api:transfer-cancel": lambda t: _pending(t).pk,
+    "api:notice-detail": lambda t: _notice(t).pk,
+    "api:notice-receipts": lambda t: _notice(t).pk,
 }
+
+
+def _notice(tree: Tree):  # type: ignore[no-untyped-def]
+    from dangjian.notices.models import Notice
+
+    return Notice.objects.get(org=tree.committee, title="关于开展主题党日的通知")
 
 
 def _secretary(tree: Tree) -> Position:
@@ -311,6 +336,12 @@ def pk_for(key: str, tree: Tree, attachment: Attachment) -> int:
         return _secretary(tree).pk
     if name.startswith("transfer_"):
         return _pending(tree).pk
+    if name in ("notice", "notice_attachment"):
+        return _notice(tree).pk
+    if name in ("disclosure", "disclosure_delete"):
+        from dangjian.notices.models import Disclosure
+
+        return Disclosure.objects.get(org=tree.branch1).pk
     if name == "rectification":
         from dangjian.oversight.models import Rectification
 
@@ -342,6 +373,29 @@ def world(db, tmp_path, settings):
 
     Rectification.objects.create(
         org=tree.branch1, title="未按期召开支部委员会", found_on=datetime.date.today()
+    )
+    # The organ committee's notice to branch1 only (with an attachment), and a 党务公开
+    # item of branch1.
+    from dangjian.notices.models import Disclosure, Notice, NoticeTarget
+
+    notice = Notice(
+        org=tree.committee,
+        title="关于开展主题党日的通知",
+        body="请各支部按时开展。",
+        published_on=datetime.date.today(),
+        whole_subtree=False,
+        attachment_name="通知.pdf",
+        attachment_type="application/pdf",
+        attachment_size=9,
+    )
+    notice.attachment.save("notice.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    NoticeTarget.objects.create(notice=notice, org=tree.branch1)
+    Disclosure.objects.create(
+        org=tree.branch1,
+        category="dues",
+        title="上半年党费收缴情况",
+        content="应交与实交一致。",
+        published_on=datetime.date.today(),
     )
     # A pending transfer from branch2 into branch1: both sides see it, the member does not.
     TransferRequest.objects.create(
@@ -460,6 +514,24 @@ _w(
     "web:dues_ledger",
     "/orgs/{b1}/dues/",
     {"paid_on": "2026-01-01", "pay_{p3}": "on", "amount_{p3}": "15", "months_{p3}": "1"},
+)
+
+# Publishing a notice from branch1 (to its whole subtree) and a 党务公开 item of branch1.
+_w(
+    "web:notice_new",
+    "/orgs/{b1}/notices/new/",
+    {"title": "通知", "body": "正文", "published_on": "2026-01-05", "scope": "all"},
+)
+_w(
+    "web:org_disclosures",
+    "/orgs/{b1}/disclosures/",
+    {"category": "dues", "title": "党费公开", "content": "内容", "published_on": "2026-01-05"},
+)
+_w(
+    "api:notice-list",
+    "/api/v1/notices/",
+    {"org": "TB1", "title": "通知", "body": "正文"},
+    b2={400},
 )
 
 _API_PERSON = {

@@ -36,6 +36,12 @@ BOUNDS = {
     "record_book": 12,
     "ledger_book": 55,
     "statistics": 25,
+    # Notices: the inbox (an EXISTS per row in the one list query), the outbox with read
+    # counts, and a notice's receipts grouped by organisation (unread names capped).
+    "notices_in": 15,
+    "notices_out": 15,
+    "notice_receipts": 25,
+    "disclosures": 15,
 }
 
 
@@ -78,6 +84,21 @@ def grow(tree, n: int, tag: str) -> None:
         Attendance(activity=a, person=p) for a in acts for p in people if p.org_id == a.org_id
     )
     Attendance.objects.bulk_create(Attendance(activity=a, person=tree.member) for a in acts[:12])
+    from dangjian.notices.models import Notice, NoticeTarget
+
+    notices = Notice.objects.bulk_create(
+        Notice(
+            org=tree.committee,
+            title=f"通知{tag}{i}",
+            body="正文",
+            published_on=datetime.date(year, 1, 1),
+            whole_subtree=i % 2 == 0,
+        )
+        for i in range(n // 3 + 2)
+    )
+    NoticeTarget.objects.bulk_create(
+        NoticeTarget(notice=x, org=b) for x in notices if not x.whole_subtree for b in branches[:3]
+    )
     Training.objects.bulk_create(
         Training(
             ext_id=f"GT{tag}{p.pk}-{k}",
@@ -91,8 +112,38 @@ def grow(tree, n: int, tag: str) -> None:
     )
 
 
+def _notice(tree):
+    """A work-committee notice to the whole tree, read by 张一, and a 党务公开 item."""
+    from dangjian.core.actor import Actor
+    from dangjian.notices import services
+    from dangjian.notices.models import Disclosure, Notice
+
+    notice = Notice.objects.filter(org=tree.root).first()
+    if notice is None:
+        wc = Actor(user=tree.users["wc"], source="web")
+        notice = services.notice_publish(
+            org=tree.root,
+            title="通知",
+            body="正文",
+            published_on=datetime.date.today(),
+            actor=wc,
+        )
+        services.notice_mark_read(
+            notice=notice, actor=Actor(user=tree.users["member"], source="web")
+        )
+        Disclosure.objects.create(
+            org=tree.branch1,
+            category="dues",
+            title="党费公开",
+            content="内容",
+            published_on=datetime.date.today(),
+        )
+    return notice
+
+
 def pages(tree):
     b1 = tree.branch1
+    notice = _notice(tree)
     return {
         "home_branch": ("b1", reverse("web:home")),
         "home_committee": ("wc", reverse("web:home")),
@@ -107,6 +158,10 @@ def pages(tree):
         "record_book": ("b1", reverse("web:record_book_docx", args=[b1.pk])),
         "ledger_book": ("b1", reverse("web:ledger_book_docx", args=[b1.pk])),
         "statistics": ("wc", reverse("web:org_statistics", args=[tree.root.pk])),
+        "notices_in": ("member", reverse("web:notices")),
+        "notices_out": ("wc", reverse("web:notices") + "?box=out"),
+        "notice_receipts": ("wc", reverse("web:notice", args=[notice.pk])),
+        "disclosures": ("member", reverse("web:disclosures")),
     }
 
 

@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from dangjian.api import books, dues, views
+from dangjian.api import books, dues, notices, views
 
 app_name = "api"
 
@@ -25,6 +25,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/record-book/", books.RecordBookView.as_view(), name="record-book"),
     path("v1/ledger-book/", books.LedgerBookView.as_view(), name="ledger-book"),
     path("v1/statistics/", books.StatisticsView.as_view(), name="statistics"),
+    path("v1/notices/", notices.NoticeListView.as_view(), name="notice-list"),
+    path("v1/notices/<int:pk>/", notices.NoticeDetailView.as_view(), name="notice-detail"),
+    path(
+        "v1/notices/<int:pk>/receipts/",
+        notices.NoticeReceiptsView.as_view(),
+        name="notice-receipts",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),

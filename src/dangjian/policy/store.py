@@ -135,7 +135,7 @@ def mark_stale(org_pks: Iterable[int] | None, *, using: str = "default") -> int:
 
 
 # Audit object types that cannot change a finding.
-_IRRELEVANT = {"user", "grant", "person_account", "workbook"}
+_IRRELEVANT = {"user", "grant", "person_account", "workbook", "notice", "disclosure"}
 
 
 def orgs_of_entry(entry: Any) -> set[int] | None:

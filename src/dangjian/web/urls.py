@@ -10,6 +10,7 @@ from dangjian.web.views import (
     findings,
     home,
     keeping,
+    notices,
     orgs,
     people,
     pipeline,
@@ -126,4 +127,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("orgs/<int:pk>/statistics/", books.org_statistics, name="org_statistics"),
     path("orgs/<int:pk>/statistics.xlsx", books.statistics_export, name="statistics_export"),
+    # Notices with read receipts, and 党务公开.
+    path("notices/", notices.notice_list, name="notices"),
+    path("orgs/<int:org_pk>/notices/new/", notices.notice_new, name="notice_new"),
+    path("notices/<int:pk>/", notices.notice_detail, name="notice"),
+    path("notices/<int:pk>/attachment/", notices.notice_attachment, name="notice_attachment"),
+    path("disclosures/", notices.disclosure_list, name="disclosures"),
+    path("orgs/<int:pk>/disclosures/", notices.org_disclosures, name="org_disclosures"),
+    path("disclosures/<int:pk>/", notices.disclosure_detail, name="disclosure"),
+    path("disclosures/<int:pk>/delete/", notices.disclosure_delete, name="disclosure_delete"),
 ]
