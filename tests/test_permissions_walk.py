@@ -112,6 +112,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:dues_ledger": ADMIN_OF_BRANCH1,
     "web:dues_export": ADMIN_OF_BRANCH1,
     "web:pipeline": ADMIN_OF_BRANCH1,  # the admission pipeline and its step form
+    # Printable books (记录簿, 台账: Word and PDF) and the annual statistics of branch1.
+    "web:org_books": ADMIN_OF_BRANCH1,
+    "web:record_book_docx": ADMIN_OF_BRANCH1,
+    "web:record_book_pdf": ADMIN_OF_BRANCH1,
+    "web:ledger_book_docx": ADMIN_OF_BRANCH1,
+    "web:ledger_book_pdf": ADMIN_OF_BRANCH1,
+    "web:org_statistics": ADMIN_OF_BRANCH1,
+    "web:statistics_export": ADMIN_OF_BRANCH1,
     # Notices: the organ committee's notice went to branch1 only (not branch2): its member,
     # its administrator and those above the publisher open it; b2 gets a 404.
     "web:notices": SIGNED_IN,  # each user's own inbox (and outbox for administrators)
@@ -179,6 +187,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:schedule": expect(401, 200, 200, 400, 200),
     # branch1's dues ledger: administrators only (the member sees the branch: 403).
     "api:dues": expect(401, 403, 200, 400, 200),
+    # branch1's books and statistics: administrators only, like the dues ledger.
+    "api:record-book": expect(401, 403, 200, 400, 200),
+    "api:ledger-book": expect(401, 403, 200, 400, 200),
+    "api:statistics": expect(401, 403, 200, 400, 200),
     # Notices: lists are the caller's own; the committee's notice to branch1 is opened by
     # branch1's member and administrator and by the work committee, not by b2 (404); its
     # receipts are for the publishing committee's administrators (wc) only.
@@ -300,6 +312,10 @@ def query_for(key: str, tree: Tree) -> str:
         return f"?org={tree.branch1.ext_id}&year={year}"
     if key in ("api:findings", "api:schedule"):
         return f"?org={tree.branch1.ext_id}&year={year}"
+    if key in ("api:record-book", "api:ledger-book", "api:statistics"):
+        return f"?org={tree.branch1.ext_id}&year={year}"
+    if key in ("web:record_book_pdf", "web:ledger_book_pdf", "web:statistics_export"):
+        return f"?year={year}"
     if key == "api:dues":
         return f"?org={tree.branch1.ext_id}&month={year}-01"
     if key in ("api:assessment", "api:stars", "api:duty-reviews"):

@@ -31,6 +31,11 @@ BOUNDS = {
     # The schedule's cache key reads the scopes' freshness and write counters (constant).
     "calendar": 70,
     "activity": 15,
+    # Printable books and statistics: a fixed set of grouped queries (the ledger reads
+    # three per month of dues); documents are built in memory from those rows.
+    "record_book": 12,
+    "ledger_book": 55,
+    "statistics": 25,
     # Notices: the inbox (an EXISTS per row in the one list query), the outbox with read
     # counts, and a notice's receipts grouped by organisation (unread names capped).
     "notices_in": 15,
@@ -195,6 +200,9 @@ def pages(tree):
         "person": ("b1", reverse("web:person", args=[tree.member.pk])),
         "calendar": ("b1", reverse("web:org_calendar", args=[b1.pk])),
         "activity": ("b1", reverse("web:activity", args=[tree.activity.pk])),
+        "record_book": ("b1", reverse("web:record_book_docx", args=[b1.pk])),
+        "ledger_book": ("b1", reverse("web:ledger_book_docx", args=[b1.pk])),
+        "statistics": ("wc", reverse("web:org_statistics", args=[tree.root.pk])),
         "notices_in": ("member", reverse("web:notices")),
         "notices_out": ("wc", reverse("web:notices") + "?box=out"),
         "notice_receipts": ("wc", reverse("web:notice", args=[notice.pk])),

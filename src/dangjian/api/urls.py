@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from dangjian.api import assessment, dues, notices, oversight, views
+from dangjian.api import assessment, books, dues, notices, oversight, views
 
 app_name = "api"
 
@@ -26,6 +26,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/checks/", views.CheckRunView.as_view(), name="checks"),
     path("v1/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("v1/dues/", dues.DuesView.as_view(), name="dues"),
+    path("v1/record-book/", books.RecordBookView.as_view(), name="record-book"),
+    path("v1/ledger-book/", books.LedgerBookView.as_view(), name="ledger-book"),
+    path("v1/statistics/", books.StatisticsView.as_view(), name="statistics"),
     path("v1/notices/", notices.NoticeListView.as_view(), name="notice-list"),
     path("v1/notices/<int:pk>/", notices.NoticeDetailView.as_view(), name="notice-detail"),
     path(

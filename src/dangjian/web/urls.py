@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, path, reverse_lazy
 from dangjian.web.views import (
     assessment,
     audit,
+    books,
     calendar,
     compare,
     dues,
@@ -126,6 +127,34 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/dues/", dues.dues_ledger, name="dues_ledger"),
     path("orgs/<int:pk>/dues.xlsx", dues.dues_export, name="dues_export"),
     path("orgs/<int:pk>/pipeline/", pipeline.pipeline, name="pipeline"),
+    # Printable books for inspections and the annual statistics (docs/web.md).
+    path("orgs/<int:pk>/books/", books.org_books, name="org_books"),
+    path(
+        "orgs/<int:pk>/books/record-book.docx",
+        books.record_book_file,
+        {"fmt": "docx"},
+        name="record_book_docx",
+    ),
+    path(
+        "orgs/<int:pk>/books/record-book.pdf",
+        books.record_book_file,
+        {"fmt": "pdf"},
+        name="record_book_pdf",
+    ),
+    path(
+        "orgs/<int:pk>/books/ledger.docx",
+        books.ledger_book_file,
+        {"fmt": "docx"},
+        name="ledger_book_docx",
+    ),
+    path(
+        "orgs/<int:pk>/books/ledger.pdf",
+        books.ledger_book_file,
+        {"fmt": "pdf"},
+        name="ledger_book_pdf",
+    ),
+    path("orgs/<int:pk>/statistics/", books.org_statistics, name="org_statistics"),
+    path("orgs/<int:pk>/statistics.xlsx", books.statistics_export, name="statistics_export"),
     # Notices with read receipts, and 党务公开.
     path("notices/", notices.notice_list, name="notices"),
     path("orgs/<int:org_pk>/notices/new/", notices.notice_new, name="notice_new"),
