@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from dangjian.api import dues, views
+from dangjian.api import dues, reviews, views
 
 app_name = "api"
 
@@ -22,6 +22,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/checks/", views.CheckRunView.as_view(), name="checks"),
     path("v1/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("v1/dues/", dues.DuesView.as_view(), name="dues"),
+    path("v1/reviews/", reviews.ReviewsView.as_view(), name="reviews"),
+    path("v1/community/", reviews.CommunityView.as_view(), name="community"),
+    path(
+        "v1/community/registrations/",
+        reviews.RegistrationView.as_view(),
+        name="community-registrations",
+    ),
+    path("v1/community/services/", reviews.ServiceView.as_view(), name="community-services"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),

@@ -76,7 +76,9 @@ def reviews_record_year(
     for person, outcome in outcomes.items():
         review = existing.get(person.pk)
         if review is None:
-            review = MemberReview(person=person, year=year, outcome=outcome, reviewed_on=reviewed_on)
+            review = MemberReview(
+                person=person, year=year, outcome=outcome, reviewed_on=reviewed_on
+            )
             created.append(review)
         elif review.outcome != outcome or review.reviewed_on != reviewed_on:
             review.outcome, review.reviewed_on = outcome, reviewed_on
@@ -124,11 +126,16 @@ def review_handling_save(
     before = snapshot(review, HANDLING_FIELDS)
     review.correction_due, review.decision, review.decided_on = correction_due, decision, decided_on
     try:
-        return audited_save(
-            obj=review, before=before, fields=HANDLING_FIELDS, object_type="member_review", actor=actor
+        audited_save(
+            obj=review,
+            before=before,
+            fields=HANDLING_FIELDS,
+            object_type="member_review",
+            actor=actor,
         )
     except ValidationError as e:
         raise ValidationError(_chinese_dates(e)) from None
+    return review
 
 
 def _chinese_dates(e: ValidationError) -> dict[str, str]:

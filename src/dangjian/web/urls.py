@@ -14,6 +14,7 @@ from dangjian.web.views import (
     pipeline,
     records,
     rectification,
+    reviews,
     rules,
 )
 
@@ -97,4 +98,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/dues/", dues.dues_ledger, name="dues_ledger"),
     path("orgs/<int:pk>/dues.xlsx", dues.dues_export, name="dues_export"),
     path("orgs/<int:pk>/pipeline/", pipeline.pipeline, name="pipeline"),
+    # 民主评议党员 and 到社区报到.
+    path("orgs/<int:pk>/reviews/", reviews.reviews, name="reviews"),
+    path("orgs/<int:pk>/reviews.xlsx", reviews.reviews_export, name="reviews_export"),
+    path("reviews/<int:pk>/handling/", reviews.review_handling, name="review_handling"),
+    path("orgs/<int:pk>/community/", reviews.community, name="community"),
+    path("orgs/<int:pk>/community.xlsx", reviews.community_export, name="community_export"),
 ]

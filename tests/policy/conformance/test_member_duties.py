@@ -98,9 +98,7 @@ def test_review_handling_deadline_is_in_the_schedule():
     review(person(br, "M1"), 2021, on="2022-01-10", correction_due=date(2022, 7, 10))
     schedule = build_schedule(pack="yunnan-2019", year=2022, as_of=date(2022, 6, 20))
     items = [i for i in schedule.items if i.rule.id == RULE]
-    assert [(i.subject_id, i.due, i.status) for i in items] == [
-        ("M1", date(2022, 7, 10), "due")
-    ]
+    assert [(i.subject_id, i.due, i.status) for i in items] == [("M1", date(2022, 7, 10), "due")]
 
 
 @pytest.mark.parametrize(
@@ -139,4 +137,3 @@ def test_community_registration_not_in_national_or_other_packs():
     assert only(run("ningxia-2018", 2022, "2022-06-30"), COMMUNITY) == []
     assert only(run("danyang-2020", 2022, "2022-06-30"), COMMUNITY) == []
     assert len(only(run("yunnan-2019", 2022, "2022-06-30"), COMMUNITY)) == 1
-

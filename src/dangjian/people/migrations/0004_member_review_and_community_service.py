@@ -5,67 +5,216 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0003_admission_steps'),
+        ("people", "0003_admission_steps"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CommunityRegistration',
+            name="CommunityRegistration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('community', models.CharField(max_length=200, verbose_name='报到社区')),
-                ('registered_on', models.DateField(verbose_name='报到日期')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='结束日期')),
-                ('extra', models.JSONField(blank=True, default=dict, verbose_name='扩展字段')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='community_registrations', to='people.person', verbose_name='党员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("community", models.CharField(max_length=200, verbose_name="报到社区")),
+                ("registered_on", models.DateField(verbose_name="报到日期")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="结束日期")),
+                ("extra", models.JSONField(blank=True, default=dict, verbose_name="扩展字段")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="community_registrations",
+                        to="people.person",
+                        verbose_name="党员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '到社区报到',
-                'verbose_name_plural': '到社区报到',
-                'db_table': 'dj_community_registration',
-                'ordering': ['person_id', 'registered_on'],
-                'constraints': [models.UniqueConstraint(fields=('person', 'registered_on'), name='community_registration_once_a_day'), models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('registered_on')), _connector='OR'), name='community_registration_ends_after_start')],
+                "verbose_name": "到社区报到",
+                "verbose_name_plural": "到社区报到",
+                "db_table": "dj_community_registration",
+                "ordering": ["person_id", "registered_on"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person", "registered_on"), name="community_registration_once_a_day"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ended_on__isnull", True),
+                            ("ended_on__gte", models.F("registered_on")),
+                            _connector="OR",
+                        ),
+                        name="community_registration_ends_after_start",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CommunityService',
+            name="CommunityService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='服务日期')),
-                ('hours', models.DecimalField(decimal_places=1, max_digits=5, verbose_name='服务时长（小时）')),
-                ('community', models.CharField(blank=True, default='', max_length=200, verbose_name='服务社区')),
-                ('extra', models.JSONField(blank=True, default=dict, verbose_name='扩展字段')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='community_services', to='people.person', verbose_name='党员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="服务日期")),
+                (
+                    "hours",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=5, verbose_name="服务时长（小时）"
+                    ),
+                ),
+                (
+                    "community",
+                    models.CharField(
+                        blank=True, default="", max_length=200, verbose_name="服务社区"
+                    ),
+                ),
+                ("extra", models.JSONField(blank=True, default=dict, verbose_name="扩展字段")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="community_services",
+                        to="people.person",
+                        verbose_name="党员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '社区服务',
-                'verbose_name_plural': '社区服务',
-                'db_table': 'dj_community_service',
-                'ordering': ['person_id', 'date'],
-                'constraints': [models.UniqueConstraint(fields=('person', 'date'), name='community_service_once_a_day'), models.CheckConstraint(condition=models.Q(('hours__gt', 0), ('hours__lte', 24)), name='community_service_hours_valid')],
+                "verbose_name": "社区服务",
+                "verbose_name_plural": "社区服务",
+                "db_table": "dj_community_service",
+                "ordering": ["person_id", "date"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person", "date"), name="community_service_once_a_day"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("hours__gt", 0), ("hours__lte", 24)),
+                        name="community_service_hours_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MemberReview',
+            name="MemberReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('outcome', models.CharField(choices=[('excellent', '优秀'), ('qualified', '合格'), ('basically_qualified', '基本合格'), ('unqualified', '不合格')], max_length=24, verbose_name='评议结果')),
-                ('reviewed_on', models.DateField(verbose_name='评议日期')),
-                ('correction_due', models.DateField(blank=True, null=True, verbose_name='限期改正期限')),
-                ('decision', models.CharField(blank=True, choices=[('corrected', '限期改正后合格'), ('persuaded_to_quit', '劝其退党'), ('removed', '除名'), ('other', '其他处置')], default='', max_length=24, verbose_name='处置结果')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='处置日期')),
-                ('extra', models.JSONField(blank=True, default=dict, verbose_name='扩展字段')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='people.person', verbose_name='党员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("excellent", "优秀"),
+                            ("qualified", "合格"),
+                            ("basically_qualified", "基本合格"),
+                            ("unqualified", "不合格"),
+                        ],
+                        max_length=24,
+                        verbose_name="评议结果",
+                    ),
+                ),
+                ("reviewed_on", models.DateField(verbose_name="评议日期")),
+                (
+                    "correction_due",
+                    models.DateField(blank=True, null=True, verbose_name="限期改正期限"),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("corrected", "限期改正后合格"),
+                            ("persuaded_to_quit", "劝其退党"),
+                            ("removed", "除名"),
+                            ("other", "其他处置"),
+                        ],
+                        default="",
+                        max_length=24,
+                        verbose_name="处置结果",
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="处置日期")),
+                ("extra", models.JSONField(blank=True, default=dict, verbose_name="扩展字段")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="people.person",
+                        verbose_name="党员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '民主评议党员结果',
-                'verbose_name_plural': '民主评议党员结果',
-                'db_table': 'dj_member_review',
-                'ordering': ['person_id', 'year'],
-                'constraints': [models.UniqueConstraint(fields=('person', 'year'), name='member_review_once_a_year'), models.CheckConstraint(condition=models.Q(('outcome__in', ['excellent', 'qualified', 'basically_qualified', 'unqualified'])), name='member_review_outcome_valid'), models.CheckConstraint(condition=models.Q(('decision', ''), ('decision__in', ['corrected', 'persuaded_to_quit', 'removed', 'other']), _connector='OR'), name='member_review_decision_valid'), models.CheckConstraint(condition=models.Q(('outcome', 'unqualified'), models.Q(('correction_due__isnull', True), ('decision', ''), ('decided_on__isnull', True)), _connector='OR'), name='member_review_handling_only_unqualified'), models.CheckConstraint(condition=models.Q(('correction_due__isnull', True), ('correction_due__gte', models.F('reviewed_on')), _connector='OR'), name='member_review_due_after_review'), models.CheckConstraint(condition=models.Q(('decided_on__isnull', True), ('decided_on__gte', models.F('reviewed_on')), _connector='OR'), name='member_review_decided_after_review')],
+                "verbose_name": "民主评议党员结果",
+                "verbose_name_plural": "民主评议党员结果",
+                "db_table": "dj_member_review",
+                "ordering": ["person_id", "year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person", "year"), name="member_review_once_a_year"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "outcome__in",
+                                ["excellent", "qualified", "basically_qualified", "unqualified"],
+                            )
+                        ),
+                        name="member_review_outcome_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("decision", ""),
+                            (
+                                "decision__in",
+                                ["corrected", "persuaded_to_quit", "removed", "other"],
+                            ),
+                            _connector="OR",
+                        ),
+                        name="member_review_decision_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("outcome", "unqualified"),
+                            models.Q(
+                                ("correction_due__isnull", True),
+                                ("decision", ""),
+                                ("decided_on__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="member_review_handling_only_unqualified",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("correction_due__isnull", True),
+                            ("correction_due__gte", models.F("reviewed_on")),
+                            _connector="OR",
+                        ),
+                        name="member_review_due_after_review",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("decided_on__isnull", True),
+                            ("decided_on__gte", models.F("reviewed_on")),
+                            _connector="OR",
+                        ),
+                        name="member_review_decided_after_review",
+                    ),
+                ],
             },
         ),
     ]
