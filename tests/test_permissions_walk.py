@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dangjian.orgs.models import Position, Term
-from dangjian.people.models import TransferRequest
+from dangjian.people.models import MemberReview, TransferRequest
 from dangjian.records.models import Attachment
 from dangjian.web import page_findings
 from dangjian.web.testing import PASSWORD, Tree, build_tree
@@ -100,6 +100,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:dues_ledger": ADMIN_OF_BRANCH1,
     "web:dues_export": ADMIN_OF_BRANCH1,
     "web:pipeline": ADMIN_OF_BRANCH1,  # the admission pipeline and its step form
+    # 民主评议党员 (the year's form, the export, a 不合格 member's handling) and
+    # 到社区报到 (registrations, service hours, summary, export): branch1's admins only.
+    "web:reviews": ADMIN_OF_BRANCH1,
+    "web:reviews_export": ADMIN_OF_BRANCH1,
+    "web:review_handling": expect(LOGIN, 404, 200, 404, 200),  # found via administered orgs
+    "web:community": ADMIN_OF_BRANCH1,
+    "web:community_export": ADMIN_OF_BRANCH1,
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,
@@ -141,6 +148,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     # branch1's dues ledger: administrators only (the member sees the branch: 403).
     "api:dues": expect(401, 403, 200, 400, 200),
     # --- Excel import/export (administrators) ---
+    # The same over the API (org in the query; b2 asking about branch1 gets 400 naming it).
+    "api:reviews": expect(401, 403, 200, 400, 200),
+    "api:community": expect(401, 403, 200, 400, 200),
+    "api:community-registrations": expect(401, 405, 405, 405, 405),  # POST only
+    "api:community-services": expect(401, 405, 405, 405, 405),
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:template": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:export": expect(LOGIN, 403, 200, 404, 200),
@@ -250,6 +262,8 @@ def query_for(key: str, tree: Tree) -> str:
         return f"?org={tree.branch1.ext_id}&year={year}"
     if key == "api:dues":
         return f"?org={tree.branch1.ext_id}&month={year}-01"
+    if key in ("api:reviews", "api:community"):
+        return f"?org={tree.branch1.ext_id}&year={year}"
     return ""
 
 
@@ -280,6 +294,10 @@ def _term(tree: Tree) -> Term:
     return Term.objects.get(org=tree.branch1)
 
 
+def _review(tree: Tree) -> MemberReview:
+    return MemberReview.objects.get(person=tree.members1[3])
+
+
 def _pending(tree: Tree) -> TransferRequest:
     return TransferRequest.objects.get(to_org=tree.branch1, letter="W-1")
 
@@ -293,6 +311,8 @@ def pk_for(key: str, tree: Tree, attachment: Attachment) -> int:
         return attachment.pk
     if name == "position_end":
         return _secretary(tree).pk
+    if name == "review_handling":
+        return _review(tree).pk
     if name.startswith("transfer_"):
         return _pending(tree).pk
     if name == "rectification":
@@ -334,6 +354,14 @@ def world(db, tmp_path, settings):
         to_org=tree.branch1,
         date=datetime.date.today(),
         letter="W-1",
+    )
+    # p3 of branch1 was found 不合格 last year: its handling is branch1's to record.
+    today = datetime.date.today()
+    MemberReview.objects.create(
+        person=tree.members1[3],
+        year=today.year - 1,
+        outcome="unqualified",
+        reviewed_on=datetime.date(today.year - 1, 12, 1),
     )
     keys = [f.key for f in page_findings.findings(tree.branch1, datetime.date.today().year)]
     return tree, attachment, (keys[0] if keys else "0" * 16)
@@ -439,6 +467,27 @@ _w(
     "/orgs/{b1}/pipeline/",
     {"person": "{p3}", "step": "talked", "date": "2026-01-01", "evidence": "谈话记录"},
 )
+# The year's review of branch1 in one form; p3's handling; a registration and a service.
+_w(
+    "web:reviews",
+    "/orgs/{b1}/reviews/",
+    {"reviewed_on": "2026-01-01", "outcome_{p3}": "qualified"},
+)
+_w(
+    "web:review_handling",
+    "/reviews/{review}/handling/",
+    {"correction_due": "2099-01-01", "decision": "", "decided_on": "", "version": ""},
+)
+_w(
+    "web:community",
+    "/orgs/{b1}/community/",
+    {"reg-person": "{p3}", "reg-community": "幸福社区", "reg-registered_on": "2026-01-01"},
+)
+_w(
+    "web:community",
+    "/orgs/{b1}/community/",
+    {"svc-person": "{p3}", "svc-date": "2026-01-01", "svc-hours": "2"},
+)
 # Recording a month's dues for branch1 (the export is read-only: GET only, walked above).
 _w(
     "web:dues_ledger",
@@ -463,6 +512,29 @@ _w(
         "paid_on": "2026-01-31",
         "payments": [{"person": "{p3_ext}", "amount": "15.00", "months": 1}],
     },
+    b2={400},
+)
+_w(
+    "api:reviews",
+    "/api/v1/reviews/",
+    {
+        "org": "TB1",
+        "year": 2025,
+        "reviewed_on": "2026-01-05",
+        "outcomes": [{"person": "{p3_ext}", "outcome": "excellent"}],
+    },
+    b2={400},
+)
+_w(
+    "api:community-registrations",
+    "/api/v1/community/registrations/?org=TB1",
+    {"person": "{p3_ext}", "community": "幸福社区", "registered_on": "2026-01-01"},
+    b2={400},
+)
+_w(
+    "api:community-services",
+    "/api/v1/community/services/?org=TB1",
+    {"person": "{p3_ext}", "date": "2026-01-01", "hours": "2.0"},
     b2={400},
 )
 _w("api:person-detail", "/api/v1/people/{member_ext}/", {"name": "张一"})
@@ -525,6 +597,7 @@ def _fill_write(text: str, tree: Tree) -> str:
         "p3_ext": tree.members1[3].ext_id,
         "sec": _secretary(tree).pk,
         "pending": _pending(tree).pk,
+        "review": _review(tree).pk,
     }
     for key, value in values.items():
         text = text.replace("{" + key + "}", str(value))
@@ -548,7 +621,9 @@ def test_every_write_url_of_record_keeping_is_walked():
         or k.startswith(("api:organization", "web:org_manage", "web:member", "web:person_"))
         or k in ("web:leadership", "web:position_end", "web:election_new", "web:transfers")
         or k.startswith("web:transfer_")
-        or k in ("web:dues_ledger", "web:pipeline")
+        or k in ("web:dues_ledger", "web:pipeline", "web:reviews", "web:review_handling")
+        or k in ("web:community", "api:reviews", "api:community-registrations")
+        or k == "api:community-services"
     }
     keeping -= {"api:position-detail", "api:term-detail", "api:transfer-detail"}  # read-only
     assert keeping <= walked, sorted(keeping - walked)
