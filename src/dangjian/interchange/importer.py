@@ -35,7 +35,15 @@ from dangjian.interchange.validation import LISTS, Record
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.orgs.paths import compute_paths
 from dangjian.oversight.models import Assessment, Rectification
-from dangjian.people.models import PERSON_RECORD_FIELDS, Due, Person, Transfer
+from dangjian.people.models import (
+    PERSON_RECORD_FIELDS,
+    CommunityRegistration,
+    CommunityService,
+    Due,
+    MemberReview,
+    Person,
+    Transfer,
+)
 from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 BATCH = 5000
@@ -90,6 +98,9 @@ LIST_TITLES = {
     "dues": "党费",
     "assessments": "考核评定",
     "rectifications": "问题整改",
+    "reviews": "民主评议党员",
+    "community_registrations": "到社区报到",
+    "community_services": "社区服务",
 }
 
 
@@ -606,6 +617,52 @@ class _Import:
             lambda r: (
                 (r["subject_org"], r["subject_person"], r["year"], r["kind"]),
                 (str(r["grade"]), r["rank"], r["out_of"], _json(r["extra"])),
+            ),
+        )
+
+    def _reviews(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "reviews",
+            raws,
+            MemberReview,
+            ["person", "year"],
+            ["outcome", "reviewed_on", "correction_due", "decision", "decided_on", "extra"],
+            lambda r: (
+                (r["person"], r["year"]),
+                (
+                    r["outcome"],
+                    r["reviewed_on"],
+                    r["correction_due"],
+                    r["decision"] or "",
+                    r["decided_on"],
+                    _json(r["extra"]),
+                ),
+            ),
+        )
+
+    def _community_registrations(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "community_registrations",
+            raws,
+            CommunityRegistration,
+            ["person", "registered_on"],
+            ["community", "ended_on", "extra"],
+            lambda r: (
+                (r["person"], r["registered_on"]),
+                (r["community"], r["ended_on"], _json(r["extra"])),
+            ),
+        )
+
+    def _community_services(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "community_services",
+            raws,
+            CommunityService,
+            ["person", "date"],
+            ["hours", "community", "extra"],
+            lambda r: (
+                (r["person"], r["date"]),
+                (r["hours"], r["community"] or "", _json(r["extra"])),
             ),
         )
 

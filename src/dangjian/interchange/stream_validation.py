@@ -51,6 +51,9 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "dues": ("people",),
     "assessments": ("organizations", "people"),
     "rectifications": ("organizations", "activities"),
+    "reviews": ("people",),
+    "community_registrations": ("people",),
+    "community_services": ("people",),
 }
 _MISSING = {
     "org": '引用了不存在的组织 "{}" (unknown organization id)',

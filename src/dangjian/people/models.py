@@ -411,7 +411,7 @@ class CommunityService(models.Model):
         Person, on_delete=models.CASCADE, related_name="community_services", verbose_name="党员"
     )
     date = models.DateField("服务日期")
-    hours = models.DecimalField("服务时长（小时）", max_digits=5, decimal_places=1)
+    hours = models.DecimalField("服务时长（小时）", max_digits=5, decimal_places=2)
     community = models.CharField("服务社区", max_length=200, blank=True, default="")
     extra = models.JSONField("扩展字段", default=dict, blank=True)
 

@@ -205,8 +205,8 @@ def community_service_record(
         errors["date"] = "服务日期不能晚于今天"
     if not (Decimal("0") < hours <= Decimal("24")):
         errors["hours"] = f"{person.name} 的服务时长须大于 0 且不超过 24 小时"
-    elif hours != hours.quantize(Decimal("0.1")):
-        errors["hours"] = "服务时长最多到 0.1 小时"
+    elif hours != hours.quantize(Decimal("0.01")):
+        errors["hours"] = "服务时长最多到 0.01 小时"
     if not errors and CommunityService.objects.filter(person=person, date=date).exists():
         errors["date"] = f"{person.name} 在 {date.isoformat()} 已有服务记录"
     if errors:
