@@ -297,3 +297,15 @@ def test_fixed_query_counts(tree):
     _grow(tree, 40)
     large = [_count(c, u) for u in urls]
     assert large == small
+
+
+def test_member_sees_own_review_and_community_not_another(tree):
+    me, other = tree.member, tree.members1[3]
+    MemberReview.objects.create(person=me, year=YEAR, outcome="basically_qualified", reviewed_on=ON)
+    MemberReview.objects.create(person=other, year=YEAR, outcome="unqualified", reviewed_on=ON)
+    CommunityRegistration.objects.create(person=me, community="幸福社区", registered_on=ON)
+    CommunityService.objects.create(person=me, date=ON, hours=Decimal("1.5"))
+    c = web(tree, "member")
+    page = c.get(f"/people/{me.pk}/?year={ON.year}").content.decode()
+    assert "基本合格" in page and "幸福社区" in page and "1.5 小时" in page
+    assert c.get(f"/people/{other.pk}/").status_code == 404
