@@ -1,5 +1,5 @@
-"""The `reviews`, `community_registrations` and `community_services` extensions to
-dangjian/1: round trip, files without them, bad records refused with nothing written."""
+"""The `admission_steps`, `reviews`, `community_registrations`, `community_services`
+extensions to dangjian/1: round trip, files without them, bad records refused (nothing written)."""
 
 import json
 from datetime import date
@@ -10,11 +10,28 @@ import pytest
 
 from dangjian.core.models import AuditEntry
 from dangjian.interchange.canonical import canonical_dataset
-from dangjian.people.models import CommunityRegistration, CommunityService, MemberReview
+from dangjian.people.models import (
+    AdmissionStep,
+    CommunityRegistration,
+    CommunityService,
+    MemberReview,
+)
 
 pytestmark = pytest.mark.django_db
 
 LISTS: dict[str, list[dict[str, Any]]] = {
+    "admission_steps": [
+        {"person": "P1", "step": "applied", "date": "2005-03-01", "evidence": "入党申请书"},
+        {"person": "P1", "step": "talked", "date": "2005-03-20", "evidence": "谈话记录"},
+        {
+            "person": "P1",
+            "step": "extended",
+            "date": "2006-06-01",
+            "evidence": "支部大会决议",
+            "until": "2007-01-01",
+            "extra": {"文号": "X-1"},
+        },
+    ],
     "reviews": [
         {"person": "P1", "year": 2021, "outcome": "excellent", "reviewed_on": "2022-01-10"},
         {
@@ -66,6 +83,8 @@ def test_round_trip(with_lists, write_json, export_json, run_import, wipe):
     assert MemberReview.objects.get(person__ext_id="P2", year=2021).decision == "corrected"
     assert CommunityService.objects.get(date=date(2022, 4, 2)).hours == Decimal("2.5")
     assert CommunityRegistration.objects.filter(ended_on__isnull=True).count() == 1
+    step = AdmissionStep.objects.get(step="extended")
+    assert step.until == date(2007, 1, 1) and step.recorded_at is not None
 
     wipe()
     assert run_import(write_json(first, "exported.json"))[0] == 0
@@ -96,6 +115,9 @@ def _set(ln: str, index: int, key: str, value: Any):  # type: ignore[no-untyped-
 
 
 CASES = [
+    (_set("admission_steps", 0, "step", "joined"), "admission_steps[#0].step: 取值"),
+    (_set("admission_steps", 0, "until", "2006-01-01"), "只有延长预备期（extended）填写"),
+    (_set("admission_steps", 1, "evidence", None), "admission_steps[#1].evidence: 缺少必填字段"),
     (_set("reviews", 0, "outcome", "good"), "reviews[#0].outcome: 取值"),
     (_set("reviews", 0, "decision", "removed"), "reviews[#0].decision: 评议结果不是不合格"),
     (_set("reviews", 2, "decision", "removed"), "处置结果和处置日期须同时填写"),

@@ -28,6 +28,7 @@ from dangjian.interchange.validation import FORMAT, LISTS
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.oversight.models import Assessment, Rectification
 from dangjian.people.models import (
+    AdmissionStep,
     CommunityRegistration,
     CommunityService,
     Due,
@@ -357,6 +358,21 @@ def _rectifications(s: _Scope) -> Iterator[Row]:
     return _by_ext_id(s, Rectification, qs, "rectifications", rec, inspections)
 
 
+def _admission_steps(s: _Scope) -> Iterator[Row]:
+    def rec(row: Row) -> Row:
+        return {
+            "person": s.person(row["person_id"]),
+            "step": row["step"],
+            "date": row["date"],
+            "evidence": row["evidence"],
+            "until": row["until"],
+            "extra": _extra(row["extra_text"]),
+        }
+
+    qs = AdmissionStep.objects.using(s.using).all()
+    return _by_owner(s, qs, "person_id", s.person_ext, "admission_steps", rec)
+
+
 def _reviews(s: _Scope) -> Iterator[Row]:
     def rec(row: Row) -> Row:
         return {
@@ -414,6 +430,7 @@ _LISTS: dict[str, Callable[[_Scope], Iterator[Row]]] = {
     "dues": _dues,
     "assessments": _assessments,
     "rectifications": _rectifications,
+    "admission_steps": _admission_steps,
     "reviews": _reviews,
     "community_registrations": _community_registrations,
     "community_services": _community_services,

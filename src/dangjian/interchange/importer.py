@@ -37,6 +37,7 @@ from dangjian.orgs.paths import compute_paths
 from dangjian.oversight.models import Assessment, Rectification
 from dangjian.people.models import (
     PERSON_RECORD_FIELDS,
+    AdmissionStep,
     CommunityRegistration,
     CommunityService,
     Due,
@@ -98,6 +99,7 @@ LIST_TITLES = {
     "dues": "党费",
     "assessments": "考核评定",
     "rectifications": "问题整改",
+    "admission_steps": "发展党员步骤",
     "reviews": "民主评议党员",
     "community_registrations": "到社区报到",
     "community_services": "社区服务",
@@ -529,17 +531,23 @@ class _Import:
         key_fields: list[str],
         value_fields: list[str],
         row: Callable[[Record], tuple[tuple[Any, ...], tuple[Any, ...]]],
+        *,
+        new_only: Sequence[tuple[str, Any]] = (),
     ) -> None:
+        """Upsert by natural key; `new_only` columns go into inserts only."""
         load = _Load(self.writer, model)
         key_names = _attnames(model, key_fields)
         key_cols = _columns(model, key_fields)
         value_cols = _columns(model, value_fields)
+        extra_cols = [c for c, _ in new_only]
+        extra_vals = tuple(v for _, v in new_only)
         created = updated = 0
         for batch in _batches(self.check.records(ln, raws), BATCH):
             rows = [row(r) for r in batch]
             existing = {} if load.bulk else self._existing(model, key_names, rows)
             created += load.insert(
-                key_cols + value_cols, [k + v for k, v in rows if k not in existing]
+                key_cols + value_cols + extra_cols,
+                [k + v + extra_vals for k, v in rows if k not in existing],
             )
             updated += self.writer.update(
                 model, value_cols, [(*v, existing[k]) for k, v in rows if k in existing]
@@ -664,6 +672,22 @@ class _Import:
                 (r["person"], r["date"]),
                 (r["hours"], r["community"] or "", _json(r["extra"])),
             ),
+        )
+
+    def _admission_steps(self, raws: Iterable[Any]) -> None:
+        now = self.writer.connection.ops.adapt_datetimefield_value(timezone.now())
+        self._natural(
+            "admission_steps",
+            raws,
+            AdmissionStep,
+            ["person", "step"],
+            ["date", "evidence", "until", "extra"],
+            lambda r: (
+                (r["person"], r["step"]),
+                (r["date"], r["evidence"], r["until"], _json(r["extra"])),
+            ),
+            # A new row also gets `recorded_at` (the raw insert bypasses auto_now_add).
+            new_only=[("recorded_at", now)],
         )
 
     # ------------------------------------------------------------ lists with ids

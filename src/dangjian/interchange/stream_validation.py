@@ -51,6 +51,7 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "dues": ("people",),
     "assessments": ("organizations", "people"),
     "rectifications": ("organizations", "activities"),
+    "admission_steps": ("people",),
     "reviews": ("people",),
     "community_registrations": ("people",),
     "community_services": ("people",),

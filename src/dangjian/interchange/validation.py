@@ -25,6 +25,7 @@ from dangjian.interchange.errors import DatasetError, Problem
 from dangjian.orgs.models import OrgType, PositionRole
 from dangjian.oversight.models import AssessmentKind, Grade
 from dangjian.people.models import (
+    AdmissionStepKind,
     Employment,
     LeftReason,
     PartyWorker,
@@ -192,6 +193,15 @@ LISTS: dict[str, tuple[FieldSpec, ...]] = {
     ),
     # Extensions to dangjian/1 (issue 8): 民主评议党员 outcomes with a 不合格 member's
     # handling, and 在职党员到社区报到 with service hours. Outcome categories and dates only.
+    # The admission pipeline's dated steps (people.AdmissionStep), each with its evidence.
+    "admission_steps": (
+        _f("person", "person", required=True),
+        _f("step", "enum", required=True, choices=tuple(AdmissionStepKind.values)),
+        _f("date", "date", required=True),
+        _f("evidence", "str", required=True, max_length=200),
+        _f("until", "date"),
+        _EXTRA,
+    ),
     "reviews": (
         _f("person", "person", required=True),
         _f("year", "int", required=True, minimum=1900),
@@ -228,6 +238,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "terms": ("org", "elected_on"),
     "dues": ("person", "month"),
     "assessments": ("subject", "year", "kind"),
+    "admission_steps": ("person", "step"),
     "reviews": ("person", "year"),
     "community_registrations": ("person", "registered_on"),
     "community_services": ("person", "date"),
@@ -703,6 +714,7 @@ _ORDERS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("revisit_on", "closed_on", "销号日期早于回访反馈日期"),
         ("found_on", "due_on", "整改期限早于发现日期"),
     ),
+    "admission_steps": (("date", "until", "预备期延长至早于延长日期"),),
     "reviews": (
         ("reviewed_on", "correction_due", "限期改正期限早于评议日期"),
         ("reviewed_on", "decided_on", "处置日期早于评议日期"),
@@ -724,6 +736,15 @@ def _check_order(problems: list[Problem], ln: str, rec: str, out: Record) -> Non
         _check_rectification(problems, out, rec)
     elif ln == "reviews":
         _check_review(problems, out, rec)
+    elif ln == "admission_steps" and (out.get("until") is not None) != (out["step"] == "extended"):
+        problems.append(
+            Problem(
+                ln,
+                rec,
+                "until",
+                "只有延长预备期（extended）填写且必须填写预备期延长至 (until goes with extended)",
+            )
+        )
     elif ln == "community_services" and not out["hours"] > 0:
         problems.append(Problem(ln, rec, "hours", "服务时长须大于 0 (must be positive)"))
     if ln == "assessments":

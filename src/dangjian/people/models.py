@@ -284,6 +284,7 @@ class AdmissionStep(models.Model):
     evidence = models.CharField("依据材料", max_length=200)
     until = models.DateField("预备期延长至", null=True, blank=True)
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    extra = models.JSONField("扩展字段", default=dict, blank=True)
 
     class Meta:
         db_table = "dj_admission_step"
