@@ -107,6 +107,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:review_handling": expect(LOGIN, 404, 200, 404, 200),  # found via administered orgs
     "web:community": ADMIN_OF_BRANCH1,
     "web:community_export": ADMIN_OF_BRANCH1,
+    "web:points": ADMIN_OF_BRANCH1,  # 党员积分 (says 未启用 unless switched on)
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,

@@ -104,4 +104,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reviews/<int:pk>/handling/", reviews.review_handling, name="review_handling"),
     path("orgs/<int:pk>/community/", reviews.community, name="community"),
     path("orgs/<int:pk>/community.xlsx", reviews.community_export, name="community_export"),
+    path("orgs/<int:pk>/points/", reviews.points, name="points"),
 ]

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from dangjian.access import selectors as access
 from dangjian.people.models import MemberReview
+from dangjian.people.points import member_points, points_config
 from dangjian.people.review_selectors import (
     branch_community,
     branch_reviews,
@@ -209,3 +210,23 @@ def community_export(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(body, XLSX)
     response["Content-Disposition"] = f'attachment; filename="community-{org.pk}-{year}.xlsx"'
     return response
+
+
+@login_required
+def points(request: HttpRequest, pk: int) -> HttpResponse:
+    """党员积分 / 评星定级 of a branch's members (only where switched on; off by default)."""
+    org = administered_org(request, pk)
+    today = datetime.date.today()
+    year = year_param(request, default=today.year)
+    config = points_config(org)
+    rows = member_points(config, year_members(org, year), year) if config else []
+    context = {
+        "org": org,
+        "tab": "reviews",
+        "ancestors": sel.ancestors(org),
+        "year": year,
+        "years": range(today.year, today.year - 5, -1),
+        "config": config,
+        "rows": sorted(rows, key=lambda r: (-r.points, r.person.name)),
+    }
+    return render(request, "web/points.html", context)
