@@ -152,6 +152,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     # The same over the API (org in the query; b2 asking about branch1 gets 400 naming it).
     "api:reviews": expect(401, 403, 200, 400, 200),
     "api:community": expect(401, 403, 200, 400, 200),
+    # p3's review of last year (found via administered organisations; ETag, PATCH If-Match).
+    "api:review-detail": expect(401, 404, 200, 404, 200),
     "api:community-registrations": expect(401, 405, 405, 405, 405),  # POST only
     "api:community-services": expect(401, 405, 405, 405, 405),
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
@@ -221,6 +223,10 @@ def fill(route: Route, tree: Tree, attachment: Attachment, finding_key: str) -> 
     for param in route.params:
         if param in ("org_pk",):
             values[param] = tree.branch1.pk
+        elif route.key == "api:review-detail":
+            values[param] = (
+                tree.members1[3].ext_id if param == "person" else datetime.date.today().year - 1
+            )
         elif param in ("pk", "id", "ext_id") and route.key in API_DETAIL:
             values[param] = API_DETAIL[route.key](tree)
         elif param == "pk":
@@ -526,6 +532,7 @@ _w(
     },
     b2={400},
 )
+_w("api:review-detail", "/api/v1/reviews/{p3_ext}/{last_year}/", {"correction_due": "2099-01-01"})
 _w(
     "api:community-registrations",
     "/api/v1/community/registrations/?org=TB1",
@@ -599,6 +606,7 @@ def _fill_write(text: str, tree: Tree) -> str:
         "sec": _secretary(tree).pk,
         "pending": _pending(tree).pk,
         "review": _review(tree).pk,
+        "last_year": datetime.date.today().year - 1,
     }
     for key, value in values.items():
         text = text.replace("{" + key + "}", str(value))
@@ -624,7 +632,7 @@ def test_every_write_url_of_record_keeping_is_walked():
         or k.startswith("web:transfer_")
         or k in ("web:dues_ledger", "web:pipeline", "web:reviews", "web:review_handling")
         or k in ("web:community", "api:reviews", "api:community-registrations")
-        or k == "api:community-services"
+        or k in ("api:community-services", "api:review-detail")
     }
     keeping -= {"api:position-detail", "api:term-detail", "api:transfer-detail"}  # read-only
     assert keeping <= walked, sorted(keeping - walked)
@@ -646,7 +654,8 @@ def test_writes_per_role(world, role):
         url = _fill_write(url, tree)
         data = _fill_body(body, tree)
         if key.startswith("api:"):
-            method = "patch" if key in ("api:person-detail", "api:organization-detail") else "post"
+            patched = ("api:person-detail", "api:organization-detail", "api:review-detail")
+            method = "patch" if key in patched else "post"
             got = getattr(api, method)(url, json.dumps(data), content_type="application/json")
             expected: object = 401 if role == "anon" else want[role]
         else:

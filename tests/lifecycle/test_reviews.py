@@ -309,3 +309,29 @@ def test_member_sees_own_review_and_community_not_another(tree):
     page = c.get(f"/people/{me.pk}/?year={ON.year}").content.decode()
     assert "基本合格" in page and "幸福社区" in page and "1.5 小时" in page
     assert c.get(f"/people/{other.pk}/").status_code == 404
+
+
+def test_api_handling_needs_the_current_version(tree):
+    MemberReview.objects.create(
+        person=tree.member, year=YEAR, outcome="unqualified", reviewed_on=ON
+    )
+    c = APIClient()
+    c.force_authenticate(tree.users["b1"])
+    url = f"/api/v1/reviews/{tree.member.ext_id}/{YEAR}/"
+    got = c.get(url)
+    assert got.status_code == 200 and got.json()["outcome"] == "unqualified"
+    etag = got["ETag"]
+    due = (ON + datetime.timedelta(days=60)).isoformat()
+    got = c.patch(url, {"correction_due": due}, format="json", HTTP_IF_MATCH=etag)
+    assert got.status_code == 200 and got.json()["correction_due"] == due
+    # the old version is stale now: refused, nothing changed
+    got = c.patch(
+        url, {"decision": "removed", "decided_on": due}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert got.status_code == 412
+    assert MemberReview.objects.get(person=tree.member).decision == ""
+    got = c.patch(url, {"decision": "removed"}, format="json", HTTP_IF_MATCH=c.get(url)["ETag"])
+    assert got.status_code == 400 and "同时填写" in str(got.json())
+    other = APIClient()
+    other.force_authenticate(tree.users["b2"])
+    assert other.get(url).status_code == 404

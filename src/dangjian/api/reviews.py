@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -15,10 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dangjian.access.selectors import can_administer
-from dangjian.api.views import _visible_org, api_actor, call_service
+from dangjian.access.selectors import can_administer, orgs_administered
+from dangjian.api.views import PreconditionFailed, _visible_org, api_actor, call_service
+from dangjian.core.concurrency import etag_of, if_match_ok
 from dangjian.orgs.models import Organization
-from dangjian.people.models import Person, ReviewOutcome
+from dangjian.people.models import MemberReview, Person, ReviewDecision, ReviewOutcome
 from dangjian.people.review_selectors import (
     branch_community,
     branch_reviews,
@@ -28,6 +30,7 @@ from dangjian.people.review_selectors import (
 from dangjian.people.review_services import (
     community_register,
     community_service_record,
+    review_handling_save,
     reviews_record_year,
 )
 
@@ -296,3 +299,86 @@ class ServiceView(APIView):
             actor=api_actor(request),
         )
         return Response(ServiceSerializer(data).data, status=status.HTTP_201_CREATED)
+
+
+class HandlingSerializer(serializers.Serializer):
+    person = serializers.CharField(read_only=True)
+    year = serializers.IntegerField(read_only=True)
+    outcome = serializers.CharField(read_only=True)
+    reviewed_on = serializers.DateField(read_only=True)
+    correction_due = serializers.DateField(
+        allow_null=True, required=False, help_text="限期改正期限"
+    )
+    decision = serializers.ChoiceField(
+        choices=[("", "（尚未决定）"), *ReviewDecision.choices], required=False, allow_blank=True
+    )
+    decided_on = serializers.DateField(allow_null=True, required=False)
+
+
+def _review_data(review: MemberReview) -> dict[str, Any]:
+    return {
+        "person": review.person.ext_id,
+        "year": review.year,
+        "outcome": review.outcome,
+        "reviewed_on": review.reviewed_on,
+        "correction_due": review.correction_due,
+        "decision": review.decision,
+        "decided_on": review.decided_on,
+    }
+
+
+class ReviewDetailView(APIView):
+    """一名党员某年度的评议结果（GET，带 ETag）；登记不合格党员的处置（PATCH，If-Match）。"""
+
+    def _get(self, request: Request, person: str, year: int) -> MemberReview:
+        # Only reviews of people in organisations the caller administers: others are 404.
+        review = (
+            MemberReview.objects.filter(
+                person__org__in=orgs_administered(request.user), person__ext_id=person, year=year
+            )
+            .select_related("person", "person__org")
+            .first()
+        )
+        if review is None:
+            raise exceptions.NotFound("没有该评议记录或无权访问")
+        return review
+
+    @extend_schema(
+        responses={200: HandlingSerializer},
+        summary="一条评议结果",
+        tags=["reviews"],
+        operation_id="v1_review_detail_retrieve",
+    )
+    def get(self, request: Request, person: str, year: int) -> Response:
+        data = HandlingSerializer(_review_data(self._get(request, person, year))).data
+        return Response(data, headers={"ETag": etag_of(data)})
+
+    @extend_schema(
+        request=HandlingSerializer,
+        responses={200: HandlingSerializer},
+        summary="登记不合格党员的处置（限期改正期限、处置结果和日期）",
+        tags=["reviews"],
+    )
+    def patch(self, request: Request, person: str, year: int) -> Response:
+        review = self._get(request, person, year)
+        body = HandlingSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        with transaction.atomic():
+            current = MemberReview.objects.select_for_update().get(pk=review.pk)
+            current.person = review.person
+            if not if_match_ok(
+                request.headers.get("If-Match"),
+                etag_of(HandlingSerializer(_review_data(current)).data),
+            ):
+                raise PreconditionFailed()
+            call_service(
+                review_handling_save,
+                review=current,
+                correction_due=data.get("correction_due", current.correction_due),
+                decision=data.get("decision", current.decision),
+                decided_on=data.get("decided_on", current.decided_on),
+                actor=api_actor(request),
+            )
+        out = HandlingSerializer(_review_data(current)).data
+        return Response(out, headers={"ETag": etag_of(out)})

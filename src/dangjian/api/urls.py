@@ -23,6 +23,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/schedule/", views.ScheduleView.as_view(), name="schedule"),
     path("v1/dues/", dues.DuesView.as_view(), name="dues"),
     path("v1/reviews/", reviews.ReviewsView.as_view(), name="reviews"),
+    path(
+        "v1/reviews/<str:person>/<int:year>/",
+        reviews.ReviewDetailView.as_view(),
+        name="review-detail",
+    ),
     path("v1/community/", reviews.CommunityView.as_view(), name="community"),
     path(
         "v1/community/registrations/",
