@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dangjian.orgs.models import Position, Term
-from dangjian.people.models import TransferRequest
+from dangjian.people.models import MemberReview, TransferRequest
 from dangjian.records.models import Attachment
 from dangjian.web import page_findings
 from dangjian.web.testing import PASSWORD, Tree, build_tree
@@ -140,6 +140,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:assessment_breakdown": expect(LOGIN, 404, 404, 404, 200),
     "web:stars": ADMIN_OF_BRANCH1,
     "web:duty_reviews": ADMIN_OF_BRANCH1,
+    # 民主评议党员 (the year's form, the export, a 不合格 member's handling) and
+    # 到社区报到 (registrations, service hours, summary, export): branch1's admins only.
+    "web:reviews": ADMIN_OF_BRANCH1,
+    "web:reviews_export": ADMIN_OF_BRANCH1,
+    "web:review_handling": expect(LOGIN, 404, 200, 404, 200),  # found via administered orgs
+    "web:community": ADMIN_OF_BRANCH1,
+    "web:community_export": ADMIN_OF_BRANCH1,
+    "web:points": ADMIN_OF_BRANCH1,  # 党员积分 (says 未启用 unless switched on)
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,
@@ -205,6 +213,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:stars": expect(401, 403, 404, 400, 404),  # branch1's pack has no star criteria
     "api:duty-reviews": expect(401, 403, 200, 400, 200),
     # --- Excel import/export (administrators) ---
+    # The same over the API (org in the query; b2 asking about branch1 gets 400 naming it).
+    "api:reviews": expect(401, 403, 200, 400, 200),
+    "api:community": expect(401, 403, 200, 400, 200),
+    # p3's review of last year (found via administered organisations; ETag, PATCH If-Match).
+    "api:review-detail": expect(401, 404, 200, 404, 200),
+    "api:community-registrations": expect(401, 405, 405, 405, 405),  # POST only
+    "api:community-services": expect(401, 405, 405, 405, 405),
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:template": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:export": expect(LOGIN, 403, 200, 404, 200),
@@ -272,6 +287,10 @@ def fill(route: Route, tree: Tree, attachment: Attachment, finding_key: str) -> 
     for param in route.params:
         if param in ("org_pk", "subject_pk"):
             values[param] = tree.branch1.pk
+        elif route.key == "api:review-detail":
+            values[param] = (
+                tree.members1[3].ext_id if param == "person" else datetime.date.today().year - 1
+            )
         elif param in ("pk", "id", "ext_id") and route.key in API_DETAIL:
             values[param] = API_DETAIL[route.key](tree)
         elif param == "pk":
@@ -322,6 +341,8 @@ def query_for(key: str, tree: Tree) -> str:
         return f"?org={tree.branch1.ext_id}&year={year}"
     if key == "api:assessment-breakdown":
         return f"?org={tree.branch1.ext_id}&subject={tree.branch1.ext_id}&year={year}"
+    if key in ("api:reviews", "api:community"):
+        return f"?org={tree.branch1.ext_id}&year={year}"
     return ""
 
 
@@ -376,6 +397,10 @@ def _term(tree: Tree) -> Term:
     return Term.objects.get(org=tree.branch1)
 
 
+def _review(tree: Tree) -> MemberReview:
+    return MemberReview.objects.get(person=tree.members1[3])
+
+
 def _pending(tree: Tree) -> TransferRequest:
     return TransferRequest.objects.get(to_org=tree.branch1, letter="W-1")
 
@@ -391,6 +416,8 @@ def pk_for(key: str, tree: Tree, attachment: Attachment) -> int:
         return _secretary(tree).pk
     if name in ("assessment_export", "assessment_breakdown"):
         return tree.committee.pk
+    if name == "review_handling":
+        return _review(tree).pk
     if name.startswith("transfer_"):
         return _pending(tree).pk
     if name in ("notice", "notice_attachment"):
@@ -471,6 +498,14 @@ def world(db, tmp_path, settings):
         to_org=tree.branch1,
         date=datetime.date.today(),
         letter="W-1",
+    )
+    # p3 of branch1 was found 不合格 last year: its handling is branch1's to record.
+    today = datetime.date.today()
+    MemberReview.objects.create(
+        person=tree.members1[3],
+        year=today.year - 1,
+        outcome="unqualified",
+        reviewed_on=datetime.date(today.year - 1, 12, 1),
     )
     keys = [f.key for f in page_findings.findings(tree.branch1, datetime.date.today().year)]
     return tree, attachment, (keys[0] if keys else "0" * 16)
@@ -576,6 +611,27 @@ _w(
     "/orgs/{b1}/pipeline/",
     {"person": "{p3}", "step": "talked", "date": "2026-01-01", "evidence": "谈话记录"},
 )
+# The year's review of branch1 in one form; p3's handling; a registration and a service.
+_w(
+    "web:reviews",
+    "/orgs/{b1}/reviews/",
+    {"reviewed_on": "2026-01-01", "outcome_{p3}": "qualified"},
+)
+_w(
+    "web:review_handling",
+    "/reviews/{review}/handling/",
+    {"correction_due": "2099-01-01", "decision": "", "decided_on": "", "version": ""},
+)
+_w(
+    "web:community",
+    "/orgs/{b1}/community/",
+    {"reg-person": "{p3}", "reg-community": "幸福社区", "reg-registered_on": "2026-01-01"},
+)
+_w(
+    "web:community",
+    "/orgs/{b1}/community/",
+    {"svc-person": "{p3}", "svc-date": "2026-01-01", "svc-hours": "2"},
+)
 # Recording a month's dues for branch1 (the export is read-only: GET only, walked above).
 _w(
     "web:dues_ledger",
@@ -618,6 +674,30 @@ _w(
         "paid_on": "2026-01-31",
         "payments": [{"person": "{p3_ext}", "amount": "15.00", "months": 1}],
     },
+    b2={400},
+)
+_w(
+    "api:reviews",
+    "/api/v1/reviews/",
+    {
+        "org": "TB1",
+        "year": 2025,
+        "reviewed_on": "2026-01-05",
+        "outcomes": [{"person": "{p3_ext}", "outcome": "excellent"}],
+    },
+    b2={400},
+)
+_w("api:review-detail", "/api/v1/reviews/{p3_ext}/{last_year}/", {"correction_due": "2099-01-01"})
+_w(
+    "api:community-registrations",
+    "/api/v1/community/registrations/?org=TB1",
+    {"person": "{p3_ext}", "community": "幸福社区", "registered_on": "2026-01-01"},
+    b2={400},
+)
+_w(
+    "api:community-services",
+    "/api/v1/community/services/?org=TB1",
+    {"person": "{p3_ext}", "date": "2026-01-01", "hours": "2.0"},
     b2={400},
 )
 _w("api:person-detail", "/api/v1/people/{member_ext}/", {"name": "张一"})
@@ -741,6 +821,8 @@ def _fill_write(text: str, tree: Tree) -> str:
         "b2": tree.branch2.pk,
         "pending": _pending(tree).pk,
         "rect": _rect_pk(tree),
+        "review": _review(tree).pk,
+        "last_year": datetime.date.today().year - 1,
     }
     for key, value in values.items():
         text = text.replace("{" + key + "}", str(value))
@@ -770,7 +852,9 @@ def test_every_write_url_of_record_keeping_is_walked():
         or k.startswith(("api:organization", "web:org_manage", "web:member", "web:person_"))
         or k in ("web:leadership", "web:position_end", "web:election_new", "web:transfers")
         or k.startswith("web:transfer_")
-        or k in ("web:dues_ledger", "web:pipeline")
+        or k in ("web:dues_ledger", "web:pipeline", "web:reviews", "web:review_handling")
+        or k in ("web:community", "api:reviews", "api:community-registrations")
+        or k in ("api:community-services", "api:review-detail")
     }
     keeping -= {"api:position-detail", "api:term-detail", "api:transfer-detail"}  # read-only
     assert keeping <= walked, sorted(keeping - walked)
@@ -792,7 +876,8 @@ def test_writes_per_role(world, role):
         url = _fill_write(url, tree)
         data = _fill_body(body, tree)
         if key.startswith("api:"):
-            method = "patch" if key in ("api:person-detail", "api:organization-detail") else "post"
+            patched = ("api:person-detail", "api:organization-detail", "api:review-detail")
+            method = "patch" if key in patched else "post"
             got = getattr(api, method)(url, json.dumps(data), content_type="application/json")
             expected: object = 401 if role == "anon" else want[role]
         else:

@@ -2,7 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from dangjian.api import assessment, books, dues, notices, oversight, views
+from dangjian.api import assessment, books, dues, notices, oversight, reviews, views
 
 app_name = "api"
 
@@ -49,6 +49,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("v1/stars/", assessment.StarsView.as_view(), name="stars"),
     path("v1/duty-reviews/", assessment.DutyReviewsView.as_view(), name="duty-reviews"),
+    path("v1/reviews/", reviews.ReviewsView.as_view(), name="reviews"),
+    path(
+        "v1/reviews/<str:person>/<int:year>/",
+        reviews.ReviewDetailView.as_view(),
+        name="review-detail",
+    ),
+    path("v1/community/", reviews.CommunityView.as_view(), name="community"),
+    path(
+        "v1/community/registrations/",
+        reviews.RegistrationView.as_view(),
+        name="community-registrations",
+    ),
+    path("v1/community/services/", reviews.ServiceView.as_view(), name="community-services"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(), name="docs"),

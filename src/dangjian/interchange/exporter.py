@@ -27,7 +27,15 @@ from dangjian.interchange.errors import UnknownOrganizationError
 from dangjian.interchange.validation import FORMAT, LISTS
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.oversight.models import Assessment, Rectification
-from dangjian.people.models import Due, Person, Transfer
+from dangjian.people.models import (
+    AdmissionStep,
+    CommunityRegistration,
+    CommunityService,
+    Due,
+    MemberReview,
+    Person,
+    Transfer,
+)
 from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 CHUNK = 2000
@@ -350,6 +358,66 @@ def _rectifications(s: _Scope) -> Iterator[Row]:
     return _by_ext_id(s, Rectification, qs, "rectifications", rec, inspections)
 
 
+def _admission_steps(s: _Scope) -> Iterator[Row]:
+    def rec(row: Row) -> Row:
+        return {
+            "person": s.person(row["person_id"]),
+            "step": row["step"],
+            "date": row["date"],
+            "evidence": row["evidence"],
+            "until": row["until"],
+            "extra": _extra(row["extra_text"]),
+        }
+
+    qs = AdmissionStep.objects.using(s.using).all()
+    return _by_owner(s, qs, "person_id", s.person_ext, "admission_steps", rec)
+
+
+def _reviews(s: _Scope) -> Iterator[Row]:
+    def rec(row: Row) -> Row:
+        return {
+            "person": s.person(row["person_id"]),
+            "year": row["year"],
+            "outcome": row["outcome"],
+            "reviewed_on": row["reviewed_on"],
+            "correction_due": row["correction_due"],
+            "decision": row["decision"] or None,
+            "decided_on": row["decided_on"],
+            "extra": _extra(row["extra_text"]),
+        }
+
+    qs = MemberReview.objects.using(s.using).all()
+    return _by_owner(s, qs, "person_id", s.person_ext, "reviews", rec)
+
+
+def _community_registrations(s: _Scope) -> Iterator[Row]:
+    def rec(row: Row) -> Row:
+        return {
+            "person": s.person(row["person_id"]),
+            "community": row["community"],
+            "registered_on": row["registered_on"],
+            "ended_on": row["ended_on"],
+            "extra": _extra(row["extra_text"]),
+        }
+
+    qs = CommunityRegistration.objects.using(s.using).all()
+    return _by_owner(s, qs, "person_id", s.person_ext, "community_registrations", rec)
+
+
+def _community_services(s: _Scope) -> Iterator[Row]:
+    def rec(row: Row) -> Row:
+        return {
+            "person": s.person(row["person_id"]),
+            "date": row["date"],
+            "hours": row["hours"],
+            "community": row["community"] or None,
+            "extra": _extra(row["extra_text"]),
+        }
+
+    qs = CommunityService.objects.using(s.using).all()
+    return _by_owner(s, qs, "person_id", s.person_ext, "community_services", rec)
+
+
 _LISTS: dict[str, Callable[[_Scope], Iterator[Row]]] = {
     "organizations": _organizations,
     "people": _people,
@@ -362,6 +430,10 @@ _LISTS: dict[str, Callable[[_Scope], Iterator[Row]]] = {
     "dues": _dues,
     "assessments": _assessments,
     "rectifications": _rectifications,
+    "admission_steps": _admission_steps,
+    "reviews": _reviews,
+    "community_registrations": _community_registrations,
+    "community_services": _community_services,
 }
 
 

@@ -35,7 +35,16 @@ from dangjian.interchange.validation import LISTS, Record
 from dangjian.orgs.models import Organization, Position, Term
 from dangjian.orgs.paths import compute_paths
 from dangjian.oversight.models import Assessment, Rectification
-from dangjian.people.models import PERSON_RECORD_FIELDS, Due, Person, Transfer
+from dangjian.people.models import (
+    PERSON_RECORD_FIELDS,
+    AdmissionStep,
+    CommunityRegistration,
+    CommunityService,
+    Due,
+    MemberReview,
+    Person,
+    Transfer,
+)
 from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 BATCH = 5000
@@ -90,6 +99,10 @@ LIST_TITLES = {
     "dues": "党费",
     "assessments": "考核评定",
     "rectifications": "问题整改",
+    "admission_steps": "发展党员步骤",
+    "reviews": "民主评议党员",
+    "community_registrations": "到社区报到",
+    "community_services": "社区服务",
 }
 
 
@@ -518,17 +531,23 @@ class _Import:
         key_fields: list[str],
         value_fields: list[str],
         row: Callable[[Record], tuple[tuple[Any, ...], tuple[Any, ...]]],
+        *,
+        new_only: Sequence[tuple[str, Any]] = (),
     ) -> None:
+        """Upsert by natural key; `new_only` columns go into inserts only."""
         load = _Load(self.writer, model)
         key_names = _attnames(model, key_fields)
         key_cols = _columns(model, key_fields)
         value_cols = _columns(model, value_fields)
+        extra_cols = [c for c, _ in new_only]
+        extra_vals = tuple(v for _, v in new_only)
         created = updated = 0
         for batch in _batches(self.check.records(ln, raws), BATCH):
             rows = [row(r) for r in batch]
             existing = {} if load.bulk else self._existing(model, key_names, rows)
             created += load.insert(
-                key_cols + value_cols, [k + v for k, v in rows if k not in existing]
+                key_cols + value_cols + extra_cols,
+                [k + v + extra_vals for k, v in rows if k not in existing],
             )
             updated += self.writer.update(
                 model, value_cols, [(*v, existing[k]) for k, v in rows if k in existing]
@@ -607,6 +626,68 @@ class _Import:
                 (r["subject_org"], r["subject_person"], r["year"], r["kind"]),
                 (str(r["grade"]), r["rank"], r["out_of"], _json(r["extra"])),
             ),
+        )
+
+    def _reviews(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "reviews",
+            raws,
+            MemberReview,
+            ["person", "year"],
+            ["outcome", "reviewed_on", "correction_due", "decision", "decided_on", "extra"],
+            lambda r: (
+                (r["person"], r["year"]),
+                (
+                    r["outcome"],
+                    r["reviewed_on"],
+                    r["correction_due"],
+                    r["decision"] or "",
+                    r["decided_on"],
+                    _json(r["extra"]),
+                ),
+            ),
+        )
+
+    def _community_registrations(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "community_registrations",
+            raws,
+            CommunityRegistration,
+            ["person", "registered_on"],
+            ["community", "ended_on", "extra"],
+            lambda r: (
+                (r["person"], r["registered_on"]),
+                (r["community"], r["ended_on"], _json(r["extra"])),
+            ),
+        )
+
+    def _community_services(self, raws: Iterable[Any]) -> None:
+        self._natural(
+            "community_services",
+            raws,
+            CommunityService,
+            ["person", "date"],
+            ["hours", "community", "extra"],
+            lambda r: (
+                (r["person"], r["date"]),
+                (r["hours"], r["community"] or "", _json(r["extra"])),
+            ),
+        )
+
+    def _admission_steps(self, raws: Iterable[Any]) -> None:
+        now = self.writer.connection.ops.adapt_datetimefield_value(timezone.now())
+        self._natural(
+            "admission_steps",
+            raws,
+            AdmissionStep,
+            ["person", "step"],
+            ["date", "evidence", "until", "extra"],
+            lambda r: (
+                (r["person"], r["step"]),
+                (r["date"], r["evidence"], r["until"], _json(r["extra"])),
+            ),
+            # A new row also gets `recorded_at` (the raw insert bypasses auto_now_add).
+            new_only=[("recorded_at", now)],
         )
 
     # ------------------------------------------------------------ lists with ids

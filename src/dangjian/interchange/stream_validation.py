@@ -51,6 +51,10 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "dues": ("people",),
     "assessments": ("organizations", "people"),
     "rectifications": ("organizations", "activities"),
+    "admission_steps": ("people",),
+    "reviews": ("people",),
+    "community_registrations": ("people",),
+    "community_services": ("people",),
 }
 _MISSING = {
     "org": '引用了不存在的组织 "{}" (unknown organization id)',

@@ -24,7 +24,15 @@ from typing import Any
 from dangjian.interchange.errors import DatasetError, Problem
 from dangjian.orgs.models import OrgType, PositionRole
 from dangjian.oversight.models import AssessmentKind, Grade
-from dangjian.people.models import Employment, LeftReason, PartyWorker, PersonStatus
+from dangjian.people.models import (
+    AdmissionStepKind,
+    Employment,
+    LeftReason,
+    PartyWorker,
+    PersonStatus,
+    ReviewDecision,
+    ReviewOutcome,
+)
 from dangjian.records.models import AbsenceReason, ActivityKind, FilingKind, TrainingKind
 
 FORMAT = "dangjian/1"
@@ -183,6 +191,41 @@ LISTS: dict[str, tuple[FieldSpec, ...]] = {
         _f("closed_on", "date"),
         _EXTRA,
     ),
+    # Extensions to dangjian/1 (issue 8): 民主评议党员 outcomes with a 不合格 member's
+    # handling, and 在职党员到社区报到 with service hours. Outcome categories and dates only.
+    # The admission pipeline's dated steps (people.AdmissionStep), each with its evidence.
+    "admission_steps": (
+        _f("person", "person", required=True),
+        _f("step", "enum", required=True, choices=tuple(AdmissionStepKind.values)),
+        _f("date", "date", required=True),
+        _f("evidence", "str", required=True, max_length=200),
+        _f("until", "date"),
+        _EXTRA,
+    ),
+    "reviews": (
+        _f("person", "person", required=True),
+        _f("year", "int", required=True, minimum=1900),
+        _f("outcome", "enum", required=True, choices=tuple(ReviewOutcome.values)),
+        _f("reviewed_on", "date", required=True),
+        _f("correction_due", "date"),
+        _f("decision", "enum", choices=tuple(ReviewDecision.values)),
+        _f("decided_on", "date"),
+        _EXTRA,
+    ),
+    "community_registrations": (
+        _f("person", "person", required=True),
+        _f("community", "str", required=True, max_length=200),
+        _f("registered_on", "date", required=True),
+        _f("ended_on", "date"),
+        _EXTRA,
+    ),
+    "community_services": (
+        _f("person", "person", required=True),
+        _f("date", "date", required=True),
+        _f("hours", "number", required=True, below=Decimal("24.01")),
+        _f("community", "str", max_length=200),
+        _EXTRA,
+    ),
 }
 
 # Lists whose records carry an id; the others are identified by a natural key.
@@ -195,6 +238,10 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "terms": ("org", "elected_on"),
     "dues": ("person", "month"),
     "assessments": ("subject", "year", "kind"),
+    "admission_steps": ("person", "step"),
+    "reviews": ("person", "year"),
+    "community_registrations": ("person", "registered_on"),
+    "community_services": ("person", "date"),
 }
 STAR_GRADES = (1, 2, 3, 4, 5)
 MAX_INT = 2_147_483_647
@@ -667,6 +714,13 @@ _ORDERS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("revisit_on", "closed_on", "销号日期早于回访反馈日期"),
         ("found_on", "due_on", "整改期限早于发现日期"),
     ),
+    "admission_steps": (("date", "until", "预备期延长至早于延长日期"),),
+    "reviews": (
+        ("reviewed_on", "correction_due", "限期改正期限早于评议日期"),
+        ("reviewed_on", "decided_on", "处置日期早于评议日期"),
+    ),
+    "community_registrations": (("registered_on", "ended_on", "结束日期早于报到日期"),),
+    "community_services": (),
 }
 
 
@@ -680,6 +734,19 @@ def _check_order(problems: list[Problem], ln: str, rec: str, out: Record) -> Non
             _check_activity(problems, out, rec)
     elif ln == "rectifications":
         _check_rectification(problems, out, rec)
+    elif ln == "reviews":
+        _check_review(problems, out, rec)
+    elif ln == "admission_steps" and (out.get("until") is not None) != (out["step"] == "extended"):
+        problems.append(
+            Problem(
+                ln,
+                rec,
+                "until",
+                "只有延长预备期（extended）填写且必须填写预备期延长至 (until goes with extended)",
+            )
+        )
+    elif ln == "community_services" and not out["hours"] > 0:
+        problems.append(Problem(ln, rec, "hours", "服务时长须大于 0 (must be positive)"))
     if ln == "assessments":
         _check_grade(problems, out, rec)
         rank, out_of = out.get("rank"), out.get("out_of")
@@ -709,6 +776,29 @@ def _check_rectification(problems: list[Problem], out: Record, rec: str) -> None
                 rec,
                 "accountability_on",
                 "未问责（accountability 为 false）时不填问责日期 (needs accountability)",
+            )
+        )
+
+
+def _check_review(problems: list[Problem], out: Record, rec: str) -> None:
+    """Handling belongs to 不合格 only; a decision comes with its date."""
+    handled = [k for k in ("correction_due", "decision", "decided_on") if out.get(k) is not None]
+    if out["outcome"] != ReviewOutcome.UNQUALIFIED and handled:
+        problems.append(
+            Problem(
+                "reviews",
+                rec,
+                handled[0],
+                "评议结果不是不合格（unqualified）时不填处置情况 (handling needs unqualified)",
+            )
+        )
+    elif (out.get("decision") is None) != (out.get("decided_on") is None):
+        problems.append(
+            Problem(
+                "reviews",
+                rec,
+                "decided_on" if out.get("decision") else "decision",
+                "处置结果和处置日期须同时填写 (decision and decided_on go together)",
             )
         )
 

@@ -284,6 +284,7 @@ class AdmissionStep(models.Model):
     evidence = models.CharField("依据材料", max_length=200)
     until = models.DateField("预备期延长至", null=True, blank=True)
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    extra = models.JSONField("扩展字段", default=dict, blank=True)
 
     class Meta:
         db_table = "dj_admission_step"
@@ -299,3 +300,133 @@ class AdmissionStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.get_step_display()} {self.date}"
+
+
+class ReviewOutcome(models.TextChoices):
+    """民主评议党员: the outcome category only (never what anyone said)."""
+
+    EXCELLENT = "excellent", "优秀"
+    QUALIFIED = "qualified", "合格"
+    BASICALLY_QUALIFIED = "basically_qualified", "基本合格"
+    UNQUALIFIED = "unqualified", "不合格"
+
+
+class ReviewDecision(models.TextChoices):
+    """What was decided about a member found 不合格, after 限期改正 or at once."""
+
+    CORRECTED = "corrected", "限期改正后合格"
+    PERSUADED_TO_QUIT = "persuaded_to_quit", "劝其退党"
+    REMOVED = "removed", "除名"
+    OTHER = "other", "其他处置"
+
+
+class MemberReview(models.Model):
+    """One member's outcome of a year's 民主评议党员, and for 不合格 its handling:
+    限期改正 until `correction_due`, then the `decision` on `decided_on`."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="reviews", verbose_name="党员"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    outcome = models.CharField("评议结果", max_length=24, choices=ReviewOutcome.choices)
+    reviewed_on = models.DateField("评议日期")
+    correction_due = models.DateField("限期改正期限", null=True, blank=True)
+    decision = models.CharField(
+        "处置结果", max_length=24, choices=ReviewDecision.choices, blank=True, default=""
+    )
+    decided_on = models.DateField("处置日期", null=True, blank=True)
+    extra = models.JSONField("扩展字段", default=dict, blank=True)
+
+    class Meta:
+        db_table = "dj_member_review"
+        verbose_name = "民主评议党员结果"
+        verbose_name_plural = "民主评议党员结果"
+        ordering = ["person_id", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="member_review_once_a_year"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=ReviewOutcome.values), name="member_review_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="") | Q(decision__in=ReviewDecision.values),
+                name="member_review_decision_valid",
+            ),
+            # Handling belongs to 不合格 only.
+            models.CheckConstraint(
+                condition=Q(outcome="unqualified")
+                | (Q(correction_due__isnull=True) & Q(decision="") & Q(decided_on__isnull=True)),
+                name="member_review_handling_only_unqualified",
+            ),
+            models.CheckConstraint(
+                condition=Q(correction_due__isnull=True) | Q(correction_due__gte=F("reviewed_on")),
+                name="member_review_due_after_review",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_on__isnull=True) | Q(decided_on__gte=F("reviewed_on")),
+                name="member_review_decided_after_review",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.year} {self.get_outcome_display()}"
+
+
+class CommunityRegistration(models.Model):
+    """在职党员到社区报到: the community a member registered with, from `registered_on`
+    (until `ended_on`, when they registered elsewhere or stopped)."""
+
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="community_registrations",
+        verbose_name="党员",
+    )
+    community = models.CharField("报到社区", max_length=200)
+    registered_on = models.DateField("报到日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    extra = models.JSONField("扩展字段", default=dict, blank=True)
+
+    class Meta:
+        db_table = "dj_community_registration"
+        verbose_name = "到社区报到"
+        verbose_name_plural = "到社区报到"
+        ordering = ["person_id", "registered_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "registered_on"], name="community_registration_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("registered_on")),
+                name="community_registration_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.community} {self.registered_on}"
+
+
+class CommunityService(models.Model):
+    """One day's community service (下沉社区/志愿服务) by a member: the date and hours."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="community_services", verbose_name="党员"
+    )
+    date = models.DateField("服务日期")
+    hours = models.DecimalField("服务时长（小时）", max_digits=5, decimal_places=2)
+    community = models.CharField("服务社区", max_length=200, blank=True, default="")
+    extra = models.JSONField("扩展字段", default=dict, blank=True)
+
+    class Meta:
+        db_table = "dj_community_service"
+        verbose_name = "社区服务"
+        verbose_name_plural = "社区服务"
+        ordering = ["person_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "date"], name="community_service_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=24), name="community_service_hours_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.date} {self.hours}"

@@ -177,6 +177,8 @@ KIND_LABELS: dict[str, str] = {
     "award_requires_election": "评优须已按期换届",
     "mobile_member_hosted": "流动党员须由流入地党组织管理",
     "star_rating_each": "每名党员每年评星定级",
+    "review_handling": "民主评议不合格党员按期处置",
+    "community_registered": "在职党员到社区报到",
     "rectification_loop": "问题整改按期交办、验收、回访",
     "org_type_by_size": "按党员人数设置相应类型的党组织",
     "committee_required": "党员人数达到标准的须设立委员会",

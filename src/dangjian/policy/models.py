@@ -13,6 +13,8 @@ class PackAssignment(models.Model):
         verbose_name="党组织",
     )
     pack_id = models.CharField("规定包", max_length=64, default=DEFAULT_PACK)
+    # 党员积分 / 评星定级 (people.points): off unless the work committee switches it on.
+    member_points = models.BooleanField("党员积分与评星定级", default=False)
 
     class Meta:
         db_table = "dj_pack_assignment"

@@ -11,6 +11,32 @@ DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 TEXT = {"type": "string", "minLength": 1}
 ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"}
 
+POINTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "note": {"type": "string"},
+        "attendance": {"type": "number", "minimum": 0},
+        "study_hours": {"type": "number", "minimum": 0},
+        "dues_month": {"type": "number", "minimum": 0},
+        "review": {
+            "type": "object",
+            "properties": {
+                k: {"type": "number", "minimum": 0}
+                for k in ("excellent", "qualified", "basically_qualified", "unqualified")
+            },
+            "additionalProperties": False,
+        },
+        "stars": {
+            "type": "array",
+            "items": {"type": "number", "minimum": 0},
+            "minItems": 5,
+            "maxItems": 5,
+        },
+    },
+    "required": ["attendance", "study_hours", "dues_month", "review", "stars"],
+    "additionalProperties": False,
+}
+
 PACK_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -34,6 +60,8 @@ PACK_SCHEMA: dict[str, Any] = {
         # Days after a period's end a filing for it is still on time (filing rules without
         # their own window_days or due_months); a base pack's value is inherited.
         "filing_window_days": {"type": "integer", "minimum": 0, "maximum": 366},
+        # 党员积分 / 评星定级 weights and star thresholds (people.points reads them).
+        "member_points": POINTS_SCHEMA,
         "rules": {"type": "array", "items": {"type": "object"}},
         "coverage": {"type": "array", "items": {"type": "object"}},
         # The annual assessment's scoring and the star rating's criteria (docs/policy-packs.md);

@@ -34,3 +34,23 @@ def pack_choose(*, org: Organization, pack_id: str, actor: Actor) -> PackAssignm
         changes={"before": {"pack": before}, "after": {"pack": pack_id}},
     )
     return assignment
+
+
+@transaction.atomic
+def member_points_switch(*, org: Organization, enabled: bool, actor: Actor) -> PackAssignment:
+    """A work committee switches 党员积分 / 评星定级 on or off for its tree (off by default)."""
+    ensure_can_administer(actor, org)
+    if org.type != OrgType.WORK_COMMITTEE:
+        raise ValidationError({"member_points": "只有机关工委可以启用党员积分与评星定级"})
+    assignment, _ = PackAssignment.objects.get_or_create(org=org)
+    if assignment.member_points != enabled:
+        assignment.member_points = enabled
+        assignment.save(update_fields=["member_points"])
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="organization",
+            object_id=str(org.pk),
+            changes={"before": {"member_points": not enabled}, "after": {"member_points": enabled}},
+        )
+    return assignment

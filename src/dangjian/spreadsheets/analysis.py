@@ -30,12 +30,14 @@ from dangjian.interchange.validation import FORMAT, validate_dataset
 from dangjian.people.models import Person
 from dangjian.records.models import Absence, Activity, Training
 from dangjian.spreadsheets.columns import (
+    COMMUNITY,
     ERROR_HEADER,
     EXTRA_HEADERS,
     IGNORED_HEADERS,
     LEDGER,
     MAP_EXTRA,
     MAP_IGNORE,
+    REVIEWS,
     ROSTER,
     SHEETS,
     SHEETS_BY_TITLE,
@@ -232,6 +234,15 @@ def _number(value: Any) -> Any:
         except InvalidOperation:
             return value.strip()
     return value
+
+
+def _whole(value: Any) -> Any:
+    """A whole number from a cell (2024, 2024.0 or "2024"); anything else as it is, for the
+    validator to name."""
+    number = _number(value)
+    if isinstance(number, (Decimal, float)) and number == int(number):
+        return int(number)
+    return number
 
 
 def _bool(value: Any) -> Any:
@@ -601,6 +612,7 @@ def analysis_check(
     # File people are referable from the ledger and trainings once their own rows pass.
     people_index = scope.people
     order = {ROSTER.list_name: 0, LEDGER.list_name: 1, TRAININGS.list_name: 2}
+    order.update({REVIEWS.list_name: 3, COMMUNITY.list_name: 4})
     valid_people: list[dict[str, Any]] = []
     for sheet in sorted(sheets, key=lambda s: order[s.spec.list_name]):
         for row in sheet.rows:
@@ -644,6 +656,8 @@ def _convert(row: Row, scope: _Scope, people: _Index) -> dict[str, Any]:
                 row.month_only.add(column.field)
         elif kind == "number":
             record[column.field] = _number(value)
+        elif kind == "int":
+            record[column.field] = _whole(value)
         elif kind == "bool":
             record[column.field] = _bool(value)
         elif kind == "enum":
@@ -752,7 +766,8 @@ def _check_ids(sheet: SheetResult, scope: _Scope) -> None:
     """Ids repeated in the sheet, and ids of records under other organisations."""
     seen: dict[str, int] = {}
     id_column = sheet.spec.column("id")
-    assert id_column is not None
+    if id_column is None:
+        return  # a natural-key list: its people resolve only within the user's scope
     for row in sheet.rows:
         ext_id = (row.record or {}).get("id")
         if ext_id is None:

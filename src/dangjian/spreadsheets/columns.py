@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 from django.db.models import TextChoices
 
-from dangjian.people.models import Employment, PartyWorker, PersonStatus
+from dangjian.people.models import (
+    Employment,
+    PartyWorker,
+    PersonStatus,
+    ReviewDecision,
+    ReviewOutcome,
+)
 from dangjian.records.models import ActivityKind, TrainingKind
 
 # Added to the failed-rows workbook; ignored when that workbook is uploaded again.
@@ -20,7 +26,7 @@ ERROR_HEADER = "错误原因"
 
 @dataclass(frozen=True)
 class Column:
-    """kind: id | text | date | number | bool | enum | org | person | people | subject"""
+    """kind: id | text | date | number | int | bool | enum | org | person | people | subject"""
 
     field: str
     header: str
@@ -189,7 +195,37 @@ TRAININGS = SheetSpec(
     ),
 )
 
-SHEETS: tuple[SheetSpec, ...] = (ROSTER, LEDGER, TRAININGS)
+# 民主评议党员: outcome categories and dates only, never what anyone said.
+REVIEWS = SheetSpec(
+    key="reviews",
+    list_name="reviews",
+    title="民主评议党员",
+    label="民主评议党员结果",
+    columns=(
+        Column("person", "党员", "person", required=True, hint=_PERSON_HINT, width=16),
+        Column("year", "年度", "int", required=True, hint="评议的年度，如 2024", width=8),
+        Column("outcome", "评议结果", "enum", required=True, choices=ReviewOutcome, width=12),
+        Column("reviewed_on", "评议日期", "date", required=True, hint=_DATE_HINT, width=12),
+        Column("correction_due", "限期改正期限", "date", hint="仅不合格党员填写", width=14),
+        Column("decision", "处置结果", "enum", choices=ReviewDecision, width=16),
+        Column("decided_on", "处置日期", "date", hint="与处置结果同时填写", width=12),
+    ),
+)
+
+COMMUNITY = SheetSpec(
+    key="community",
+    list_name="community_services",
+    title="社区服务",
+    label="在职党员社区服务登记",
+    columns=(
+        Column("person", "党员", "person", required=True, hint=_PERSON_HINT, width=16),
+        Column("date", "服务日期", "date", required=True, hint=_DATE_HINT, width=12),
+        Column("hours", "服务时长（小时）", "number", required=True, hint="大于0，不超过24"),
+        Column("community", "服务社区", "text", width=20),
+    ),
+)
+
+SHEETS: tuple[SheetSpec, ...] = (ROSTER, LEDGER, TRAININGS, REVIEWS, COMMUNITY)
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}
 SHEETS_BY_TITLE = {s.title: s for s in SHEETS}
 SHEETS_BY_LIST = {s.list_name: s for s in SHEETS}

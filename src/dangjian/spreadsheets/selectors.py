@@ -14,7 +14,16 @@ from django.db.models import QuerySet, TextChoices
 
 from dangjian.access.selectors import orgs_administered
 from dangjian.orgs.models import Organization
-from dangjian.people.models import Employment, PartyWorker, Person, PersonStatus
+from dangjian.people.models import (
+    CommunityService,
+    Employment,
+    MemberReview,
+    PartyWorker,
+    Person,
+    PersonStatus,
+    ReviewDecision,
+    ReviewOutcome,
+)
 from dangjian.records.models import Activity, ActivityKind, Attendance, Training, TrainingKind
 
 
@@ -113,6 +122,34 @@ def training_rows(org: Organization, year: int) -> Iterator[list[Any]]:
             _label(TrainingKind, t.kind),
             t.title or None,
         ]
+
+
+def review_rows(org: Organization, year: int) -> Iterator[list[Any]]:
+    reviews = (
+        MemberReview.objects.filter(person__org__path__startswith=org.path, year=year)
+        .select_related("person")
+        .order_by("person__ext_id")
+    )
+    for r in reviews.iterator(chunk_size=2000):
+        yield [
+            _ref(r.person.name, r.person.ext_id),
+            r.year,
+            _label(ReviewOutcome, r.outcome),
+            r.reviewed_on,
+            r.correction_due,
+            _label(ReviewDecision, r.decision or None),
+            r.decided_on,
+        ]
+
+
+def community_rows(org: Organization, year: int) -> Iterator[list[Any]]:
+    services = (
+        CommunityService.objects.filter(person__org__path__startswith=org.path, date__year=year)
+        .select_related("person")
+        .order_by("date", "person__ext_id")
+    )
+    for s in services.iterator(chunk_size=2000):
+        yield [_ref(s.person.name, s.person.ext_id), s.date, s.hours, s.community or None]
 
 
 FINDING_HEADERS = [

@@ -36,9 +36,11 @@ from dangjian.spreadsheets.analysis import (
     workbook_analyse,
 )
 from dangjian.spreadsheets.columns import (
+    COMMUNITY,
     LEDGER,
     MAP_EXTRA,
     MAP_IGNORE,
+    REVIEWS,
     ROSTER,
     SHEETS,
     SHEETS_BY_KEY,
@@ -336,6 +338,8 @@ EXPORTS = {
     "roster": "党员名册",
     "ledger": "组织生活台账",
     "trainings": "学习培训",
+    "reviews": "民主评议党员",
+    "community": "社区服务",
     "findings": "问题清单",
     "schedule": "工作日程",
 }
@@ -357,6 +361,10 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         content = data_workbook([(LEDGER, selectors.ledger_rows(org, year))])
     elif kind == "trainings":
         content = data_workbook([(TRAININGS, selectors.training_rows(org, year))])
+    elif kind == "reviews":
+        content = data_workbook([(REVIEWS, selectors.review_rows(org, year))])
+    elif kind == "community":
+        content = data_workbook([(COMMUNITY, selectors.community_rows(org, year))])
     elif kind == "schedule":
         from dangjian.policy.selectors import schedule_for_org
 

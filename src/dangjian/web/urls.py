@@ -19,6 +19,7 @@ from dangjian.web.views import (
     records,
     rectification,
     responsibility,
+    reviews,
     rules,
 )
 
@@ -179,4 +180,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("orgs/<int:pk>/stars/", assessment.star_ratings, name="stars"),
     path("orgs/<int:pk>/duty-reviews/", assessment.duty_reviews, name="duty_reviews"),
+    # 民主评议党员 and 到社区报到.
+    path("orgs/<int:pk>/reviews/", reviews.reviews, name="reviews"),
+    path("orgs/<int:pk>/reviews.xlsx", reviews.reviews_export, name="reviews_export"),
+    path("reviews/<int:pk>/handling/", reviews.review_handling, name="review_handling"),
+    path("orgs/<int:pk>/community/", reviews.community, name="community"),
+    path("orgs/<int:pk>/community.xlsx", reviews.community_export, name="community_export"),
+    path("orgs/<int:pk>/points/", reviews.points, name="points"),
 ]

@@ -29,6 +29,8 @@ def test_pack_shape():
         "member-star-rating",
         "leading-cadre-field-research",
         "party-group-duty-report",
+        "review-unqualified-handled",
+        "community-registered",
     }
     not_encoded = {c["clause"] for c in pack.coverage if "not_encoded" in c}
     assert {"(十三)", "(十七)", "(二十三)", "(三十二)"} <= not_encoded

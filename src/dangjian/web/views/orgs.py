@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from dangjian.access import selectors as access
 from dangjian.orgs.models import OrgType
-from dangjian.policy.services import pack_choose
+from dangjian.policy.models import PackAssignment
+from dangjian.policy.services import member_points_switch, pack_choose
 from dangjian.records.models import ActivityKind
 from dangjian.web import page_findings
 from dangjian.web import selectors as sel
@@ -45,6 +46,8 @@ def org_overview(request: HttpRequest, pk: int) -> HttpResponse:
         "page": paginate(request, members, 50),
         "pack": page_findings.pack_id_for(org),
         "packs": _pack_ids() if org.type == OrgType.WORK_COMMITTEE else [],
+        "member_points_on": org.type == OrgType.WORK_COMMITTEE
+        and PackAssignment.objects.filter(org=org, member_points=True).exists(),
     }
     return render(request, "web/org_overview.html", context)
 
@@ -66,6 +69,9 @@ def org_pack(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("只有机关工委可以选择适用的规则包")
     try:
         pack_choose(org=org, pack_id=request.POST.get("pack", ""), actor=actor_of(request))
+        member_points_switch(
+            org=org, enabled=bool(request.POST.get("member_points")), actor=actor_of(request)
+        )
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
     else:

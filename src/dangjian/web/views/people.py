@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from dangjian.access import selectors as access
 from dangjian.people.dues_selectors import person_dues
 from dangjian.people.models import Person
+from dangjian.people.points import PointsRow, member_points, points_config
+from dangjian.people.review_selectors import person_community, person_reviews
 from dangjian.records.models import Activity
 from dangjian.web import page_findings
 from dangjian.web import selectors as sel
@@ -64,8 +66,16 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history_rows("person", person.pk, Person) if can_admin else None,
         "is_self": access.person_of(request.user) == person,
         "dues": person_dues(person),
+        "reviews": person_reviews(person),
+        "community": person_community(person, year),
+        "points": _points(person, year),
     }
     return render(request, "web/person_detail.html", context)
+
+
+def _points(person: Person, year: int) -> PointsRow | None:
+    config = points_config(person.org)
+    return member_points(config, [person], year)[0] if config else None
 
 
 @login_required
