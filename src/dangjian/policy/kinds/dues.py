@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from dangjian.people import dues as calc
-from dangjian.policy.context import SPANS_CTE, Context, in_list, num_out, to_date
+from dangjian.policy.context import Context, in_list, num_out, to_date
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import CTE_SELECTORS, S_COUNT, Kind, Rule, people_cte, register
 from dangjian.policy.periods import add_months, month_end
@@ -34,11 +34,12 @@ class DuesArrears(Kind):
         pcte, pparams = ctx.periods_cte(periods)
         scte, sparams = people_cte(ctx, rule)
         rows = ctx.query(
-            f"WITH {pcte}, {SPANS_CTE}, {scte}"
+            f"WITH {pcte}, {scte}"
             " SELECT subj.person_id, subj.org_id, p.joined_on, d.last_month"
             " FROM subj JOIN dj_person p ON p.id = subj.person_id"
             " LEFT JOIN (SELECT d0.person_id, MAX(d0.month) AS last_month FROM dj_due d0"
-            " WHERE d0.paid_on <= %s GROUP BY d0.person_id) d ON d.person_id = subj.person_id",
+            f" WHERE d0.paid_on <= %s AND {ctx.person_scope('d0.person_id')}"
+            " GROUP BY d0.person_id) d ON d.person_id = subj.person_id",
             [*pparams, *sparams, ctx.param(day)],
         )
         p = rule.params
@@ -117,11 +118,12 @@ class DuesRate(Kind):
         scte, sparams = people_cte(ctx, rule)
         fixed_sql, fparams = in_list(sorted(rule.params.get("fixed") or {}))
         rows = ctx.query(
-            f"WITH {pcte}, {SPANS_CTE}, {scte}"
+            f"WITH {pcte}, {scte}"
             " SELECT subj.person_id, subj.org_id, p.employment, p.monthly_income, d.n, d.paid"
             " FROM subj JOIN dj_person p ON p.id = subj.person_id"
             " JOIN (SELECT d0.person_id, COUNT(*) AS n, SUM(d0.amount) AS paid FROM dj_due d0"
             " WHERE d0.month >= %s AND d0.month <= %s AND d0.paid_on <= %s"
+            f" AND {ctx.person_scope('d0.person_id')}"
             " GROUP BY d0.person_id) d ON d.person_id = subj.person_id"
             f" WHERE p.monthly_income IS NOT NULL OR p.employment IN {fixed_sql}",
             [
