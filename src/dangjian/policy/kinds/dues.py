@@ -200,7 +200,7 @@ class DuesBackPayment(Kind):
             f"WITH pay(start_d, end_d, cutoff) AS (VALUES {', '.join(rows_sql)})"
             " SELECT d.person_id, p.org_id, d.month, d.paid_on FROM dj_due d"
             " JOIN pay ON d.paid_on >= pay.start_d AND d.paid_on <= pay.end_d"
-            " AND d.month < pay.cutoff"
+            f" AND d.month < pay.cutoff AND {ctx.person_scope('d.person_id')}"
             " JOIN dj_person p ON p.id = d.person_id"
             f" JOIN dj_organization o ON o.id = p.org_id WHERE {where}"
             " ORDER BY d.person_id, d.month",
