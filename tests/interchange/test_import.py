@@ -273,6 +273,14 @@ def test_bulk_load_path_keeps_indexes_and_data(full_dataset, monkeypatch, export
     assert export_json() == canonical_dataset(full_dataset)
 
 
+def test_many_rows_per_insert_statement_round_trip(full_dataset, monkeypatch, export_json):
+    # SQLite writes SQLITE_ROWS rows per INSERT and the rest of a batch one statement a row:
+    # with 3, every list of the dataset takes both paths (PostgreSQL COPY ignores it).
+    monkeypatch.setattr("dangjian.interchange.importer.SQLITE_ROWS", 3)
+    dataset_import(full_dataset, actor=ACTOR)
+    assert export_json() == canonical_dataset(full_dataset)
+
+
 def _planner_rows(table: str) -> float:
     """What the planner's statistics say the table holds (nothing before ANALYZE)."""
     with connection.cursor() as cursor:

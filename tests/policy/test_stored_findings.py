@@ -17,7 +17,7 @@ from dangjian.policy.models import FindingScope, StoredFinding
 from dangjian.policy.selectors import findings_for_org
 from dangjian.policy.tasks import refresh_stale_findings
 from dangjian.records import services as records_services
-from policy.builders import members, org
+from policy.builders import due, members, org, transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +114,37 @@ def test_incremental_refresh_equals_a_full_evaluation(province):
     dept = findings_for_org(org=province["d2"], year=YEAR).as_dict()
     alone = evaluate(pack=PACK, year=YEAR, org_ext_id=province["d2"].ext_id).as_dict()
     assert canonical(dept) == canonical(alone)
+
+
+def test_a_department_evaluation_reads_only_its_own_people(province):
+    """The engine scoped to D1 loads D1's people only, and its SQL scope (what every kind
+    adds to its person queries) and membership spans admit D1's people and no one of D2's
+    (except one who moved from D2 to D1, who belongs to both over the year); its findings
+    equal the whole tree's for D1."""
+    moved = province["m2"][0]
+    transfer(moved, province["b2"], province["b1"], date(YEAR, 6, 1))
+    for p in [*province["m1"], *province["m2"]]:
+        due(p, f"{YEAR}-01", 10)
+    d1_people = {p.pk for p in province["m1"]} | {moved.pk}
+    out: dict = {}
+    report = evaluate(pack=PACK, year=YEAR, org_ext_id=province["d1"].ext_id, context_out=out)
+    ctx = out["ctx"]
+    assert set(ctx.people) == d1_people
+    scoped = ctx.query(f"SELECT p.id FROM dj_person p WHERE {ctx.person_scope('p.id')}")
+    assert {pk for (pk,) in scoped} == d1_people
+    spans = ctx.query(f"WITH {ctx.spans_cte()} SELECT DISTINCT person_id FROM spans")
+    assert {pk for (pk,) in spans} == d1_people
+    tspans = ctx.query(f"WITH {ctx.transfer_spans_cte()} SELECT DISTINCT person_id FROM tspans")
+    assert {pk for (pk,) in tspans} == {moved.pk}
+    dues = ctx.query(
+        f"SELECT DISTINCT d.person_id FROM dj_due d WHERE {ctx.person_scope('d.person_id')}"
+    )
+    assert {pk for (pk,) in dues} == d1_people
+    assert {pk for kind, pk in ctx.evaluated if kind == "person"} <= d1_people
+    whole = evaluate(pack=PACK, year=YEAR, org_ext_id=province["root"].ext_id).as_dict()
+    d1_orgs = {province["d1"].ext_id, province["b1"].ext_id}
+    mine = [f for f in whole["findings"] if f["org"].get("id") in d1_orgs]
+    assert canonical(report.as_dict()) == canonical({"findings": mine})
 
 
 def test_transfer_marks_both_sides(province):

@@ -25,6 +25,8 @@ from dangjian.interchange.validation import LISTS
 
 CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\n\r]*")
+# A comma between two values of a list, up to the next value's first character.
+_SEP = re.compile(r"[ \t\n\r]*,[ \t\n\r]*(?=[^ \t\n\r])")
 
 Source = str | os.PathLike[str] | IO[bytes] | IO[str] | Mapping[str, Any]
 
@@ -189,10 +191,15 @@ class _Scanner:
         if self._skip_ws() == "]":
             self.pos += 1
             return
+        sep = _SEP.match
         while True:
             if not self._skip_ws():
                 raise self._error("数组未结束", self.pos)
             yield self._value()
+            # Fast path: a comma and the next value, already in the buffer.
+            while (m := sep(self.buf, self.pos)) is not None:
+                self.pos = m.end()
+                yield self._value()
             if self._expect(",]", "，或 ]") == "]":
                 return
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from dangjian.interchange.errors import DatasetError, Problem
@@ -137,9 +138,23 @@ class StreamChecker:
         occurrences: dict[tuple[Any, ...], int] = {}
         ids: dict[str, int] | None = {} if ln in ID_LISTS else None
         key_fields = NATURAL_KEYS.get(ln)
+        key_of = itemgetter(*key_fields) if key_fields else None
         keys: dict[Any, int] = {}
         order = LIST_ORDER[ln]
         pool = {"people": self.people, "activities": self.activities}.get(ln)
+        # A list with one plain reference (dues, trainings …): resolved inline, per record
+        # the cost of one dict lookup; anything unusual goes through `_resolve`.
+        pools = {"org": self.orgs, "person": self.people, "activity": self.activities}
+        single = (refs[0][1], pools[refs[0][2]]) if len(refs) == 1 and refs[0][2] in pools else None
+        # A natural key of a reference and a day (dues, transfers, terms) packs inline.
+        kinds = {s.name: s.kind for s in specs}
+        pair = (
+            key_fields is not None
+            and len(key_fields) == 2
+            and kinds[key_fields[0]] in ("org", "person")
+            and kinds[key_fields[1]] in ("date", "month")
+        )
+        dups, refs_found = self.dups, self.refs
         for index, raw in enumerate(raws):
             rec = fast(raw, index)
             if rec is None:
@@ -156,7 +171,7 @@ class StreamChecker:
                 rid = rec["id"]
                 first = ids.setdefault(rid, index)
                 if first != index:
-                    self.dups.append(
+                    dups.append(
                         (
                             (0, order),
                             Problem(
@@ -166,26 +181,38 @@ class StreamChecker:
                     )
                 if pool is not None and rid not in pool:
                     pool[rid] = self.stand_in()
-            label = rec["id"] if ids is not None else f"#{index}"
-            raw_key = tuple(rec[k] for k in key_fields) if key_fields else None
-            self._resolve(ln, rec, label, refs, order)
-            if key_fields and raw_key is not None:
-                key = _compact_key(ln, rec, key_fields, raw_key)
+            raw_key = key_of(rec) if key_of is not None else None
+            pk = None
+            if single is not None:
+                value = rec[single[0]]
+                pk = single[1].get(value) if value is not None else None
+            if pk is not None:
+                rec[single[0]] = pk  # type: ignore[index]
+            elif refs:
+                label = rec["id"] if ids is not None else f"#{index}"
+                self._resolve(ln, rec, label, refs, order)
+            if raw_key is not None:
+                first_part, day = rec[key_fields[0]], rec[key_fields[1]]  # type: ignore[index]
+                if pair and type(first_part) is int and type(day) is date:
+                    # as `_compact_key` packs them
+                    key: Any = ((first_part + (1 << 39)) << 40) | day.toordinal()
+                else:
+                    key = _compact_key(ln, rec, key_fields, raw_key)  # type: ignore[arg-type]
                 first = keys.setdefault(key, index)
                 if first != index:
-                    text = "/".join(_token(v) for v in raw_key)  # type: ignore[union-attr]
-                    self.dups.append(
+                    text = "/".join(_token(v) for v in raw_key)
+                    dups.append(
                         (
                             (1, order),
                             Problem(
                                 ln,
                                 f"#{index}",
-                                ",".join(key_fields),
+                                ",".join(key_fields),  # type: ignore[arg-type]
                                 f"与第 {first} 条重复（{text}）(duplicate record)",
                             ),
                         )
                     )
-            if self.clean:
+            if not (shape or dups or refs_found or self.top):
                 yield rec
 
     def _resolve(

@@ -238,8 +238,9 @@ class TransferRequest(models.Model):
 
 
 class Due(models.Model):
+    # Looked up through due_unique_per_month (person, month).
     person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="dues", verbose_name="党员"
+        Person, on_delete=models.CASCADE, related_name="dues", verbose_name="党员", db_index=False
     )
     month = models.DateField("所属月份")  # first day of the month paid for
     amount = models.DecimalField("金额（元）", max_digits=10, decimal_places=2)

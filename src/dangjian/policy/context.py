@@ -3,6 +3,7 @@ SQL helpers over the fact tables, in the dialect SQLite, PostgreSQL and DuckDB s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,30 +17,38 @@ from dangjian.policy.periods import Period, check_day, judge, periods_of_year
 
 MEMBER_STATUSES = ("full", "probationary")
 
+
 # Membership spans: (person_id, org_id, start_d, end_d), end exclusive, NULL = open.
 # With transfers, a person belongs to `to` from the transfer's date, and to the
 # first transfer's `from` before it; without, to their own org throughout.
-_TRANSFER_SPANS = """
+def _transfer_spans(scope: str = "1 = 1") -> str:
+    """`scope`: a condition on `t.person_id` (the people whose spans are wanted)."""
+    return f"""
   SELECT t.person_id AS person_id, t.to_org_id AS org_id, t.date AS start_d,
          LEAD(t.date) OVER (PARTITION BY t.person_id ORDER BY t.date) AS end_d
   FROM dj_transfer t
+  WHERE {scope}
   UNION ALL
   SELECT t.person_id, t.from_org_id, NULL, t.date
   FROM dj_transfer t
-  WHERE NOT EXISTS (SELECT 1 FROM dj_transfer t2
+  WHERE {scope} AND NOT EXISTS (SELECT 1 FROM dj_transfer t2
                     WHERE t2.person_id = t.person_id AND t2.date < t.date)"""
-SPANS_CTE = (
-    "spans AS ("
-    + _TRANSFER_SPANS
-    + """
+
+
+def _person_spans(scope: str = "1 = 1") -> str:
+    """`scope`: a condition on `p.id`."""
+    return f"""
   UNION ALL
   SELECT p.id, p.org_id, NULL, NULL
   FROM dj_person p
-  WHERE NOT EXISTS (SELECT 1 FROM dj_transfer t3 WHERE t3.person_id = p.id)
-)"""
-)
+  WHERE {scope} AND NOT EXISTS (SELECT 1 FROM dj_transfer t3 WHERE t3.person_id = p.id)"""
+
+
+# Over the whole database; a kind asks `ctx.spans_cte()`, scoped to the checked subtree.
+SPANS_CTE = "spans AS (" + _transfer_spans() + _person_spans() + ")"
 # The same, for people with transfers only (the few whose org changes over time).
-TRANSFER_SPANS_CTE = "tspans AS (" + _TRANSFER_SPANS + ")"
+TRANSFER_SPANS_CTE = "tspans AS (" + _transfer_spans() + ")"
+_PATH = re.compile(r"/(?:[0-9]+/)+")
 
 
 def org_on(p: str, day: str) -> tuple[str, int]:
@@ -257,6 +266,50 @@ class Context:
             return f"STRING_AGG({expr}, ',')"
         return f"GROUP_CONCAT({expr}, ',')"
 
+    def person_scope(self, col: str) -> str:
+        """SQL: person id `col` is one of the checked subtree's people (see `people`).
+
+        Without parameters (the path, digits and slashes only, is written into the SQL),
+        so a kind adds it to any query without reordering its parameters. A whole-database
+        check restricts nothing.
+        """
+        if not self.root_path:
+            return "1 = 1"
+        return f"{col} IN ({self._scope_people_sql()})"
+
+    def _scope_people_sql(self) -> str:
+        """Members of the subtree's organisations now, and whoever was transferred into or
+        out of them: everyone who may belong to the subtree on some day."""
+        path = self.root_path or ""
+        if not _PATH.fullmatch(path):
+            raise ValueError(f"not an organisation path: {path!r}")
+        # A prefix by substr, not LIKE: no "%" in SQL run with parameters, on both databases.
+        under = f"substr(so.path, 1, {len(path)}) = '{path}'"
+        return (
+            "SELECT sp.id FROM dj_person sp JOIN dj_organization so ON so.id = sp.org_id"
+            f" WHERE {under}"
+            " UNION SELECT st.person_id FROM dj_transfer st JOIN dj_organization so"
+            f" ON so.id = st.from_org_id OR so.id = st.to_org_id WHERE {under}"
+        )
+
+    def spans_cte(self) -> str:
+        """`spans(person_id, org_id, start_d, end_d)` of the subtree's people (SPANS_CTE)."""
+        if not self.root_path:
+            return SPANS_CTE
+        scope = self.person_scope
+        return (
+            "spans AS ("
+            + _transfer_spans(scope("t.person_id"))
+            + _person_spans(scope("p.id"))
+            + ")"
+        )
+
+    def transfer_spans_cte(self) -> str:
+        """`tspans`: the transfer spans of the subtree's people (TRANSFER_SPANS_CTE)."""
+        if not self.root_path:
+            return TRANSFER_SPANS_CTE
+        return "tspans AS (" + _transfer_spans(self.person_scope("t.person_id")) + ")"
+
     def path_like(self, alias: str) -> tuple[str, list[Any]]:
         """SQL restricting organisation `alias` to the checked subtree."""
         if not self.root_path:
@@ -308,15 +361,9 @@ class Context:
         was transferred into or out of them (a whole-database check reads everyone)."""
         if self._people is None:
             if self.root_path:
-                like = self.root_path + "%"
                 rows = self.query(
                     "SELECT p.id, p.ext_id, p.name FROM dj_person p"
-                    " JOIN dj_organization o ON o.id = p.org_id WHERE o.path LIKE %s"
-                    " UNION SELECT p.id, p.ext_id, p.name FROM dj_person p"
-                    " JOIN dj_transfer t ON t.person_id = p.id"
-                    " JOIN dj_organization o ON o.id = t.from_org_id OR o.id = t.to_org_id"
-                    " WHERE o.path LIKE %s",
-                    [like, like],
+                    f" WHERE {self.person_scope('p.id')}"
                 )
             else:
                 rows = self.query("SELECT id, ext_id, name FROM dj_person")

@@ -103,11 +103,21 @@ class Activity(models.Model):
 
 
 class Attendance(models.Model):
+    # No single-column indexes: attendance_unique (activity, person) and the (person,
+    # activity) index serve both lookups; two fewer indexes over millions of rows to load.
     activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, related_name="attendance", verbose_name="活动"
+        Activity,
+        on_delete=models.CASCADE,
+        related_name="attendance",
+        verbose_name="活动",
+        db_index=False,
     )
     person = models.ForeignKey(
-        "people.Person", on_delete=models.CASCADE, related_name="attendance", verbose_name="党员"
+        "people.Person",
+        on_delete=models.CASCADE,
+        related_name="attendance",
+        verbose_name="党员",
+        db_index=False,
     )
 
     class Meta:
@@ -179,8 +189,13 @@ class TrainingKind(models.TextChoices):
 
 class Training(models.Model):
     ext_id = models.CharField("编号", max_length=64, unique=True)
+    # Looked up through the (person, date) index below.
     person = models.ForeignKey(
-        "people.Person", on_delete=models.CASCADE, related_name="trainings", verbose_name="党员"
+        "people.Person",
+        on_delete=models.CASCADE,
+        related_name="trainings",
+        verbose_name="党员",
+        db_index=False,
     )
     date = models.DateField("日期")
     hours = models.DecimalField("学时", max_digits=6, decimal_places=2)

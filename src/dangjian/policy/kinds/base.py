@@ -247,6 +247,8 @@ def people_cte(ctx: Context, rule: Rule) -> tuple[str, list[Any]]:
         sql, ps_ = in_list(types)
         outer.append(f"o.type IN {sql}")
         wparams = [*wparams, *ps_]
+    # The checked subtree's people only (no parameters: the order above stays).
+    inner.append(ctx.person_scope("p.id"))
     inner_sql = " AND ".join([member_on("p", "pr.check_d"), *inner])
     cte = (
         "subj(pkey, person_id, org_id) AS (SELECT x.pkey, x.person_id, x.org_id FROM"

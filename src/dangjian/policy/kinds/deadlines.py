@@ -250,6 +250,7 @@ class ApplicantTalk(Kind):
             " FROM dj_person p JOIN dj_organization o ON o.id = p.org_id"
             " LEFT JOIN (SELECT t.subject_person_id AS pid, t.date AS d, MIN(t.ext_id) AS eid"
             "   FROM dj_activity t WHERE t.kind = 'talk' AND t.subject_person_id IS NOT NULL"
+            f"   AND {ctx.person_scope('t.subject_person_id')}"
             "   GROUP BY t.subject_person_id, t.date) a ON a.pid = p.id AND a.d >= p.applied_on"
             " WHERE p.applied_on IS NOT NULL AND p.applied_on >= %s AND p.applied_on <= %s"
             f" AND {where}"

@@ -5,12 +5,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from dangjian.people import dues as calc
-from dangjian.policy.context import SPANS_CTE, Context, in_list, num_out, to_date
+from dangjian.policy.context import Context, in_list, num_out, to_date
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import CTE_SELECTORS, S_COUNT, Kind, Rule, people_cte, register
 from dangjian.policy.periods import add_months, month_end
+
+_NO_DUES: tuple[Any, int, Any] = (None, 0, None)
+
+
+def dues_by_person(ctx: Context) -> dict[int, tuple[Any, int, Any]]:
+    """person -> (latest month paid for by the check day, months of the year paid by as_of,
+    their sum): one pass over the subtree's dues that arrears and rate share (ctx.memo)."""
+    year = ctx.periods("year")[0]
+    key = ("dues_by_person", ctx.check_day, year.start, year.end, ctx.as_of)
+    if key not in ctx.memo:
+        in_year = "d0.month >= %s AND d0.month <= %s AND d0.paid_on <= %s"
+        rows = ctx.query(
+            "SELECT d0.person_id, MAX(CASE WHEN d0.paid_on <= %s THEN d0.month END),"
+            f" SUM(CASE WHEN {in_year} THEN 1 ELSE 0 END),"
+            f" SUM(CASE WHEN {in_year} THEN d0.amount END)"
+            f" FROM dj_due d0 WHERE {ctx.person_scope('d0.person_id')} GROUP BY d0.person_id",
+            [
+                ctx.param(ctx.check_day),
+                *[ctx.param(year.start), ctx.param(year.end), ctx.param(ctx.as_of)] * 2,
+            ],
+        )
+        ctx.memo[key] = {r[0]: (r[1], int(r[2] or 0), r[3]) for r in rows}
+    return ctx.memo[key]  # type: ignore[no-any-return]
 
 
 @register
@@ -33,14 +57,15 @@ class DuesArrears(Kind):
         day = ctx.check_day
         pcte, pparams = ctx.periods_cte(periods)
         scte, sparams = people_cte(ctx, rule)
-        rows = ctx.query(
-            f"WITH {pcte}, {SPANS_CTE}, {scte}"
-            " SELECT subj.person_id, subj.org_id, p.joined_on, d.last_month"
-            " FROM subj JOIN dj_person p ON p.id = subj.person_id"
-            " LEFT JOIN (SELECT d0.person_id, MAX(d0.month) AS last_month FROM dj_due d0"
-            " WHERE d0.paid_on <= %s GROUP BY d0.person_id) d ON d.person_id = subj.person_id",
-            [*pparams, *sparams, ctx.param(day)],
-        )
+        dues = dues_by_person(ctx)
+        rows = [
+            (person_id, org_id, joined, dues.get(person_id, _NO_DUES)[0])
+            for person_id, org_id, joined in ctx.query(
+                f"WITH {pcte}, {scte} SELECT subj.person_id, subj.org_id, p.joined_on"
+                " FROM subj JOIN dj_person p ON p.id = subj.person_id",
+                [*pparams, *sparams],
+            )
+        ]
         p = rule.params
         for person_id, org_id, joined, paid in rows:
             ctx.evaluated.add(("person", person_id))
@@ -116,23 +141,19 @@ class DuesRate(Kind):
         pcte, pparams = ctx.periods_cte(periods)
         scte, sparams = people_cte(ctx, rule)
         fixed_sql, fparams = in_list(sorted(rule.params.get("fixed") or {}))
-        rows = ctx.query(
-            f"WITH {pcte}, {SPANS_CTE}, {scte}"
-            " SELECT subj.person_id, subj.org_id, p.employment, p.monthly_income, d.n, d.paid"
-            " FROM subj JOIN dj_person p ON p.id = subj.person_id"
-            " JOIN (SELECT d0.person_id, COUNT(*) AS n, SUM(d0.amount) AS paid FROM dj_due d0"
-            " WHERE d0.month >= %s AND d0.month <= %s AND d0.paid_on <= %s"
-            " GROUP BY d0.person_id) d ON d.person_id = subj.person_id"
-            f" WHERE p.monthly_income IS NOT NULL OR p.employment IN {fixed_sql}",
-            [
-                *pparams,
-                *sparams,
-                ctx.param(per.start),
-                ctx.param(per.end),
-                ctx.param(ctx.as_of),
-                *fparams,
-            ],
-        )
+        dues = dues_by_person(ctx)
+        rows = [
+            (person_id, org_id, employment, income, *dues[person_id][1:])
+            for person_id, org_id, employment, income in ctx.query(
+                f"WITH {pcte}, {scte}"
+                " SELECT subj.person_id, subj.org_id, p.employment, p.monthly_income"
+                " FROM subj JOIN dj_person p ON p.id = subj.person_id"
+                f" WHERE p.monthly_income IS NOT NULL OR p.employment IN {fixed_sql}",
+                [*pparams, *sparams, *fparams],
+            )
+            # only who paid for a month of the year by as_of (as the join did)
+            if person_id in dues and dues[person_id][1]
+        ]
         for person_id, org_id, employment, income, months, paid in rows:
             ctx.evaluated.add(("person", person_id))
             rate = self.monthly(rule.params, employment, _dec(income))
@@ -198,7 +219,7 @@ class DuesBackPayment(Kind):
             f"WITH pay(start_d, end_d, cutoff) AS (VALUES {', '.join(rows_sql)})"
             " SELECT d.person_id, p.org_id, d.month, d.paid_on FROM dj_due d"
             " JOIN pay ON d.paid_on >= pay.start_d AND d.paid_on <= pay.end_d"
-            " AND d.month < pay.cutoff"
+            f" AND d.month < pay.cutoff AND {ctx.person_scope('d.person_id')}"
             " JOIN dj_person p ON p.id = d.person_id"
             f" JOIN dj_organization o ON o.id = p.org_id WHERE {where}"
             " ORDER BY d.person_id, d.month",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from dangjian.policy.context import TRANSFER_SPANS_CTE, Context, covers, full_member_on, in_list
+from dangjian.policy.context import Context, covers, full_member_on, in_list
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import S_ACTIVITY_KINDS, S_COUNT, Kind, Rule, register
 from dangjian.policy.periods import Period
@@ -32,8 +32,8 @@ def full_member_counts(ctx: Context, periods: Sequence[Period]) -> dict[tuple[in
         moved_cols.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)")
         moved_params.extend([day] * cond.count("%s"))
     rows = ctx.query(
-        f"WITH {TRANSFER_SPANS_CTE} SELECT p.org_id, {', '.join(plain_cols)} FROM dj_person p"
-        " WHERE p.status = 'full'"
+        f"WITH {ctx.transfer_spans_cte()} SELECT p.org_id, {', '.join(plain_cols)}"
+        f" FROM dj_person p WHERE p.status = 'full' AND {ctx.person_scope('p.id')}"
         " AND NOT EXISTS (SELECT 1 FROM dj_transfer tx WHERE tx.person_id = p.id)"
         " GROUP BY p.org_id"
         f" UNION ALL SELECT s.org_id, {', '.join(moved_cols)} FROM dj_person p"

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from dangjian.policy.context import (
-    TRANSFER_SPANS_CTE,
     Context,
     covers,
     full_member_on,
@@ -70,7 +69,7 @@ class MeetingQuorum(Kind):
         full_x = full_member_on("p", "x.date")
         org_sql, _ = org_on("p", "x.date")
         rows = ctx.query(
-            f"WITH {TRANSFER_SPANS_CTE}, acts AS (SELECT a.id, a.ext_id, a.org_id, a.date"
+            f"WITH {ctx.transfer_spans_cte()}, acts AS (SELECT a.id, a.ext_id, a.org_id, a.date"
             " FROM dj_activity a JOIN dj_organization o ON o.id = a.org_id"
             f" WHERE a.kind IN {kinds_sql} AND o.type IN {types_sql} AND {where}"
             " AND a.date >= %s AND a.date <= %s)"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dangjian.policy.context import SPANS_CTE, Context, covers, member_on
+from dangjian.policy.context import Context, covers, member_on
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import CTE_SELECTORS, Kind, Rule, people_cte, register
 from dangjian.policy.periods import judge
@@ -35,7 +35,7 @@ class MobileMemberHosted(Kind):
         where, wparams = ctx.path_like("o")
         # Every mobile member on the check day, in the org they belonged to then.
         rows = ctx.query(
-            f"WITH {SPANS_CTE} SELECT p.id, s.org_id, p.hosted_by_id FROM dj_person p"
+            f"WITH {ctx.spans_cte()} SELECT p.id, s.org_id, p.hosted_by_id FROM dj_person p"
             f" JOIN spans s ON s.person_id = p.id AND {covers('s', '%s')}"
             " JOIN dj_organization o ON o.id = s.org_id"
             f" WHERE p.mobile = %s AND {member_on('p', '%s')} AND {where}"
@@ -88,7 +88,7 @@ class StarRatingEach(Kind):
         scte, sparams = people_cte(ctx, rule)
         # `used`: orgs with at least one member rated this year (membership on the check day).
         rows = ctx.query(
-            f"WITH {pcte}, {SPANS_CTE}, {scte},"
+            f"WITH {pcte}, {ctx.spans_cte()}, {scte},"
             " used(org_id, pkey) AS (SELECT DISTINCT s2.org_id, pr.pkey FROM periods pr"
             " JOIN dj_assessment a ON a.year = %s AND a.kind = 'star_rating'"
             " JOIN spans s2 ON s2.person_id = a.subject_person_id"

@@ -93,7 +93,7 @@ class AbsenceStreak(Kind):
             " took(person_id, date) AS ("
             " SELECT at.person_id, a.date FROM dj_attendance at"
             f" JOIN dj_activity a ON a.id = at.activity_id WHERE a.kind IN {kinds_sql}"
-            " AND a.date <= %s"
+            f" AND a.date <= %s AND {ctx.person_scope('at.person_id')}"
             " UNION ALL SELECT a.speaker_id, a.date FROM dj_activity a"
             f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {kinds_sql} AND a.date <= %s)"
             " SELECT subj.person_id, subj.org_id, p.joined_on, t.last_d FROM subj"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from dangjian.policy.context import SPANS_CTE, Context, covers, in_list, num_out, split_ids, to_num
+from dangjian.policy.context import Context, covers, in_list, num_out, split_ids, to_num
 from dangjian.policy.findings import Finding
 from dangjian.policy.kinds.base import (
     CTE_SELECTORS,
@@ -28,8 +28,9 @@ TRAINING_LABELS = dict(TrainingKind.choices)
 MEASURES = ("training_hours", "training_count", "lessons_given", "attended", "participated")
 
 
-def facts_sql(rule: Rule) -> tuple[str, list[Any]]:
-    """`(person_id, ext_id, date, value, org_id)` rows the measure adds up."""
+def facts_sql(rule: Rule, scope: Callable[[str], str]) -> tuple[str, list[Any]]:
+    """`(person_id, ext_id, date, value, org_id)` rows the measure adds up, of the people
+    `scope(person id column)` admits (Context.person_scope)."""
     p = rule.params
     m = p["measure"]
     if m in ("training_hours", "training_count"):
@@ -37,7 +38,7 @@ def facts_sql(rule: Rule) -> tuple[str, list[Any]]:
         value = "t.hours" if m == "training_hours" else "1"
         return (
             f"SELECT t.person_id, t.ext_id, t.date, {value} AS val, NULL AS org_id"
-            f" FROM dj_training t WHERE t.kind IN {sql}",
+            f" FROM dj_training t WHERE t.kind IN {sql} AND {scope('t.person_id')}",
             ps,
         )
     sql, ps = in_list(p["activity_kinds"])
@@ -48,19 +49,21 @@ def facts_sql(rule: Rule) -> tuple[str, list[Any]]:
         "SELECT at.person_id AS person_id, a.ext_id, a."
         "date, 1 AS val, a.org_id FROM dj_attendance at"
         f" JOIN dj_activity a ON a.id = at.activity_id WHERE a.kind IN {sql}"
+        f" AND {scope('at.person_id')}"
         " UNION ALL SELECT ab.person_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id"
         " FROM dj_absence ab JOIN dj_activity a ON a.id = ab.activity_id"
-        f" WHERE ab.made_up_on IS NOT NULL AND a.kind IN {sql}"
+        f" WHERE ab.made_up_on IS NOT NULL AND a.kind IN {sql} AND {scope('ab.person_id')}"
     )
     attended_ps = ps * 2
     spoke = (
         "SELECT a.speaker_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id FROM dj_activity a"
-        f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {sql}"
+        f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {sql} AND {scope('a.speaker_id')}"
     )
     about = (
         "SELECT a.subject_person_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id"
         " FROM dj_activity a"
         f" WHERE a.subject_person_id IS NOT NULL AND a.kind IN {sql}"
+        f" AND {scope('a.subject_person_id')}"
     )
     if m == "attended":
         return attended, attended_ps
@@ -121,7 +124,7 @@ class PersonQuota(Kind):
         starts = [[date(per.start.year - window + 1, per.start.month, 1)] for per in periods]
         pcte, pparams = ctx.periods_cte(periods, extra=starts)
         scte, sparams = people_cte(ctx, rule)
-        fsql, fparams = facts_sql(rule)
+        fsql, fparams = facts_sql(rule, ctx.person_scope)
         own = p.get("own_org") and not p["measure"].startswith("training")
 
         def facts_cte(name: str) -> str:
@@ -146,7 +149,7 @@ class PersonQuota(Kind):
         # evidence ids of those few (a semi-join, then one join by person and period).
         # The facts are spelled twice (facts, facts2) so each use is planned on its own.
         rows = ctx.query(
-            f"WITH {pcte}, {SPANS_CTE}, {scte}, {facts_cte('facts')}, {facts_cte('facts2')},"
+            f"WITH {pcte}, {ctx.spans_cte()}, {scte}, {facts_cte('facts')}, {facts_cte('facts2')},"
             " totals AS (SELECT f.person_id, pr.pkey, SUM(f.val) AS total FROM facts f"
             " JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
             " GROUP BY f.person_id, pr.pkey),"

@@ -9,7 +9,6 @@ from typing import Any
 
 from dangjian.orgs.models import OrgType, PositionRole
 from dangjian.policy.context import (
-    TRANSFER_SPANS_CTE,
     Context,
     a_date,
     covers,
@@ -50,7 +49,8 @@ def full_members_on(
         cond = member_on("p", "%s")
     moved = f"{cond} AND {covers('s', '%s')}"
     sql = (
-        f"WITH {TRANSFER_SPANS_CTE} SELECT p.org_id, COUNT(*) FROM dj_person p WHERE {cond}"
+        f"WITH {ctx.transfer_spans_cte()} SELECT p.org_id, COUNT(*) FROM dj_person p"
+        f" WHERE {cond} AND {ctx.person_scope('p.id')}"
         " AND NOT EXISTS (SELECT 1 FROM dj_transfer tx WHERE tx.person_id = p.id)"
         " GROUP BY p.org_id"
         " UNION ALL SELECT s.org_id, COUNT(*) FROM dj_person p"
