@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0004_due_person_index_covered_by_unique"),
+        ("people", "0005_due_person_index_covered_by_unique"),
         ("records", "0003_absence_reason_and_makeup"),
     ]
 

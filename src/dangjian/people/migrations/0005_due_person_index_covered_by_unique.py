@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0003_admission_steps"),
+        ("people", "0004_member_review_community_service_admission_step_extra"),
     ]
 
     operations = [
