@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -19,6 +20,7 @@ from dangjian.access.services import DEMO_PASSWORD, DemoDataMissing, demo_accoun
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.core.models import AuditEntry
+from dangjian.interchange.demo_records import demo_records_create
 from dangjian.interchange.errors import DatasetError
 from dangjian.interchange.generator import generate_dataset
 from dangjian.interchange.importer import dataset_import
@@ -58,8 +60,9 @@ class Command(BaseCommand):
                 "如确需在此库中添加演示账号，请加 --force。",
                 returncode=2,
             )
+        loaded = False
+        today = date.today()
         if not Organization.objects.exists():
-            today = date.today()
             self.stdout.write(
                 f"数据库为空，正在生成并导入演示数据（{options['departments']} 个部门，"
                 f"{options['members']} 人，{today.year} 年截至 {today}）……"
@@ -80,7 +83,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {line}")
             with transaction.atomic():
                 audit_record(actor=actor, action=DEMO_MARK, object_type="demo", notify=False)
-            is_demo = True
+            is_demo = loaded = True
         else:
             self.stdout.write("数据库已有数据，跳过演示数据导入。")
         root = (
@@ -94,6 +97,14 @@ class Command(BaseCommand):
             accounts = demo_accounts_ensure(root=root, actor=actor, link_member=is_demo)
         except DemoDataMissing as exc:
             raise CommandError(str(exc)) from exc
+        if loaded:
+            # Records outside dangjian/1, written through the services as the demo users.
+            try:
+                made = demo_records_create(today=today)
+            except ValidationError as exc:
+                raise CommandError(f"演示记录创建失败：{'；'.join(exc.messages)}") from exc
+            for line in made:
+                self.stdout.write(f"  {line}")
         self.stdout.write("")
         self.stdout.write(f"演示系统地址：{URL}")
         self.stdout.write(f"演示账号（统一密码 {DEMO_PASSWORD}）：")
