@@ -99,7 +99,9 @@ def demo_records_create(*, today: datetime.date, source: Source = "cli") -> list
     # The branch's responsibility list for the year.
     secretary = _secretary(branch, datetime.date(year, 1, 1), today)
     items = [
-        ItemInput(task="每月开展主题党日活动", responsible=secretary, due_on=datetime.date(year, 12, 31)),
+        ItemInput(
+            task="每月开展主题党日活动", responsible=secretary, due_on=datetime.date(year, 12, 31)
+        ),
         ItemInput(task="按季度召开支部党员大会", responsible=secretary),
         ItemInput(task="年底组织召开组织生活会和民主评议党员", responsible_name="支部委员会"),
     ]

@@ -3,7 +3,8 @@
 One work committee (机关工委) leads the departments (party groups); under each,
 the organ-level organisation its member count calls for, its branches and
 some party cells; people with their milestones, posts, terms; a year of
-activities with attendance, trainings, filings, dues and assessments. Most
+activities with attendance, trainings, filings, dues and assessments; admission
+steps, member reviews (民主评议) and community registrations and services. Most
 obligations are met, a believable few are not, so a check finds something.
 
 Deterministic for a seed: every random draw comes from `random.Random`
@@ -1822,7 +1823,7 @@ class _Generator:
             weak = self.orgs[p.org].weak
             r = rng.random()
             community = f"{rng.choice(d)}{rng.choice(s)}街道{rng.choice(c)}社区"
-            if r < (0.08 if weak else 0.025):
+            if r < (0.05 if weak else 0.012):
                 continue  # never registered
             earliest = max(p.joined_on, date(self.year - 5, 3, 1))
             if r < 0.14 or earliest >= start:
@@ -1839,7 +1840,7 @@ class _Generator:
                 if lo < as_of:
                     ended = self._date(rng, max(lo, start), as_of)
             regs.append((community, registered, ended))
-            if ended is not None and p.left_on is None and rng.random() < 0.75:
+            if ended is not None and p.left_on is None and rng.random() < 0.8:
                 again = ended + timedelta(days=rng.randint(7, 40))
                 if again <= as_of:
                     other = f"{rng.choice(d)}{rng.choice(s)}街道{rng.choice(c)}社区"

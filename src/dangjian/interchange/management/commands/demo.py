@@ -1,18 +1,20 @@
 """`dangjian demo`: load demo data once, then make sure the demo logins exist.
 
 Idempotent on its own database: data is generated and imported only into an empty
-database (and marked as demo data in the audit trail); accounts are created only when
-missing. Refused on a production configuration (DANGJIAN_DEBUG=0), and on a database
-that holds data the demo did not load unless `--force` (then the demo logins are added,
-with the published password, but none is linked to a real member).
+database (and marked as demo data in the audit trail), followed by a few records made
+through the services as the demo logins (notice, 党务公开, inspection, responsibility list,
+述职评议: `demo_records.py`); accounts are created only when missing. Refused on a
+production configuration (DANGJIAN_DEBUG=0), and on a database that holds data the demo
+did not load unless `--force` (then the demo logins are added, with the published
+password, but none is linked to a real member).
 """
 
 from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
