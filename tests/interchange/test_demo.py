@@ -73,6 +73,36 @@ def test_demo_loads_data_and_creates_accounts_with_grants():
     assert AuditEntry.objects.filter(object_type="dataset", action="import").count() == 1
 
 
+def test_demo_writes_records_outside_the_format_through_the_services():
+    """A notice with read receipts, 党务公开, an inspection with an open problem for the
+    demo branch, its responsibility list and a 述职评议 — each with its audit entry."""
+    from dangjian.notices.models import Disclosure, Notice, NoticeRead
+    from dangjian.oversight.models import DutyReview, Inspection, Rectification, ResponsibilityList
+
+    output = _demo()
+    root = Organization.objects.get(type="work_committee")
+    dept, branch = _grant("bumen").org, _grant("zhibu").org
+    notice = Notice.objects.get()
+    assert notice.org == root and [t.org for t in notice.targets.all()] == [dept]
+    readers = set(NoticeRead.objects.values_list("user__username", flat=True))
+    assert readers == {"bumen", "zhibu", "dangyuan"}
+    assert Disclosure.objects.get().org == branch
+    inspection = Inspection.objects.get()
+    assert inspection.org == root and inspection.activity is not None
+    problem = Rectification.objects.get()
+    assert problem.org == branch and problem.closed_on is None
+    assert ResponsibilityList.objects.get().org == branch
+    review = DutyReview.objects.get()
+    assert (review.org, review.reviewed_by) == (branch, dept)
+    audited = set(
+        AuditEntry.objects.filter(actor_label__in=["gongwei", "bumen", "zhibu"]).values_list(
+            "object_type", flat=True
+        )
+    )
+    assert {"notice", "inspection", "duty_review"} <= audited
+    assert notice.title in output
+
+
 def test_demo_twice_changes_nothing():
     _demo()
     counts = (

@@ -138,8 +138,8 @@ def _dates(value: Any) -> list[str]:
     out: list[str] = []
     if isinstance(value, dict):
         for k, v in value.items():
-            if k in ("month", "period"):
-                continue
+            if k in ("month", "period", "correction_due"):
+                continue  # a 限期改正 deadline may lie ahead; it is not an event
             out.extend(_dates(v))
     elif isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         out.append(value)
@@ -292,6 +292,66 @@ def test_activities_cover_the_kinds_a_year_calls_for(medium):
     }
     trainings = Counter(t["kind"] for t in medium["trainings"])
     assert set(trainings) == {"general", "secretary_induction", "party_worker", "party_school"}
+
+
+def test_member_records_are_believable(medium):
+    """Community registration for most serving members, reviews with a few 不合格
+    handled (one overdue), admission steps in the order of the milestone dates."""
+    people = {p["id"]: p for p in medium["people"]}
+    serving = [
+        p["id"]
+        for p in medium["people"]
+        if p["status"] in ("full", "probationary") and p["employment"] != "retired"
+    ]
+    end = "2024-12-31"
+    in_force = {
+        r["person"]
+        for r in medium["community_registrations"]
+        if r["registered_on"] <= end and r.get("ended_on", "9999") > end
+    }
+    missing = [pid for pid in serving if pid not in in_force and "left_on" not in people[pid]]
+    assert 0.01 * len(serving) < len(missing) < 0.08 * len(serving)
+    assert all(
+        people[r["person"]]["employment"] != "retired" for r in medium["community_registrations"]
+    )
+    assert any("ended_on" in r for r in medium["community_registrations"])
+    assert any(r["registered_on"] >= "2024-01-01" for r in medium["community_registrations"])
+    served = {s["person"] for s in medium["community_services"]}
+    assert served <= {r["person"] for r in medium["community_registrations"]}
+    assert len(served) > 0.5 * len(serving)
+    assert all(0 < s["hours"] <= 24 for s in medium["community_services"])
+
+    outcomes = Counter(r["outcome"] for r in medium["reviews"])
+    assert outcomes["qualified"] > 0.7 * len(medium["reviews"])
+    assert 0 < outcomes["unqualified"] < outcomes["basically_qualified"] < outcomes["excellent"]
+    assert {r["year"] for r in medium["reviews"]} == {2023, 2024}
+    unqualified = [r for r in medium["reviews"] if r["outcome"] == "unqualified"]
+    assert all(r["correction_due"] > r["reviewed_on"] for r in unqualified)
+    overdue = [r for r in unqualified if "decision" not in r and r["correction_due"] < end]
+    decided = [r for r in unqualified if "decision" in r]
+    assert overdue and len(decided) > len(overdue)
+    assert all(r["reviewed_on"] < r["decided_on"] <= r["correction_due"] for r in decided)
+    assert all("decision" not in r for r in medium["reviews"] if r["outcome"] != "unqualified")
+
+    steps: dict[str, dict[str, str]] = defaultdict(dict)
+    for s in medium["admission_steps"]:
+        steps[s["person"]][s["step"]] = s["date"]
+    milestone = {
+        "applied": "applied_on",
+        "activist": "activist_on",
+        "candidate": "candidate_on",
+        "admitted": "joined_on",
+    }
+    for pid, taken in steps.items():
+        p = people[pid]
+        for step, key in milestone.items():
+            assert taken.get(step) == p.get(key), (pid, step)
+        order = [taken[k] for k in ("applied", "talked", "activist") if k in taken]
+        assert order == sorted(order), pid
+    pipeline = [
+        p for p in medium["people"] if p["status"] in ("applicant", "activist", "candidate")
+    ]
+    assert all(p["id"] in steps for p in pipeline)
 
 
 @pytest.mark.django_db

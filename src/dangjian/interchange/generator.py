@@ -3,7 +3,8 @@
 One work committee (机关工委) leads the departments (party groups); under each,
 the organ-level organisation its member count calls for, its branches and
 some party cells; people with their milestones, posts, terms; a year of
-activities with attendance, trainings, filings, dues and assessments. Most
+activities with attendance, trainings, filings, dues and assessments; admission
+steps, member reviews (民主评议) and community registrations and services. Most
 obligations are met, a believable few are not, so a check finds something.
 
 Deterministic for a seed: every random draw comes from `random.Random`
@@ -39,6 +40,10 @@ SECTIONS = (
     "filings",
     "dues",
     "assessments",
+    "admission_steps",
+    "reviews",
+    "community_registrations",
+    "community_services",
 )
 
 Record = dict[str, Any]
@@ -944,6 +949,10 @@ class _Generator:
             "filings": self._filings,
             "dues": self._dues,
             "assessments": self._assessments,
+            "admission_steps": self._admission_steps,
+            "reviews": self._reviews,
+            "community_registrations": self._community_registrations,
+            "community_services": self._community_services,
         }
         for name in SECTIONS:
             yield name, producers[name]()
@@ -1700,3 +1709,181 @@ class _Generator:
                             "kind": "performance",
                             "grade": perf,
                         }
+
+    # ------------------------------------------------------------------ admission steps
+
+    def _admission_steps(self) -> Iterator[Record]:
+        """The dated steps behind the milestone dates of people in the pipeline and of
+        members converted in the last two years (older files were never digitised)."""
+        rng = random.Random(f"{self.seed}/admission")
+        as_of, ev = self.as_of, names.ADMISSION_EVIDENCE
+        recent = _years_before(self.start, 1)
+        for p in self.people:
+            if p.applied_on is None:
+                continue
+            if p.status == "full" and (p.full_on is None or p.full_on < recent):
+                continue
+            steps: list[tuple[str, date, date | None]] = [("applied", p.applied_on, None)]
+            talk = p.applied_on + timedelta(days=rng.randint(3, 25))
+            if talk <= as_of:
+                steps.append(("talked", talk, None))
+            for step, day in (
+                ("activist", p.activist_on),
+                ("candidate", p.candidate_on),
+                ("admitted", p.joined_on),
+            ):
+                if day is not None:
+                    steps.append((step, day, None))
+            if p.joined_on is not None and p.probation_extended_to is not None:
+                steps.append(("extended", _add_months(p.joined_on, 12), p.probation_extended_to))
+            if p.status == "full" and p.full_on is not None:
+                steps.append(("converted", p.full_on, None))
+            for step, day, until in steps:
+                yield _clean(
+                    {
+                        "person": p.id,
+                        "step": step,
+                        "date": day.isoformat(),
+                        "evidence": ev[step],
+                        "until": _iso(until),
+                    }
+                )
+
+    # ------------------------------------------------------------------ member reviews
+
+    def _reviews(self) -> Iterator[Record]:
+        """民主评议党员: the outcome category per member and year, nothing said.
+
+        Last year's review (held at its end) always; this year's once the year is over.
+        Most branches review every member; 不合格 gets a correction deadline and, mostly,
+        a decision in time — a few are left overdue."""
+        rng = random.Random(f"{self.seed}/reviews")
+        ps, as_of = self.people, self.as_of
+        years = [self.year - 1] + ([self.year] if self.end == date(self.year, 12, 31) else [])
+        overdue_seen = False
+        for yr in years:
+            for dept in self.depts:
+                for b in dept.branches:
+                    ob = self.orgs[b]
+                    if rng.random() < (0.2 if ob.weak else 0.06):
+                        continue  # this branch has not recorded its review
+                    day = self._date(rng, date(yr, 11, 20), date(yr, 12, 28))
+                    if day > as_of:
+                        continue
+                    for i in ob.people:
+                        p = ps[i]
+                        if p.status not in MEMBER or p.joined_on is None or p.joined_on > day:
+                            continue
+                        if p.left_on is not None and p.left_on <= day:
+                            continue
+                        r = rng.random()
+                        if p.absentee:
+                            r = min(1.0, r + 0.1)
+                        outcome = (
+                            "excellent"
+                            if r < 0.12
+                            else "qualified"
+                            if r < 0.985
+                            else "basically_qualified"
+                            if r < 0.997
+                            else "unqualified"
+                        )
+                        rec: Record = {
+                            "person": p.id,
+                            "year": yr,
+                            "outcome": outcome,
+                            "reviewed_on": day.isoformat(),
+                        }
+                        if outcome == "unqualified":
+                            due = day + timedelta(days=rng.choice((90, 120, 180)))
+                            rec["correction_due"] = due.isoformat()
+                            decided = day + timedelta(days=rng.randint(30, (due - day).days))
+                            # A few are left undecided past the deadline (at least one
+                            # where a deadline has passed, so a check has one to find).
+                            late = rng.random() < 0.15 or (not overdue_seen and due < as_of)
+                            if due < as_of and late:
+                                overdue_seen = True
+                            elif decided <= as_of:
+                                rec["decision"] = "corrected" if rng.random() < 0.85 else "other"
+                                rec["decided_on"] = decided.isoformat()
+                        yield rec
+
+    # ------------------------------------------------------------------ community
+
+    def _community_plan(self) -> Iterator[tuple[_Person, list[tuple[str, date, date | None]]]]:
+        """Per serving member, the registrations with communities (到社区报到): most
+        registered in earlier years, some this year, a few moved (ended, mostly
+        re-registered), a few never. The same for both community lists."""
+        rng = random.Random(f"{self.seed}/community")
+        as_of, start = self.as_of, self.start
+        d, s, c = names.DISTRICTS, names.STREETS, names.COMMUNITIES
+        for p in self.people:
+            if p.status not in MEMBER or p.joined_on is None or p.employment == "retired":
+                continue
+            weak = self.orgs[p.org].weak
+            r = rng.random()
+            community = f"{rng.choice(d)}{rng.choice(s)}街道{rng.choice(c)}社区"
+            if r < (0.05 if weak else 0.012):
+                continue  # never registered
+            earliest = max(p.joined_on, date(self.year - 5, 3, 1))
+            if r < 0.14 or earliest >= start:
+                lo = max(earliest, start)
+                registered = self._date(rng, lo, max(lo, as_of - timedelta(days=7)))
+            else:
+                registered = self._date(rng, earliest, start - timedelta(days=20))
+            regs: list[tuple[str, date, date | None]] = []
+            ended: date | None = None
+            if p.left_on is not None and p.left_on > registered:
+                ended = p.left_on
+            elif rng.random() < 0.03:  # moved house
+                lo = registered + timedelta(days=60)
+                if lo < as_of:
+                    ended = self._date(rng, max(lo, start), as_of)
+            regs.append((community, registered, ended))
+            if ended is not None and p.left_on is None and rng.random() < 0.8:
+                again = ended + timedelta(days=rng.randint(7, 40))
+                if again <= as_of:
+                    other = f"{rng.choice(d)}{rng.choice(s)}街道{rng.choice(c)}社区"
+                    regs.append((other, again, None))
+            yield p, regs
+
+    def _community_registrations(self) -> Iterator[Record]:
+        for p, regs in self._community_plan():
+            for community, registered, ended in regs:
+                yield _clean(
+                    {
+                        "person": p.id,
+                        "community": community,
+                        "registered_on": registered.isoformat(),
+                        "ended_on": _iso(ended),
+                    }
+                )
+
+    def _community_services(self) -> Iterator[Record]:
+        """Volunteer services this year while registered: a few each, hours on the day."""
+        rng = random.Random(f"{self.seed}/community-services")
+        share = (self.end_ord - self.start_ord + 1) / 365
+        for p, regs in self._community_plan():
+            days: set[int] = set()
+            out: list[Record] = []
+            for community, registered, ended in regs:
+                lo = max(registered, self.start).toordinal()
+                hi = (self.end if ended is None else min(self.end, ended - DAY)).toordinal()
+                if hi < lo:
+                    continue
+                want = rng.choice((0, 1, 2, 2, 3, 3, 4, 4, 5, 6)) * share
+                want *= (hi - lo + 1) / (self.end_ord - self.start_ord + 1)
+                for _ in range(round(want)):
+                    day = rng.randint(lo, hi)
+                    if day in days:
+                        continue
+                    days.add(day)
+                    out.append(
+                        {
+                            "person": p.id,
+                            "date": date.fromordinal(day).isoformat(),
+                            "hours": _num(rng.choice((1, 1.5, 2, 2, 2.5, 3, 4))),
+                            "community": community,
+                        }
+                    )
+            yield from sorted(out, key=lambda r: r["date"])

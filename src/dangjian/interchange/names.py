@@ -129,3 +129,21 @@ TRAINING_TITLES: dict[str, tuple[str, ...]] = {
     "party_worker": ("机关党务干部业务培训班", "党务工作实务培训"),
     "party_school": ("省委党校党务干部轮训班",),
 }
+
+# Communities where serving members register (到社区报到): district, street, community.
+DISTRICTS = _words("城关区 新城区 东城区 西城区 南湖区 北山区 高新区 经开区")
+STREETS = _words("人民路 解放路 建设路 和平路 文化路 滨江 翠湖 金马 东风 长青 园林 新华")
+COMMUNITIES = _words(
+    "幸福 和谐 光明 春晖 阳光 花园 锦绣 朝阳 桂苑 兰亭 翠微 康宁 新村 东苑 西苑 南苑 北苑 安居"
+)
+
+# Evidence on file for each admission step (发展党员).
+ADMISSION_EVIDENCE: dict[str, str] = {
+    "applied": "入党申请书",
+    "talked": "入党申请人谈话记录",
+    "activist": "支委会会议记录（确定入党积极分子）",
+    "candidate": "支委会会议记录（确定发展对象）",
+    "admitted": "支部大会决议、上级党委审批意见",
+    "extended": "支部大会决议（延长预备期）、上级党委审批意见",
+    "converted": "支部大会决议（转为正式党员）、上级党委审批意见",
+}

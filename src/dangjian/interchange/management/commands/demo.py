@@ -1,10 +1,12 @@
 """`dangjian demo`: load demo data once, then make sure the demo logins exist.
 
 Idempotent on its own database: data is generated and imported only into an empty
-database (and marked as demo data in the audit trail); accounts are created only when
-missing. Refused on a production configuration (DANGJIAN_DEBUG=0), and on a database
-that holds data the demo did not load unless `--force` (then the demo logins are added,
-with the published password, but none is linked to a real member).
+database (and marked as demo data in the audit trail), followed by a few records made
+through the services as the demo logins (notice, 党务公开, inspection, responsibility list,
+述职评议: `demo_records.py`); accounts are created only when missing. Refused on a
+production configuration (DANGJIAN_DEBUG=0), and on a database that holds data the demo
+did not load unless `--force` (then the demo logins are added, with the published
+password, but none is linked to a real member).
 """
 
 from datetime import date
@@ -12,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -19,6 +22,7 @@ from dangjian.access.services import DEMO_PASSWORD, DemoDataMissing, demo_accoun
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.core.models import AuditEntry
+from dangjian.interchange.demo_records import demo_records_create
 from dangjian.interchange.errors import DatasetError
 from dangjian.interchange.generator import generate_dataset
 from dangjian.interchange.importer import dataset_import
@@ -58,8 +62,9 @@ class Command(BaseCommand):
                 "如确需在此库中添加演示账号，请加 --force。",
                 returncode=2,
             )
+        loaded = False
+        today = date.today()
         if not Organization.objects.exists():
-            today = date.today()
             self.stdout.write(
                 f"数据库为空，正在生成并导入演示数据（{options['departments']} 个部门，"
                 f"{options['members']} 人，{today.year} 年截至 {today}）……"
@@ -80,7 +85,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {line}")
             with transaction.atomic():
                 audit_record(actor=actor, action=DEMO_MARK, object_type="demo", notify=False)
-            is_demo = True
+            is_demo = loaded = True
         else:
             self.stdout.write("数据库已有数据，跳过演示数据导入。")
         root = (
@@ -94,6 +99,14 @@ class Command(BaseCommand):
             accounts = demo_accounts_ensure(root=root, actor=actor, link_member=is_demo)
         except DemoDataMissing as exc:
             raise CommandError(str(exc)) from exc
+        if loaded:
+            # Records outside dangjian/1, written through the services as the demo users.
+            try:
+                made = demo_records_create(today=today)
+            except ValidationError as exc:
+                raise CommandError(f"演示记录创建失败：{'；'.join(exc.messages)}") from exc
+            for line in made:
+                self.stdout.write(f"  {line}")
         self.stdout.write("")
         self.stdout.write(f"演示系统地址：{URL}")
         self.stdout.write(f"演示账号（统一密码 {DEMO_PASSWORD}）：")
