@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from dangjian.core.concurrency import VersionedForm
 from dangjian.people.dues import MAX_MONTHS_AT_ONCE
 from dangjian.people.dues_selectors import LedgerRow
 from dangjian.people.dues_services import DuePayment, amount_field
@@ -18,7 +19,7 @@ MONTH_CHOICES = [
 ]
 
 
-class DuesMonthForm(forms.Form):
+class DuesMonthForm(VersionedForm):
     paid_on = forms.DateField(label="交纳日期", widget=DateInput(attrs={"class": "form-control"}))
 
     def __init__(self, *args: Any, rows: list[LedgerRow], **kwargs: Any) -> None:
