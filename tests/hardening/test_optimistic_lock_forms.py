@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from dangjian.core.actor import Actor
 from dangjian.core.tokens import token_issue
 from dangjian.orgs import services as org_services
-from dangjian.orgs.models import Organization, Position, Term
+from dangjian.orgs.models import Position, Term
 from dangjian.oversight import services as oversight
 from dangjian.oversight.models import Rectification
 from dangjian.people.models import AdmissionStep, Due, Person, PersonStatus
@@ -128,7 +128,7 @@ def test_position_end(tree):
     post = Position.objects.get(org=tree.branch1, end__isnull=True)
     first, second = login(tree.users["b1"]), login(tree.users["dept"])
     page = first.get(reverse("web:leadership", args=[tree.branch1.pk]))
-    ((shown, version),) = [row for row in page.context["positions"] if row[0].pk == post.pk]
+    ((_shown, version),) = [row for row in page.context["positions"] if row[0].pk == post.pk]
     url = reverse("web:position_end", args=[post.pk])
     # The other administrator changes the post first (its start date, in the admin's stead).
     Position.objects.filter(pk=post.pk).update(start=datetime.date(TODAY.year - 1, 4, 1))
@@ -161,7 +161,7 @@ def test_org_manage(tree, kind):
         parent=tree.committee, name="新支部", type="branch", actor=Actor.system("test")
     )
     url = reverse("web:org_manage", args=[org.pk])
-    first, second, mine, theirs = two_forms(
+    first, second, mine, _theirs = two_forms(
         [tree.users["dept"], tree.users["wc"]], url, pick=lambda ctx: ctx["forms"][kind]
     )
     rename = posted(login(tree.users["wc"]).get(url).context["forms"]["rename"])
