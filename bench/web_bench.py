@@ -173,13 +173,22 @@ def _origin(base: str) -> str:
     return base.replace("http://", "https://", 1) if PROXY_HEADERS else base
 
 
-def _timed(results: Results, name: str, opener: Any, request: Any, timeout: float) -> None:
+def _timed(
+    results: Results,
+    name: str,
+    opener: Any,
+    request: Any,
+    timeout: float,
+    deadline: float | None = None,
+) -> None:
     started = time.perf_counter()
     try:
         with opener.open(request, timeout=timeout) as response:
             response.read()
         results.add(name, time.perf_counter() - started)
     except OSError:  # HTTP errors, timeouts, resets
+        if deadline is not None and time.monotonic() >= deadline - 0.1:
+            return  # cut off by the end of the run: neither a figure nor an error
         results.add(name, None)
 
 
@@ -190,7 +199,8 @@ def reader(
     i = 0
     while time.monotonic() < deadline:
         name, path = pages[i % len(pages)]
-        _timed(results, name, opener, base + path, timeout=max(1.0, deadline - time.monotonic()))
+        timeout = max(1.0, deadline - time.monotonic())
+        _timed(results, name, opener, base + path, timeout=timeout, deadline=deadline)
         i += 1
 
 
