@@ -335,7 +335,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     return {
         "users": opts.users,
         "writers": opts.writers,
-        "workers": opts.workers,
+        "workers": "?" if opts.base else opts.workers,
         "seconds": round(elapsed, 1),
         "requests": total,
         "per_second": round(total / elapsed, 1),
