@@ -282,3 +282,29 @@ def test_api_keeping_records_honour_if_match(tree, path, change, stale):
     assert first.get(url).json() == before
     assert first.patch(url, stale, format="json", HTTP_IF_MATCH=saved["ETag"]).status_code == 200
     assert first.patch(url, stale, format="json").status_code == 200  # no If-Match: as before
+
+
+def test_absence_make_up(tree):
+    from dangjian.records.models import Absence
+
+    absence = Absence.objects.create(activity=tree.activity, person=tree.members1[4], reason="sick")
+    tree.activity.attendance.filter(person=tree.members1[4]).delete()
+    page_url = reverse("web:activity", args=[tree.activity.pk])
+    url = reverse("web:absence_makeup", args=[tree.activity.pk, absence.pk])
+    first, second = login(tree.users["b1"]), login(tree.users["dept"])
+
+    def form_of(client):
+        rows = client.get(page_url).context["absences"]
+        return posted(next(r["form"] for r in rows if r["absence"].pk == absence.pk))
+
+    mine, theirs = form_of(first), form_of(second)
+    p = f"m{absence.pk}"
+    theirs.update({f"{p}-made_up_on": TODAY.isoformat(), f"{p}-made_up_how": "他人登记的补学"})
+    assert second.post(url, theirs).status_code == 302
+    mine.update({f"{p}-made_up_on": TODAY.isoformat(), f"{p}-made_up_how": "我登记的补学"})
+    page = first.post(url, mine)
+    assert page.status_code == 409
+    html = page.content.decode()
+    assert CONFLICT in html and "补学方式：原为“（空）”，现为“他人登记的补学”" in html
+    assert 'value="我登记的补学"' in html
+    assert Absence.objects.get(pk=absence.pk).made_up_how == "他人登记的补学"

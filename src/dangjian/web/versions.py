@@ -19,6 +19,7 @@ from dangjian.oversight.models import Rectification
 from dangjian.people.dues_selectors import Ledger
 from dangjian.people.models import Person
 from dangjian.people.pipeline import PipelineRow
+from dangjian.records.models import Absence
 from dangjian.web import selectors as sel
 from dangjian.web import selectors_keeping as keep
 
@@ -46,6 +47,10 @@ PERSON_FORM_FIELDS = [
 def locked(model: type[M], pk: int) -> M:
     """The record, locked until the transaction ends (from the version check to the write)."""
     return model._default_manager.select_for_update().get(pk=pk)
+
+
+def absence_snapshot(absence: Absence) -> dict[str, Any]:
+    return display_snapshot(absence, ["made_up_on", "made_up_how"])
 
 
 def person_initial(person: Person) -> dict[str, Any]:
