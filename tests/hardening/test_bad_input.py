@@ -257,6 +257,9 @@ def more_web_requests(tree, versions):
         f"/orgs/{b1}/dues/",
         {"paid_on": "\x00", f"pay_{HUGE}": "on", f"amount_{p}": HUGE, **versions["dues"]},
     )
+    act = tree.activity.pk
+    yield "POST", f"/activities/{act}/absences/{HUGE}/makeup/", {"clear": "1"}
+    yield "POST", f"/activities/{HUGE}/absences/1/makeup/", {}
     yield (
         "POST",
         f"/orgs/{b1}/pipeline/",
