@@ -81,6 +81,18 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:rectifications": ADMIN_OF_BRANCH1,
     "web:rectification_new": ADMIN_OF_BRANCH1,
     "web:rectification": ADMIN_OF_BRANCH1,
+    "web:rectification_send_back": expect(LOGIN, 405, 405, 405, 405),  # POST only
+    # Inspections (督查): branch1's list and export for its admins; a branch does not
+    # inspect, so its "new" page is refused even to the work committee. The inspection of
+    # branch1 by the organ committee: seen by branch1's admins, recorded by the committee's.
+    "web:inspections": ADMIN_OF_BRANCH1,
+    "web:inspection_new": expect(LOGIN, 403, 403, 404, 403),
+    "web:inspection_export": ADMIN_OF_BRANCH1,
+    "web:inspection": expect(LOGIN, 404, 200, 404, 200),
+    "web:inspection_record": expect(LOGIN, 404, 403, 404, 200),
+    # branch1's responsibility list (责任清单) and its export.
+    "web:responsibility": ADMIN_OF_BRANCH1,
+    "web:responsibility_export": ADMIN_OF_BRANCH1,
     # Keeping records (members, posts, elections, transfers, organisations).
     "web:org_tree": SIGNED_IN,  # the tree of what the user administers (empty for a member)
     "web:org_manage": ADMIN_OF_BRANCH1,
@@ -100,6 +112,34 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:dues_ledger": ADMIN_OF_BRANCH1,
     "web:dues_export": ADMIN_OF_BRANCH1,
     "web:pipeline": ADMIN_OF_BRANCH1,  # the admission pipeline and its step form
+    # Printable books (记录簿, 台账: Word and PDF) and the annual statistics of branch1.
+    "web:org_books": ADMIN_OF_BRANCH1,
+    "web:record_book_docx": ADMIN_OF_BRANCH1,
+    "web:record_book_pdf": ADMIN_OF_BRANCH1,
+    "web:ledger_book_docx": ADMIN_OF_BRANCH1,
+    "web:ledger_book_pdf": ADMIN_OF_BRANCH1,
+    "web:org_statistics": ADMIN_OF_BRANCH1,
+    "web:statistics_export": ADMIN_OF_BRANCH1,
+    # Notices: the organ committee's notice went to branch1 only (not branch2): its member,
+    # its administrator and those above the publisher open it; b2 gets a 404.
+    "web:notices": SIGNED_IN,  # each user's own inbox (and outbox for administrators)
+    "web:notice_new": ADMIN_OF_BRANCH1,
+    "web:notice": expect(LOGIN, 200, 200, 404, 200),
+    "web:notice_attachment": expect(LOGIN, 200, 200, 404, 200),
+    # 党务公开 of branch1: its members read them, its administrators publish.
+    "web:disclosures": SIGNED_IN,
+    "web:org_disclosures": expect(LOGIN, 200, 200, 404, 200),
+    "web:disclosure": expect(LOGIN, 200, 200, 404, 200),
+    "web:disclosure_delete": expect(LOGIN, 405, 405, 405, 405),  # POST only
+    # Assessment (branch1's pages: a branch ranks nothing, the page says so), stars and
+    # 述职评议 of branch1; the export and a breakdown are the organ committee's (its ranking
+    # of branch1): only the work committee administers it, the others do not see it.
+    "web:assessment": ADMIN_OF_BRANCH1,
+    "web:assessment_publish": expect(LOGIN, 405, 405, 405, 405),  # POST only
+    "web:assessment_export": expect(LOGIN, 404, 404, 404, 200),
+    "web:assessment_breakdown": expect(LOGIN, 404, 404, 404, 200),
+    "web:stars": ADMIN_OF_BRANCH1,
+    "web:duty_reviews": ADMIN_OF_BRANCH1,
     # --- HTTP API (token or session; anonymous gets 401) ---
     "api:token": expect(405, 405, 405, 405, 405),  # POST username/password for a token
     "api:schema": ALL_OK,
@@ -121,6 +161,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:training-detail": expect(401, 200, 200, 404, 200),
     "api:filing-detail": expect(401, 404, 200, 404, 200),
     "api:checks": expect(401, 405, 405, 405, 405),  # POST to run a check
+    # Inspections and responsibility lists: scoped lists; branch1's records for its admins.
+    "api:inspection-list": expect(401, 200, 200, 200, 200),
+    "api:inspection-detail": expect(401, 404, 200, 404, 200),
+    "api:inspection-record": expect(401, 405, 405, 405, 405),
+    "api:responsibility-list-list": expect(401, 200, 200, 200, 200),
+    "api:responsibility-list-detail": expect(401, 404, 200, 404, 200),
+    "api:responsibility-list-file": expect(401, 405, 405, 405, 405),
     # Keeping records: POST-only actions; details of branch1's post and term; the pending
     # transfer from branch2 to branch1 is seen by both sides, not by the member.
     "api:organization-move": expect(401, 405, 405, 405, 405),
@@ -140,6 +187,23 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:schedule": expect(401, 200, 200, 400, 200),
     # branch1's dues ledger: administrators only (the member sees the branch: 403).
     "api:dues": expect(401, 403, 200, 400, 200),
+    # branch1's books and statistics: administrators only, like the dues ledger.
+    "api:record-book": expect(401, 403, 200, 400, 200),
+    "api:ledger-book": expect(401, 403, 200, 400, 200),
+    "api:statistics": expect(401, 403, 200, 400, 200),
+    # Notices: lists are the caller's own; the committee's notice to branch1 is opened by
+    # branch1's member and administrator and by the work committee, not by b2 (404); its
+    # receipts are for the publishing committee's administrators (wc) only.
+    "api:notice-list": expect(401, 200, 200, 200, 200),
+    "api:notice-detail": expect(401, 200, 200, 404, 200),
+    "api:notice-receipts": expect(401, 403, 403, 404, 200),
+    # Assessment over the API: administrators of the organisation (here branch1: it ranks
+    # nothing, 404; the member sees the branch: 403; b2 does not: 400 naming `org`).
+    "api:assessment": expect(401, 403, 404, 400, 404),
+    "api:assessment-breakdown": expect(401, 403, 400, 400, 400),
+    "api:assessment-adjust": expect(401, 405, 405, 405, 405),  # POST only
+    "api:stars": expect(401, 403, 404, 400, 404),  # branch1's pack has no star criteria
+    "api:duty-reviews": expect(401, 403, 200, 400, 200),
     # --- Excel import/export (administrators) ---
     "spreadsheets:index": expect(LOGIN, 403, 200, 200, 200),
     "spreadsheets:template": expect(LOGIN, 403, 200, 200, 200),
@@ -206,7 +270,7 @@ def test_every_url_has_an_expectation():
 def fill(route: Route, tree: Tree, attachment: Attachment, finding_key: str) -> str:
     values: dict[str, object] = {}
     for param in route.params:
-        if param in ("org_pk",):
+        if param in ("org_pk", "subject_pk"):
             values[param] = tree.branch1.pk
         elif param in ("pk", "id", "ext_id") and route.key in API_DETAIL:
             values[param] = API_DETAIL[route.key](tree)
@@ -248,8 +312,16 @@ def query_for(key: str, tree: Tree) -> str:
         return f"?org={tree.branch1.ext_id}&year={year}"
     if key in ("api:findings", "api:schedule"):
         return f"?org={tree.branch1.ext_id}&year={year}"
+    if key in ("api:record-book", "api:ledger-book", "api:statistics"):
+        return f"?org={tree.branch1.ext_id}&year={year}"
+    if key in ("web:record_book_pdf", "web:ledger_book_pdf", "web:statistics_export"):
+        return f"?year={year}"
     if key == "api:dues":
         return f"?org={tree.branch1.ext_id}&month={year}-01"
+    if key in ("api:assessment", "api:stars", "api:duty-reviews"):
+        return f"?org={tree.branch1.ext_id}&year={year}"
+    if key == "api:assessment-breakdown":
+        return f"?org={tree.branch1.ext_id}&subject={tree.branch1.ext_id}&year={year}"
     return ""
 
 
@@ -269,7 +341,31 @@ API_DETAIL = {
     "api:transfer-detail": lambda t: _pending(t).pk,
     "api:transfer-accept": lambda t: _pending(t).pk,
     "api:transfer-cancel": lambda t: _pending(t).pk,
+    "api:notice-detail": lambda t: _notice(t).pk,
+    "api:notice-receipts": lambda t: _notice(t).pk,
+    "api:inspection-detail": lambda t: _inspection(t).ext_id,
+    "api:inspection-record": lambda t: _inspection(t).ext_id,
+    "api:responsibility-list-detail": lambda t: _responsibility(t).pk,
+    "api:responsibility-list-file": lambda t: _responsibility(t).pk,
 }
+
+
+def _notice(tree: Tree):  # type: ignore[no-untyped-def]
+    from dangjian.notices.models import Notice
+
+    return Notice.objects.get(org=tree.committee, title="关于开展主题党日的通知")
+
+
+def _inspection(tree: Tree):
+    from dangjian.oversight.models import Inspection
+
+    return Inspection.objects.get(org=tree.committee)
+
+
+def _responsibility(tree: Tree):
+    from dangjian.oversight.models import ResponsibilityList
+
+    return ResponsibilityList.objects.get(org=tree.branch1)
 
 
 def _secretary(tree: Tree) -> Position:
@@ -293,9 +389,19 @@ def pk_for(key: str, tree: Tree, attachment: Attachment) -> int:
         return attachment.pk
     if name == "position_end":
         return _secretary(tree).pk
+    if name in ("assessment_export", "assessment_breakdown"):
+        return tree.committee.pk
     if name.startswith("transfer_"):
         return _pending(tree).pk
-    if name == "rectification":
+    if name in ("notice", "notice_attachment"):
+        return _notice(tree).pk
+    if name in ("disclosure", "disclosure_delete"):
+        from dangjian.notices.models import Disclosure
+
+        return Disclosure.objects.get(org=tree.branch1).pk
+    if name in ("inspection", "inspection_record"):
+        return _inspection(tree).pk
+    if name in ("rectification", "rectification_send_back"):
         from dangjian.oversight.models import Rectification
 
         return Rectification.objects.get(org=tree.branch1).pk
@@ -327,6 +433,37 @@ def world(db, tmp_path, settings):
     Rectification.objects.create(
         org=tree.branch1, title="未按期召开支部委员会", found_on=datetime.date.today()
     )
+    # The organ committee's notice to branch1 only (with an attachment), and a 党务公开
+    # item of branch1.
+    from dangjian.notices.models import Disclosure, Notice, NoticeTarget
+
+    notice = Notice(
+        org=tree.committee,
+        title="关于开展主题党日的通知",
+        body="请各支部按时开展。",
+        published_on=datetime.date.today(),
+        whole_subtree=False,
+        attachment_name="通知.pdf",
+        attachment_type="application/pdf",
+        attachment_size=9,
+    )
+    notice.attachment.save("notice.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    NoticeTarget.objects.create(notice=notice, org=tree.branch1)
+    Disclosure.objects.create(
+        org=tree.branch1,
+        category="dues",
+        title="上半年党费收缴情况",
+        content="应交与实交一致。",
+        published_on=datetime.date.today(),
+    )
+    from dangjian.oversight.models import Inspection, ResponsibilityList
+
+    # A planned inspection of branch1 by the organ committee, and branch1's list.
+    inspection = Inspection.objects.create(
+        org=tree.committee, year=datetime.date.today().year, quarter=1, title="季度督查"
+    )
+    inspection.targets.set([tree.branch1])
+    ResponsibilityList.objects.create(org=tree.branch1, year=datetime.date.today().year)
     # A pending transfer from branch2 into branch1: both sides see it, the member does not.
     TransferRequest.objects.create(
         person=tree.members2[0],
@@ -446,6 +583,24 @@ _w(
     {"paid_on": "2026-01-01", "pay_{p3}": "on", "amount_{p3}": "15", "months_{p3}": "1"},
 )
 
+# Publishing a notice from branch1 (to its whole subtree) and a 党务公开 item of branch1.
+_w(
+    "web:notice_new",
+    "/orgs/{b1}/notices/new/",
+    {"title": "通知", "body": "正文", "published_on": "2026-01-05", "scope": "all"},
+)
+_w(
+    "web:org_disclosures",
+    "/orgs/{b1}/disclosures/",
+    {"category": "dues", "title": "党费公开", "content": "内容", "published_on": "2026-01-05"},
+)
+_w(
+    "api:notice-list",
+    "/api/v1/notices/",
+    {"org": "TB1", "title": "通知", "body": "正文"},
+    b2={400},
+)
+
 _API_PERSON = {
     "name": "新人",
     "org": "TB1",
@@ -514,6 +669,63 @@ _w(
     {"date": "2099-01-01"},
     b1=DENIED,
 )
+# Assessment: an adjustment of branch2's score (branch1 has been moved by now) and
+# publishing are the organ committee's (neither branch administrator sees it); 述职评议
+# recorded by branch1 itself reaches the form.
+_w(
+    "web:assessment_breakdown",
+    "/orgs/{oc}/assessment/{b2}/",
+    {"year": "2026", "points": "1", "reason": "测试"},
+    b1=DENIED,
+)
+_w("web:assessment_publish", "/orgs/{oc}/assessment/publish/", {"year": "2026"}, b1=DENIED)
+_w("web:stars", "/orgs/{oc}/stars/", {"year": "2026"}, b1=DENIED)
+_w("web:duty_reviews", "/orgs/{b1}/duty-reviews/", {"year": "2025"})
+_w(
+    "api:assessment-adjust",
+    "/api/v1/assessment/adjustments/",
+    {"org": "TOC", "subject": "TB2", "year": 2026, "points": "1", "reason": "测试"},
+    b1={400, 403},
+    b2={400, 403},
+    member={400, 403},
+)
+_w(
+    "api:duty-reviews",
+    "/api/v1/duty-reviews/?org=TOC",
+    {
+        "org": "TB1",
+        "reporter": "{sec_ext}",
+        "role": "branch_secretary",
+        "year": 2025,
+        "held_on": "2026-01-10",
+        "grade": "good",
+    },
+    b1={400, 403},
+    b2={400, 403},
+    member={400, 403},
+)
+
+
+# Inspections, responsibility lists, sending a rectification back.
+_w(
+    "web:inspection_new",
+    "/orgs/{oc}/inspections/new/",
+    {"year": "2026", "quarter": "1", "title": "督查", "targets": ["{b1}"]},
+    b1=DENIED,
+)
+_w(
+    "api:inspection-list",
+    "/api/v1/inspections/",
+    {"org": "TOC", "year": 2026, "quarter": 1, "title": "督查", "targets": ["TB1"]},
+    b1=DENIED,
+)
+_w("web:responsibility", "/orgs/{b1}/responsibility/", {"action": "save", "rows": "0"})
+_w(
+    "api:responsibility-list-list",
+    "/api/v1/responsibility-lists/",
+    {"org": "TB1", "year": 2026, "items": [{"task": "主题党日", "responsible_name": "书记"}]},
+)
+_w("web:rectification_send_back", "/rectifications/{rect}/send-back/", {"on": "2026-01-01"})
 
 
 def _fill_write(text: str, tree: Tree) -> str:
@@ -524,11 +736,21 @@ def _fill_write(text: str, tree: Tree) -> str:
         "p3": tree.members1[3].pk,
         "p3_ext": tree.members1[3].ext_id,
         "sec": _secretary(tree).pk,
+        "sec_ext": _secretary(tree).person.ext_id,
+        "oc": tree.committee.pk,
+        "b2": tree.branch2.pk,
         "pending": _pending(tree).pk,
+        "rect": _rect_pk(tree),
     }
     for key, value in values.items():
         text = text.replace("{" + key + "}", str(value))
     return text
+
+
+def _rect_pk(tree: Tree) -> int:
+    from dangjian.oversight.models import Rectification
+
+    return Rectification.objects.get(org=tree.branch1).pk
 
 
 def _fill_body(body: object, tree: Tree) -> object:

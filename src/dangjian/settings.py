@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dangjian.people",
     "dangjian.records",
     "dangjian.oversight",
+    "dangjian.notices",
     "dangjian.policy",
     "dangjian.interchange",
     "dangjian.web",

@@ -29,8 +29,10 @@ def test_schema_endpoint_lists_every_resource(client):
         "activities",
         "trainings",
         "filings",
+        "notices",
     ]:
         assert f"/api/v1/{resource}/" in paths
+    assert "/api/v1/notices/{id}/receipts/" in paths
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
 

@@ -31,6 +31,28 @@ BOUNDS = {
     # The schedule's cache key reads the scopes' freshness and write counters (constant).
     "calendar": 70,
     "activity": 15,
+    # Printable books and statistics: a fixed set of grouped queries (the ledger reads
+    # three per month of dues); documents are built in memory from those rows.
+    "record_book": 12,
+    "ledger_book": 55,
+    "statistics": 25,
+    # Notices: the inbox (an EXISTS per row in the one list query), the outbox with read
+    # counts, and a notice's receipts grouped by organisation (unread names capped).
+    "notices_in": 15,
+    "notices_out": 15,
+    "notice_receipts": 25,
+    "disclosures": 15,
+    # Assessment: grouped queries over the stored findings, members and adjustments.
+    "assessment": 40,
+    "assessment_breakdown": 45,
+    "stars": 40,
+    "duty_reviews": 40,
+    # Inspections (one paged list with problem counts as subqueries), one inspection, a
+    # problem's page with its history, and a responsibility list (one member list for all rows).
+    "inspections": 15,
+    "inspection": 15,
+    "rectification": 15,
+    "responsibility": 20,
 }
 
 
@@ -47,6 +69,7 @@ def grow(tree, n: int, tag: str) -> None:
         org.save()
         Term.objects.create(org=org, elected_on=datetime.date(year - 3, 1, 1), years=3)
         branches.append(org)
+    grow_oversight(tree, [tree.branch1, *branches[2:]], tag)
     people = Person.objects.bulk_create(
         Person(
             ext_id=f"GP{tag}{b.pk}-{i}",
@@ -73,6 +96,21 @@ def grow(tree, n: int, tag: str) -> None:
         Attendance(activity=a, person=p) for a in acts for p in people if p.org_id == a.org_id
     )
     Attendance.objects.bulk_create(Attendance(activity=a, person=tree.member) for a in acts[:12])
+    from dangjian.notices.models import Notice, NoticeTarget
+
+    notices = Notice.objects.bulk_create(
+        Notice(
+            org=tree.committee,
+            title=f"通知{tag}{i}",
+            body="正文",
+            published_on=datetime.date(year, 1, 1),
+            whole_subtree=i % 2 == 0,
+        )
+        for i in range(n // 3 + 2)
+    )
+    NoticeTarget.objects.bulk_create(
+        NoticeTarget(notice=x, org=b) for x in notices if not x.whole_subtree for b in branches[:3]
+    )
     Training.objects.bulk_create(
         Training(
             ext_id=f"GT{tag}{p.pk}-{k}",
@@ -86,8 +124,71 @@ def grow(tree, n: int, tag: str) -> None:
     )
 
 
+def _notice(tree):
+    """A work-committee notice to the whole tree, read by 张一, and a 党务公开 item."""
+    from dangjian.core.actor import Actor
+    from dangjian.notices import services
+    from dangjian.notices.models import Disclosure, Notice
+
+    notice = Notice.objects.filter(org=tree.root).first()
+    if notice is None:
+        wc = Actor(user=tree.users["wc"], source="web")
+        notice = services.notice_publish(
+            org=tree.root,
+            title="通知",
+            body="正文",
+            published_on=datetime.date.today(),
+            actor=wc,
+        )
+        services.notice_mark_read(
+            notice=notice, actor=Actor(user=tree.users["member"], source="web")
+        )
+        Disclosure.objects.create(
+            org=tree.branch1,
+            category="dues",
+            title="党费公开",
+            content="内容",
+            published_on=datetime.date.today(),
+        )
+    return notice
+
+
+def grow_oversight(tree, branches: list, tag: str) -> None:
+    """An inspection of each new branch (and branch1) with a problem, and a
+    responsibility-list item of branch1 per new branch."""
+    from dangjian.oversight.models import (
+        Inspection,
+        Rectification,
+        ResponsibilityItem,
+        ResponsibilityList,
+    )
+
+    year = datetime.date.today().year
+    lst, _ = ResponsibilityList.objects.get_or_create(org=tree.branch1, year=year)
+    for b in branches:
+        act = Activity.objects.create(
+            ext_id=f"GI{tag}{b.pk}",
+            org=tree.committee,
+            kind="inspection",
+            date=datetime.date(year, 1, 5),
+        )
+        inspection = Inspection.objects.create(
+            org=tree.committee, year=year, quarter=1, title=f"督查{b.pk}", activity=act
+        )
+        inspection.targets.set([b, tree.branch1])
+        inspection.inspectors.set([tree.members1[1]])
+        for org in (b, tree.branch1):
+            Rectification.objects.create(
+                org=org, title="记录不全", found_on=act.date, source_activity=act
+            )
+        ResponsibilityItem.objects.create(
+            checklist=lst, task=f"事项{b.pk}", responsible=tree.members1[1], rules=["x"]
+        )
+
+
 def pages(tree):
     b1 = tree.branch1
+    notice = _notice(tree)
     return {
         "home_branch": ("b1", reverse("web:home")),
         "home_committee": ("wc", reverse("web:home")),
@@ -99,7 +200,38 @@ def pages(tree):
         "person": ("b1", reverse("web:person", args=[tree.member.pk])),
         "calendar": ("b1", reverse("web:org_calendar", args=[b1.pk])),
         "activity": ("b1", reverse("web:activity", args=[tree.activity.pk])),
+        "record_book": ("b1", reverse("web:record_book_docx", args=[b1.pk])),
+        "ledger_book": ("b1", reverse("web:ledger_book_docx", args=[b1.pk])),
+        "statistics": ("wc", reverse("web:org_statistics", args=[tree.root.pk])),
+        "notices_in": ("member", reverse("web:notices")),
+        "notices_out": ("wc", reverse("web:notices") + "?box=out"),
+        "notice_receipts": ("wc", reverse("web:notice", args=[notice.pk])),
+        "disclosures": ("member", reverse("web:disclosures")),
+        "assessment": ("wc", reverse("web:assessment", args=[tree.committee.pk])),
+        "assessment_breakdown": (
+            "wc",
+            reverse("web:assessment_breakdown", args=[tree.committee.pk, b1.pk]),
+        ),
+        "stars": ("wc", reverse("web:stars", args=[tree.committee.pk])),
+        "duty_reviews": ("wc", reverse("web:duty_reviews", args=[tree.committee.pk])),
+        "inspections": ("wc", reverse("web:inspections", args=[tree.root.pk])),
+        "inspection": ("b1", reverse("web:inspection", args=[_first_inspection(tree)])),
+        "rectification": ("b1", reverse("web:rectification", args=[_first_problem(tree)])),
+        "responsibility": ("b1", reverse("web:responsibility", args=[b1.pk])),
     }
+
+
+def _first_inspection(tree) -> int:
+    from dangjian.oversight.models import Inspection
+
+    return Inspection.objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
+def _first_problem(tree) -> int:
+    from dangjian.oversight.models import Rectification
+
+    first = Rectification.objects.filter(org=tree.branch1).order_by("pk")
+    return first.values_list("pk", flat=True)[0]
 
 
 def measure(tree, login) -> dict[str, int]:

@@ -17,6 +17,7 @@ ACTIONS = {
     "update": "修改",
     "update_related": "修改关联记录",
     "delete": "删除",
+    "read": "阅读",
     "import": "导入",
     "login": "登录",
     "logout": "退出登录",

@@ -1,5 +1,6 @@
 import uuid
 from datetime import date as date_type
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -159,6 +160,8 @@ class Rectification(models.Model):
     accountability_on = models.DateField("问责日期", null=True, blank=True)
     revisit_on = models.DateField("回访反馈日期", null=True, blank=True)
     closed_on = models.DateField("销号日期", null=True, blank=True)
+    # db_default: the importer writes rows with raw INSERTs naming only the format's columns
+    evidence = models.TextField("整改情况及佐证", blank=True, default="", db_default="")
     extra = models.JSONField("扩展字段", default=dict, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
@@ -226,3 +229,242 @@ class Rectification(models.Model):
                 break
             last = value
         return last
+
+
+class AssessmentAdjustment(models.Model):
+    """A manual change of an organisation's computed 党建工作考核 score, with its reason.
+
+    Recorded by the assessing body (`assessor`: the organisation whose ranking it is on),
+    never by the organisation assessed; shown on the score's breakdown with who and why.
+    """
+
+    subject = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="assessment_adjustments",
+        verbose_name="被考核组织",
+    )
+    assessor = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="考核组织",
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    points = models.DecimalField("加减分", max_digits=6, decimal_places=2)
+    reason = models.CharField("理由", max_length=300)
+    recorded_by = models.CharField("登记人", max_length=150, blank=True, default="")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "dj_assessment_adjustment"
+        verbose_name = "考核加减分"
+        verbose_name_plural = "考核加减分"
+        ordering = ["year", "subject", "pk"]
+        indexes = [models.Index(fields=["year", "subject"], name="assess_adj_year_subject")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="assess_adj_points_nonzero"),
+            models.CheckConstraint(condition=~Q(reason=""), name="assess_adj_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.year} {self.points:+}"
+
+
+class DutyReviewRole(models.TextChoices):
+    BRANCH_SECRETARY = "branch_secretary", "党支部（党总支）书记"
+    ORGAN_SECRETARY = "organ_secretary", "机关党委书记"
+    PARTY_GROUP_SECRETARY = "party_group_secretary", "党组（党委）书记"
+
+
+class DutyReview(models.Model):
+    """述职评议: that an organisation's secretary reported on the year's party-building
+    duties to a reviewing body, when, and the rating given. No content of what was said."""
+
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="duty_reviews",
+        verbose_name="述职组织",
+    )
+    reporter = models.ForeignKey(
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="duty_reviews",
+        verbose_name="述职人",
+    )
+    role = models.CharField("述职人身份", max_length=32, choices=DutyReviewRole.choices)
+    year = models.PositiveSmallIntegerField("述职年度")
+    held_on = models.DateField("述职日期")
+    reviewed_by = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="duty_reviews_held",
+        verbose_name="评议组织",
+    )
+    score = models.DecimalField("评议得分", max_digits=5, decimal_places=2, null=True, blank=True)
+    grade = models.CharField("评议等次", max_length=16, choices=Grade.choices, blank=True)
+    recorded_by = models.CharField("登记人", max_length=150, blank=True, default="")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "dj_duty_review"
+        verbose_name = "述职评议"
+        verbose_name_plural = "述职评议"
+        ordering = ["-year", "-held_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "year", "reviewed_by"], name="duty_review_unique_org_year_body"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
+                name="duty_review_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade="") | Q(grade__in=Grade.values), name="duty_review_grade_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.year} 述职评议"
+
+
+# ---------------------------------------------------------------- inspections (督查)
+
+# Organisations that inspect those under them: 机关工委, 党组（党委）, 机关党委 (and 党总支).
+INSPECTING_TYPES = ("work_committee", "party_group", "organ_committee", "general_branch")
+
+
+def new_inspection_ext_id() -> str:
+    return f"I-{uuid.uuid4().hex[:12]}"
+
+
+class Inspection(models.Model):
+    """A quarter's planned inspection (督查) by a committee of organisations under it.
+
+    Once carried out, `activity` is its 督导检查 activity: that activity is the one record
+    the rules (org_frequency over `inspection`) and dangjian/1 count, so an inspection is
+    never counted twice. The problems found are rectifications whose `source_activity` is
+    that activity, each in the inspected organisation.
+    """
+
+    ext_id = models.CharField("编号", max_length=64, unique=True, default=new_inspection_ext_id)
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="inspections_held",
+        verbose_name="督查组织",
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    quarter = models.PositiveSmallIntegerField("季度")
+    title = models.CharField("督查事项", max_length=200)
+    targets: "models.ManyToManyField[Any, Any]" = models.ManyToManyField(
+        "orgs.Organization", related_name="inspections_received", verbose_name="被督查组织"
+    )
+    inspectors: "models.ManyToManyField[Any, Any]" = models.ManyToManyField(
+        "people.Person", blank=True, related_name="inspections_done", verbose_name="督查人员"
+    )
+    inspector_names = models.CharField("其他督查人员", max_length=200, blank=True, default="")
+    activity = models.OneToOneField(
+        "records.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inspection",
+        verbose_name="督导检查活动",
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "dj_inspection"
+        verbose_name = "督查"
+        verbose_name_plural = "督查"
+        ordering = ["-year", "-quarter", "-pk"]
+        indexes = [models.Index(fields=["org", "year", "quarter"], name="inspection_org_quarter")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="inspection_quarter_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.year}年第{self.quarter}季度 {self.title}"
+
+    @property
+    def period(self) -> str:
+        """The quarter's key as the rule engine names it (`policy.periods`)."""
+        return f"{self.year}-Q{self.quarter}"
+
+    @property
+    def held_on(self) -> date_type | None:
+        return self.activity.date if self.activity_id and self.activity else None
+
+
+# ---------------------------------------------------------------- responsibility lists
+
+# The three levels of 三级责任清单: 党组（党委）, 机关党委（党总支）, 党支部.
+RESPONSIBILITY_TYPES = ("party_group", "organ_committee", "general_branch", "branch")
+
+
+class ResponsibilityList(models.Model):
+    """An organisation's 党建责任清单 for a year. Filing it records the year's
+    `responsibility_list` Filing (`filing`), which is what the rules count."""
+
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.CASCADE,
+        related_name="responsibility_lists",
+        verbose_name="组织",
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    filing = models.OneToOneField(
+        "records.Filing",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsibility_list",
+        verbose_name="报送记录",
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "dj_responsibility_list"
+        verbose_name = "责任清单"
+        verbose_name_plural = "责任清单"
+        ordering = ["-year", "org__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "year"], name="responsibility_list_org_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.year}年责任清单"
+
+
+class ResponsibilityItem(models.Model):
+    """One duty of a list: what, who is responsible, by when, and the rules that check it."""
+
+    checklist = models.ForeignKey(
+        ResponsibilityList, on_delete=models.CASCADE, related_name="items", verbose_name="清单"
+    )
+    position = models.PositiveIntegerField("序号", default=0)
+    task = models.CharField("责任事项", max_length=300)
+    responsible = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsibility_items",
+        verbose_name="责任人",
+    )
+    responsible_name = models.CharField("责任人（姓名/职务）", max_length=100, blank=True)
+    due_on = models.DateField("完成时限", null=True, blank=True)
+    rules = models.JSONField("对应规则", default=list, blank=True)
+
+    class Meta:
+        db_table = "dj_responsibility_item"
+        verbose_name = "责任事项"
+        verbose_name_plural = "责任事项"
+        ordering = ["checklist", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.task

@@ -15,6 +15,7 @@ from dangjian.orgs.models import Organization
 from dangjian.oversight.models import (
     RECTIFICATION_STEPS,
     STEP_LABELS,
+    Inspection,
     Rectification,
     new_rectification_ext_id,
 )
@@ -37,8 +38,30 @@ RECTIFICATION_FIELDS = [
     "accountability_on",
     "revisit_on",
     "closed_on",
+    "evidence",
 ]
 STEP_FIELDS = {step: field for step, field, _status in RECTIFICATION_STEPS}
+# Steps that check the rectification: done by whoever found the problem (see checker_of).
+CHECKER_STEPS = ("revisit", "close")
+
+
+def inspection_of(rect: Rectification) -> Inspection | None:
+    """The inspection whose problem this is (through its 督导检查 activity), if any."""
+    if rect.source_activity_id is None:
+        return None
+    return Inspection.objects.filter(activity_id=rect.source_activity_id).first()
+
+
+def checker_of(rect: Rectification) -> Organization:
+    """Who checks and closes the item: the organisation that held the source inspection
+    when it is above the rectifying one (a branch never closes a problem found in it by
+    its superiors), else the rectifying organisation itself."""
+    source = rect.source_activity
+    if source is not None and source.org_id != rect.org_id:
+        holder = Organization.objects.get(pk=source.org_id)
+        if rect.org.path.startswith(holder.path):
+            return holder
+    return rect.org
 
 
 @transaction.atomic
@@ -99,6 +122,7 @@ def rectification_advance(
     due_on: datetime.date | None = None,
     accountability: bool = False,
     accountability_on: datetime.date | None = None,
+    evidence: str = "",
     actor: Actor,
 ) -> Rectification:
     """Record the next step of the loop on `on`.
@@ -107,8 +131,15 @@ def rectification_advance(
     than the one before. 交办 may set the 整改期限 (due_on); 整改完成 may record 问责.
     """
     # Lock the row so two people recording the same step cannot both pass the order check.
-    rect = Rectification.objects.select_for_update().select_related("org").get(pk=rectification.pk)
+    rect = (
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("org", "source_activity__org")
+        .get(pk=rectification.pk)
+    )
     ensure_can_administer(actor, rect.org)
+    if step in CHECKER_STEPS:
+        # 回访/销号 of a problem found by a higher organisation: that organisation's admins
+        ensure_can_administer(actor, checker_of(rect))
     if step not in STEP_FIELDS:
         raise ValidationError({"step": f"未知环节：{step}"})
     expected = rect.next_step
@@ -134,10 +165,16 @@ def rectification_advance(
     verified = rect.verified_on
     if accountability and accountability_on and verified and accountability_on < verified:
         errors["accountability_on"] = "问责日期不能早于核实日期"
+    if evidence.strip() and step != "rectify":
+        errors["evidence"] = "整改情况在“整改完成”环节填写"
+    if step == "rectify" and inspection_of(rect) is not None and not evidence.strip():
+        errors["evidence"] = "请填写整改情况及佐证"
     if errors:
         raise ValidationError(errors)
     before = snapshot(rect, RECTIFICATION_FIELDS)
     setattr(rect, STEP_FIELDS[step], on)
+    if step == "rectify":
+        rect.evidence = evidence.strip()
     if due_on is not None:
         rect.due_on = due_on
     if step == "rectify":
@@ -157,6 +194,54 @@ def rectification_advance(
         object_type="rectification",
         object_id=str(rect.pk),
         changes=changes,
+    )
+    rectification.refresh_from_db()
+    return rect
+
+
+@transaction.atomic
+def rectification_send_back(
+    *, rectification: Rectification, on: datetime.date, reason: str, actor: Actor
+) -> Rectification:
+    """The checker finds the rectification not done: back to 整改中 (the 整改完成 and
+    回访反馈 dates are cleared; the audit log keeps them and the reason)."""
+    rect = (
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("org", "source_activity__org")
+        .get(pk=rectification.pk)
+    )
+    ensure_can_administer(actor, checker_of(rect))
+    errors: dict[str, str] = {}
+    if rect.closed_on is not None:
+        errors["step"] = "该问题已销号，不能退回"
+    elif rect.rectified_on is None:
+        errors["step"] = "尚未登记整改完成，无需退回"
+    elif on < rect.rectified_on:
+        errors["on"] = f"日期不能早于整改完成日期（{rect.rectified_on.isoformat()}）"
+    if not reason.strip():
+        errors["reason"] = "请填写退回原因（整改中存在的不足）"
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(rect, RECTIFICATION_FIELDS)
+    rect.rectified_on = None
+    rect.revisit_on = None
+    rect.accountability = False
+    rect.accountability_on = None
+    rect.full_clean()
+    rect.save()
+    after = snapshot(rect, RECTIFICATION_FIELDS)
+    audit_record(
+        actor=actor,
+        action="update",
+        object_type="rectification",
+        object_id=str(rect.pk),
+        changes={
+            "step": "send_back",
+            "on": on.isoformat(),
+            "reason": reason.strip()[:500],
+            "before": {k: v for k, v in before.items() if after[k] != v},
+            "after": {k: v for k, v in after.items() if before[k] != v},
+        },
     )
     rectification.refresh_from_db()
     return rect

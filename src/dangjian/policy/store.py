@@ -135,7 +135,17 @@ def mark_stale(org_pks: Iterable[int] | None, *, using: str = "default") -> int:
 
 
 # Audit object types that cannot change a finding.
-_IRRELEVANT = {"user", "grant", "person_account", "workbook"}
+# (Adjustments and 述职评议 records feed the assessment page, never a rule.)
+_IRRELEVANT = {
+    "user",
+    "grant",
+    "person_account",
+    "workbook",
+    "assessment_adjustment",
+    "duty_review",
+    "notice",
+    "disclosure",
+}
 
 
 def orgs_of_entry(entry: Any) -> set[int] | None:
@@ -160,6 +170,9 @@ def orgs_of_entry(entry: Any) -> set[int] | None:
         "training": "records.Training",
         "filing": "records.Filing",
         "rectification": "oversight.Rectification",
+        "assessment": "oversight.Assessment",
+        "inspection": "oversight.Inspection",
+        "responsibility_list": "oversight.ResponsibilityList",
     }
     label = models.get(object_type)
     if label is None:
@@ -171,11 +184,12 @@ def orgs_of_entry(entry: Any) -> set[int] | None:
         values = changes.get(side) or {}
         if not isinstance(values, dict):
             continue
-        for name in ("org", "parent", "from_org", "to_org", "org_id", "parent_id"):
+        for name in ("org", "parent", "from_org", "to_org", "org_id", "parent_id", "subject_org"):
             if values.get(name) is not None:
                 org_refs.append(values[name])
-        if values.get("person") is not None:
-            person_refs.append(values["person"])
+        for name in ("person", "subject_person"):
+            if values.get(name) is not None:
+                person_refs.append(values[name])
         if isinstance(values.get("people"), list):
             person_refs.extend(values["people"])
     orgs = _refs(org_refs, Organization, using)
@@ -194,12 +208,13 @@ def orgs_of_entry(entry: Any) -> set[int] | None:
             orgs.add(obj.pk)
         if object_type == "person":
             person_pks.add(obj.pk)
-        for name in ("org_id", "parent_id", "from_org_id", "to_org_id"):
+        for name in ("org_id", "parent_id", "from_org_id", "to_org_id", "subject_org_id"):
             value = getattr(obj, name, None)
             if isinstance(value, int):
                 orgs.add(value)
-        if isinstance(getattr(obj, "person_id", None), int):
-            person_pks.add(obj.person_id)
+        for name in ("person_id", "subject_person_id"):
+            if isinstance(getattr(obj, name, None), int):
+                person_pks.add(getattr(obj, name))
     if person_pks:
         orgs |= _orgs_of_people(person_pks, using)
     return orgs

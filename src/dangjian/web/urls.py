@@ -2,18 +2,23 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path, reverse_lazy
 
 from dangjian.web.views import (
+    assessment,
     audit,
+    books,
     calendar,
     compare,
     dues,
     findings,
     home,
+    inspections,
     keeping,
+    notices,
     orgs,
     people,
     pipeline,
     records,
     rectification,
+    responsibility,
     rules,
 )
 
@@ -79,6 +84,31 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="rectification_new",
     ),
     path("rectifications/<int:pk>/", rectification.rectification_detail, name="rectification"),
+    path(
+        "rectifications/<int:pk>/send-back/",
+        rectification.rectification_send_back,
+        name="rectification_send_back",
+    ),
+    # Inspections (督查) and responsibility lists (责任清单).
+    path("orgs/<int:org_pk>/inspections/", inspections.inspection_list, name="inspections"),
+    path("orgs/<int:org_pk>/inspections/new/", inspections.inspection_new, name="inspection_new"),
+    path(
+        "orgs/<int:org_pk>/inspections.xlsx",
+        inspections.inspection_export,
+        name="inspection_export",
+    ),
+    path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/record/", inspections.inspection_record, name="inspection_record"),
+    path(
+        "orgs/<int:org_pk>/responsibility/",
+        responsibility.responsibility_list,
+        name="responsibility",
+    ),
+    path(
+        "orgs/<int:org_pk>/responsibility.xlsx",
+        responsibility.responsibility_export,
+        name="responsibility_export",
+    ),
     # Keeping records: members, posts and elections, transfers, the organisation tree.
     path("orgs/tree/", keeping.org_tree, name="org_tree"),
     path("orgs/<int:pk>/manage/", keeping.org_manage, name="org_manage"),
@@ -97,4 +127,56 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:pk>/dues/", dues.dues_ledger, name="dues_ledger"),
     path("orgs/<int:pk>/dues.xlsx", dues.dues_export, name="dues_export"),
     path("orgs/<int:pk>/pipeline/", pipeline.pipeline, name="pipeline"),
+    # Printable books for inspections and the annual statistics (docs/web.md).
+    path("orgs/<int:pk>/books/", books.org_books, name="org_books"),
+    path(
+        "orgs/<int:pk>/books/record-book.docx",
+        books.record_book_file,
+        {"fmt": "docx"},
+        name="record_book_docx",
+    ),
+    path(
+        "orgs/<int:pk>/books/record-book.pdf",
+        books.record_book_file,
+        {"fmt": "pdf"},
+        name="record_book_pdf",
+    ),
+    path(
+        "orgs/<int:pk>/books/ledger.docx",
+        books.ledger_book_file,
+        {"fmt": "docx"},
+        name="ledger_book_docx",
+    ),
+    path(
+        "orgs/<int:pk>/books/ledger.pdf",
+        books.ledger_book_file,
+        {"fmt": "pdf"},
+        name="ledger_book_pdf",
+    ),
+    path("orgs/<int:pk>/statistics/", books.org_statistics, name="org_statistics"),
+    path("orgs/<int:pk>/statistics.xlsx", books.statistics_export, name="statistics_export"),
+    # Notices with read receipts, and 党务公开.
+    path("notices/", notices.notice_list, name="notices"),
+    path("orgs/<int:org_pk>/notices/new/", notices.notice_new, name="notice_new"),
+    path("notices/<int:pk>/", notices.notice_detail, name="notice"),
+    path("notices/<int:pk>/attachment/", notices.notice_attachment, name="notice_attachment"),
+    path("disclosures/", notices.disclosure_list, name="disclosures"),
+    path("orgs/<int:pk>/disclosures/", notices.org_disclosures, name="org_disclosures"),
+    path("disclosures/<int:pk>/", notices.disclosure_detail, name="disclosure"),
+    path("disclosures/<int:pk>/delete/", notices.disclosure_delete, name="disclosure_delete"),
+    # The annual assessment (党建工作考核), star ratings (星级评定) and 述职评议.
+    path("orgs/<int:pk>/assessment/", assessment.assessment_ranking, name="assessment"),
+    path(
+        "orgs/<int:pk>/assessment/publish/",
+        assessment.assessment_publish,
+        name="assessment_publish",
+    ),
+    path("orgs/<int:pk>/assessment.xlsx", assessment.assessment_export, name="assessment_export"),
+    path(
+        "orgs/<int:pk>/assessment/<int:subject_pk>/",
+        assessment.assessment_breakdown,
+        name="assessment_breakdown",
+    ),
+    path("orgs/<int:pk>/stars/", assessment.star_ratings, name="stars"),
+    path("orgs/<int:pk>/duty-reviews/", assessment.duty_reviews, name="duty_reviews"),
 ]

@@ -16,7 +16,13 @@ import jsonschema
 import yaml
 
 from dangjian.policy.kinds import REGISTRY, Rule
-from dangjian.policy.schema import COVERAGE_SCHEMA, PACK_SCHEMA, RULE_SCHEMA
+from dangjian.policy.schema import (
+    ASSESSMENT_SCHEMA,
+    COVERAGE_SCHEMA,
+    PACK_SCHEMA,
+    RULE_SCHEMA,
+    STAR_RATING_SCHEMA,
+)
 
 PACKS_DIR = Path(__file__).resolve().parent
 
@@ -37,6 +43,9 @@ class Pack:
     version: str
     base: Pack | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # The annual assessment's scoring and the star rating's criteria (own, else the base's).
+    assessment: dict[str, Any] | None = None
+    star_rating: dict[str, Any] | None = None
 
     @property
     def title(self) -> str:
@@ -194,6 +203,9 @@ def _load(path: Path) -> Pack:
 
     rules = _effective(name, base, own)
     _check_coverage(name, data["coverage"], pack_id, own, base)
+    known = {r.qualified_id for r in rules}
+    assessment = _check_block(name, "assessment", ASSESSMENT_SCHEMA, data, known)
+    star_rating = _check_block(name, "star_rating", STAR_RATING_SCHEMA, data, known)
     digest = hashlib.sha256()
     if base is not None:
         digest.update(base.version.encode())
@@ -209,7 +221,35 @@ def _load(path: Path) -> Pack:
         version=digest.hexdigest(),
         base=base,
         raw=data,
+        assessment=assessment or (base.assessment if base is not None else None),
+        star_rating=star_rating or (base.star_rating if base is not None else None),
     )
+
+
+def _check_block(
+    name: str, key: str, schema: dict[str, Any], data: dict[str, Any], known: set[str]
+) -> dict[str, Any] | None:
+    """The pack's `assessment` / `star_rating` block, checked: schema, rule ids, thresholds."""
+    block = data.get(key)
+    if block is None:
+        return None
+    err = _first_error(schema, block)
+    if err is not None:
+        raise PackError(f"{name}: {key}.{_where(err)}: {err.message}".replace(".(top)", ""))
+    refs: list[tuple[str, str]] = [(f"{key}.rules", r) for r in block.get("rules", {})]
+    refs += [(f"{key}.award_blocked_by", r) for r in block.get("award_blocked_by", [])]
+    for c in block.get("criteria", []):
+        refs += [(f"{key}.criteria.{c['id']}.rules", r) for r in c["rules"]]
+    for where, rid in refs:
+        if rid not in known:
+            raise PackError(f"{name}: {where}: 没有规则 {rid!r}（须写完整编号，如 national/…）")
+    mins = [g["min"] for g in block.get("grades", [])]
+    if mins and mins != sorted(mins, reverse=True):
+        raise PackError(f"{name}: {key}.grades: 等次须按分数线从高到低排列")
+    ids = [c["id"] for c in block.get("criteria", [])]
+    if len(ids) != len(set(ids)):
+        raise PackError(f"{name}: {key}.criteria: 标准编号重复")
+    return dict(block)
 
 
 def filing_window_days(data: dict[str, Any], base: Pack | None) -> int | None:

@@ -7,13 +7,15 @@ from collections import Counter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dangjian.access import selectors as access
 from dangjian.access.models import Grant, Role
+from dangjian.notices.selectors import notices_received, unread_count, with_read_flag
 from dangjian.orgs.models import Organization, OrgType
+from dangjian.oversight.selectors import rectifications_of_subtree
 from dangjian.people.dues_selectors import person_dues
 from dangjian.people.pipeline import branch_pipeline
 from dangjian.policy.days import as_of_label
@@ -100,6 +102,13 @@ def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) ->
             key=lambda r: (not r.overdue, r.due),
         )[:10],
         "freshness": page_findings.freshness(org, today.year),
+        "unread_notices": unread_count(request.user),
+        # 交办的整改事项 (from inspections or findings) not yet closed: the ten oldest due
+        "rectifications": list(
+            rectifications_of_subtree(org, state="open").order_by(
+                F("due_on").asc(nulls_last=True), "pk"
+            )[:10]
+        ),
     }
     return render(request, "web/home_branch.html", context)
 
@@ -225,6 +234,7 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
         "member_count": sel.subtree_members(org).count(),
         "engine_ready": page_findings.available(),
         "pack": pack,
+        "unread_notices": unread_count(request.user),
     }
     return render(request, "web/home_committee.html", context)
 
@@ -253,5 +263,11 @@ def member_home(request: HttpRequest) -> HttpResponse:
         "upcoming": upcoming,
         "recent": list(sel.person_attendance(person)[:5]),
         "dues": person_dues(person, today, limit=6),
+        "unread_notices": unread_count(request.user),
+        "recent_notices": list(
+            with_read_flag(notices_received(request.user), request.user).order_by(
+                "-published_on", "-pk"
+            )[:5]
+        ),
     }
     return render(request, "web/home_member.html", context)

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 
 from dangjian.access import selectors as access
@@ -72,6 +72,27 @@ class RectificationStepForm(BootstrapMixin, VersionedForm):
     due_on = forms.DateField(label="整改期限", widget=DateInput(), required=False)
     accountability = forms.BooleanField(label="已问责", required=False)
     accountability_on = forms.DateField(label="问责日期", widget=DateInput(), required=False)
+    evidence = forms.CharField(
+        label="整改情况及佐证",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="写明采取的整改措施和佐证材料（如会议记录、制度文件名称）",
+    )
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.style()
+
+
+class SendBackForm(BootstrapMixin, forms.Form):
+    on = forms.DateField(label="退回日期", widget=DateInput())
+    reason = forms.CharField(
+        label="退回原因",
+        max_length=500,
+        help_text="写明整改中仍存在的不足",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -202,6 +223,7 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
                             due_on=data["due_on"],
                             accountability=data["accountability"],
                             accountability_on=data["accountability_on"],
+                            evidence=data["evidence"],
                             actor=actor_of(request),
                         )
             except ValidationError as e:
@@ -211,16 +233,15 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, f"已登记“{STEP_LABELS[data['step']]}”")
                     return redirect("web:rectification", pk=rect.pk)
                 rect.refresh_from_db()  # recorded by someone meanwhile; the form says what changed
+                step = rect.next_step
     elif step is not None:
         form = RectificationStepForm(initial={"step": step, "on": datetime.date.today()})
         form.set_version(ver.rectification_snapshot(rect))
-    return _detail(request, rect, form)
-
-
-def _detail(
-    request: HttpRequest, rect: Rectification, form: RectificationStepForm | None
-) -> HttpResponse:
-    step = rect.next_step
+    checker = services.checker_of(rect)
+    is_checker = access.can_administer(request.user, checker)
+    if step in services.CHECKER_STEPS and not is_checker and request.method != "POST":
+        form = None  # the organisation that found the problem checks and closes it
+    inspection = services.inspection_of(rect)
     timeline = [
         ("发现问题", rect.found_on),
         ("交办", rect.assigned_on),
@@ -240,5 +261,45 @@ def _detail(
             "step_label": STEP_LABELS.get(step or "", ""),
             "timeline": timeline,
             "today": datetime.date.today(),
+            "checker": checker,
+            "is_checker": is_checker,
+            "inspection": inspection,
+            "send_back": (
+                SendBackForm(initial={"on": datetime.date.today()})
+                if is_checker and rect.rectified_on and not rect.closed_on
+                else None
+            ),
+            "history": rsel.rectification_history(rect),
         },
     )
+
+
+@login_required
+def rectification_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    """The checker returns a rectification reported done (POST only)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    rect = _rectification_for(request, pk)
+    form = SendBackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rectification_send_back(
+                rectification=rect,
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+                actor=actor_of(request),
+            )
+        except ValidationError as e:
+            messages.error(request, "；".join(e.messages))
+        else:
+            messages.success(request, "已退回重新整改")
+    else:
+        messages.error(
+            request,
+            "；".join(
+                f"{form.fields[k].label}：{v[0]}"
+                for k, v in form.errors.items()
+                if k in form.fields
+            ),
+        )
+    return redirect("web:rectification", pk=rect.pk)

@@ -6,6 +6,10 @@ document.addEventListener("change", function (event) {
     el.form.submit();
   } else if (el.matches("[data-navigate]") && el.value) {
     window.location.href = el.value;
+  } else if (el.closest("[data-checks-radio]") && el.checked) {
+    // ticking one of a group's boxes chooses the radio button the group names
+    var radio = document.getElementById(el.closest("[data-checks-radio]").dataset.checksRadio);
+    if (radio) radio.checked = true;
   }
 });
 document.addEventListener("submit", function (event) {
