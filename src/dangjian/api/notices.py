@@ -119,6 +119,7 @@ class NoticeListView(APIView):
             )
         },
         summary="通知列表",
+        operation_id="v1_notices_list",
         tags=["notices"],
     )
     def get(self, request: Request) -> Response:
