@@ -11,6 +11,14 @@ writes. Figures, not a test; loopback only, every loop bounded by the deadline.
 
     python -m bench.web_bench [--database-url URL] [--users 16] [--writers 4]
         [--seconds 60] [--workers 4] [--port 18790] [--workdir var/bench] [--json FILE]
+
+Against a deployed production server instead (docs/deploy.md): load its environment
+(the accounts are made with `dangjian shell` on its database) and name the server;
+`--https-proxy` sends `X-Forwarded-Proto: https` as the TLS proxy would, so SSL redirect
+and Secure cookies work over loopback http:
+
+    set -a; . /etc/dangjian/production.env; set +a
+    python -m bench.web_bench --base http://127.0.0.1:8000 --https-proxy --seconds 60
 """
 
 from __future__ import annotations
@@ -40,8 +48,9 @@ ACCOUNTS = """
 import json
 from datetime import date
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from dangjian.access.models import Grant
+from dangjian.core.actor import Actor
+from dangjian.core.tokens import token_issue
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
 
@@ -66,7 +75,7 @@ for org in Organization.objects.filter(type="branch", dissolved__isnull=True).or
 out = {{"root": root.pk, "branches": []}}
 for i, (org, people) in enumerate(branches):
     user = account(f"bench_b{{i}}", org, "branch_admin")
-    token, _ = Token.objects.get_or_create(user=user)
+    token = token_issue(user=user, actor=Actor.system("bench"))
     out["branches"].append(
         {{"user": user.username, "pk": org.pk, "ext": org.ext_id, "people": people,
           "token": token.key}}
@@ -118,10 +127,27 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _ProxiedPolicy(http.cookiejar.DefaultCookiePolicy):
+    """Behind the TLS proxy the browser speaks https: Secure cookies go back over loopback."""
+
+    def return_ok_secure(self, cookie: Any, request: Any) -> bool:
+        return True
+
+
+# Set by --https-proxy: what the TLS-terminating proxy adds to every request.
+PROXY_HEADERS: list[tuple[str, str]] = []
+
+
+def _opener(*handlers: Any) -> urllib.request.OpenerDirector:
+    opener = urllib.request.build_opener(*handlers)
+    opener.addheaders = [*opener.addheaders, *PROXY_HEADERS]
+    return opener
+
+
 def _session(base: str, username: str) -> urllib.request.OpenerDirector:
     """A logged-in session (the login's redirect is not followed: no page is loaded)."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+    jar = http.cookiejar.CookieJar(_ProxiedPolicy() if PROXY_HEADERS else None)
+    opener = _opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
     html = opener.open(base + "/login/", timeout=300).read().decode()
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     if match is None:
@@ -130,7 +156,7 @@ def _session(base: str, username: str) -> urllib.request.OpenerDirector:
     request = urllib.request.Request(
         base + "/login/",
         data=urllib.parse.urlencode(form).encode(),
-        headers={"Referer": base + "/login/"},
+        headers={"Referer": _origin(base) + "/login/"},
     )
     try:
         opener.open(request, timeout=300).read()
@@ -139,16 +165,30 @@ def _session(base: str, username: str) -> urllib.request.OpenerDirector:
             raise
     if not any(c.name == "sessionid" for c in jar):
         raise RuntimeError(f"could not log in as {username}")
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    return _opener(urllib.request.HTTPCookieProcessor(jar))
 
 
-def _timed(results: Results, name: str, opener: Any, request: Any, timeout: float) -> None:
+def _origin(base: str) -> str:
+    """The origin the browser sees (https behind the proxy), for the CSRF Referer check."""
+    return base.replace("http://", "https://", 1) if PROXY_HEADERS else base
+
+
+def _timed(
+    results: Results,
+    name: str,
+    opener: Any,
+    request: Any,
+    timeout: float,
+    deadline: float | None = None,
+) -> None:
     started = time.perf_counter()
     try:
         with opener.open(request, timeout=timeout) as response:
             response.read()
         results.add(name, time.perf_counter() - started)
     except OSError:  # HTTP errors, timeouts, resets
+        if deadline is not None and time.monotonic() >= deadline - 0.1:
+            return  # cut off by the end of the run: neither a figure nor an error
         results.add(name, None)
 
 
@@ -159,14 +199,15 @@ def reader(
     i = 0
     while time.monotonic() < deadline:
         name, path = pages[i % len(pages)]
-        _timed(results, name, opener, base + path, timeout=max(1.0, deadline - time.monotonic()))
+        timeout = max(1.0, deadline - time.monotonic())
+        _timed(results, name, opener, base + path, timeout=timeout, deadline=deadline)
         i += 1
 
 
 def writer(
     base: str, branch: dict[str, Any], pause: float, deadline: float, results: Results
 ) -> None:
-    opener = urllib.request.build_opener()
+    opener = _opener()
     i = 0
     while time.monotonic() < deadline:
         person = branch["people"][i % len(branch["people"])]
@@ -189,7 +230,11 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     env = dict(os.environ)
     workdir = Path(opts.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    if opts.database_url:
+    if opts.https_proxy:
+        PROXY_HEADERS[:] = [("X-Forwarded-Proto", "https")]
+    if opts.base:
+        pass  # a deployed server: its environment (database) is this process's
+    elif opts.database_url:
         env["DATABASE_URL"] = opts.database_url
     else:
         db = workdir / "web_bench.sqlite3"
@@ -212,27 +257,31 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     if not branches:
         raise SystemExit("no branch with members to write to")
 
-    base = f"http://127.0.0.1:{opts.port}"
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "dangjian.wsgi:application",
-            "--workers",
-            str(opts.workers),
-            "--bind",
-            f"127.0.0.1:{opts.port}",
-            "--timeout",
-            "300",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=REPO,
+    base = opts.base.rstrip("/") if opts.base else f"http://127.0.0.1:{opts.port}"
+    server = (
+        None
+        if opts.base
+        else subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "dangjian.wsgi:application",
+                "--workers",
+                str(opts.workers),
+                "--bind",
+                f"127.0.0.1:{opts.port}",
+                "--timeout",
+                "300",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=REPO,
+        )
     )
     try:
         for _ in range(120):
             try:
-                urllib.request.urlopen(base + "/login/", timeout=5).read()
+                _opener().open(base + "/login/", timeout=5).read()
                 break
             except OSError:  # refused, reset, timed out: not up yet
                 time.sleep(0.5)
@@ -278,14 +327,15 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
         with open("/proc/loadavg") as fh:
             load_after = fh.read().split()[:3]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
     rows = [s.summary(elapsed) for s in results.series.values()]
     total = sum(r["requests"] for r in rows)
     return {
         "users": opts.users,
         "writers": opts.writers,
-        "workers": opts.workers,
+        "workers": "?" if opts.base else opts.workers,
         "seconds": round(elapsed, 1),
         "requests": total,
         "per_second": round(total / elapsed, 1),
@@ -306,6 +356,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--port", type=int, default=18790)
     parser.add_argument("--workdir", default=str(REPO / "var" / "bench"))
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--base", help="a running server to load (e.g. http://127.0.0.1:8000)")
+    parser.add_argument(
+        "--https-proxy", action="store_true", help="send X-Forwarded-Proto: https (production)"
+    )
     opts, _ = parser.parse_known_args(argv)
     figures = run(opts)
     print(

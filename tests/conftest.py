@@ -3,6 +3,12 @@ import os
 import pytest
 from django.db import connection
 
+from dangjian.core import audit_guard
+
+# Django's flush between transactional tests empties the audit table too (core.audit_guard);
+# tests of the protection turn it back on with audit_guard.enforced().
+audit_guard.MAINTENANCE = True
+
 
 def pytest_report_header(config: pytest.Config) -> str:
     from django.conf import settings

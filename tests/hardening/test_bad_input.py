@@ -200,3 +200,117 @@ def test_unparsable_form_body_is_a_400(tree):
         response = client.generic("POST", url, "x", content_type="multipart/form-data")
         assert response.status_code == 400, (url, response.status_code)
         assert chinese(response)
+
+
+BAD_YEARS = ("99999999999999999999", "10000", "-5", "0", "%00")
+
+
+def more_web_requests(tree, versions):
+    """The keeping, oversight, dues and pipeline forms, and every page taking a year/date."""
+    b1, p = tree.branch1.pk, tree.members1[1].pk
+    for year in BAD_YEARS:
+        for path in ("", "ledger/", "hours/", "filings/", "findings/", "compare/", "pack/"):
+            yield "GET", f"/orgs/{b1}/{path}?year={year}&as_of=9999-12-31", None
+        yield "GET", f"/findings/?year={year}&as_of=9999-12-31", None
+        yield "GET", f"/findings/{b1}/{year.lstrip('-%')}/x/", None
+        yield "GET", f"/orgs/{b1}/rectifications/new/?year={year}&key=%00", None
+    yield "GET", "/findings/?as_of=0001-01-01&year=2024", None
+    for month in ("99999-99", "%00", "0-0", "9999-12"):
+        yield "GET", f"/orgs/{b1}/calendar/?month={month}", None
+        yield "GET", f"/orgs/{b1}/dues/?month={month}", None
+        yield "GET", f"/orgs/{b1}/dues.xlsx?month={month}", None
+    yield "GET", f"/orgs/{b1}/members/?q=%00&status=%00&page={HUGE}", None
+    yield "GET", f"/orgs/{b1}/rectifications/?state=%00&page={HUGE}", None
+    yield "GET", "/orgs/tree/?q=%00", None
+    person = {"name": "王\x00二", "status": "full", "employment": "in_service"}
+    yield "POST", f"/orgs/{b1}/members/new/", {**person, "hosted_by": HUGE}
+    yield "POST", f"/orgs/{b1}/members/new/", {**person, "monthly_income": HUGE}
+    yield "POST", f"/people/{p}/edit/", {**person, **versions["person"], "hosted_by": HUGE}
+    yield "POST", f"/people/{p}/edit/", {**person, "birth_date": "9999-12-31"}
+    yield "POST", f"/people/{p}/leave/", {"date": "0000-01-01", "reason": "\x00"}
+    yield "POST", f"/orgs/{b1}/leadership/", {"person": HUGE, "role": "x", "start": "%00"}
+    yield "POST", f"/positions/{HUGE}/end/", {"end": "2024-01-01"}
+    yield "POST", f"/orgs/{b1}/election/", {"elected_on": "2024-01-01", "years": HUGE}
+    yield "POST", f"/orgs/{b1}/election/", {"elected_on": "2024-01-01", "person_0": HUGE}
+    for kind, body in (
+        ("issue", {"issue-person": HUGE, "issue-to_org": HUGE, "issue-letter": "L\x00"}),
+        ("out", {"out-person": p, "out-date": "2024-01-01", "out-letter": "L\x00"}),
+        ("in", {"in-name": "新\x00人", "in-joined_on": "2010-01-01", "in-date": "2024-01-01"}),
+    ):
+        yield "POST", f"/orgs/{b1}/transfers/", {"kind": kind, **body}
+    yield "POST", f"/transfers/{HUGE}/accept/", {"org": "%00"}
+    yield "POST", f"/transfers/{HUGE}/cancel/", {}
+    for kind, body in (
+        ("create", {"create-name": "支\x00部", "create-type": "branch"}),
+        ("rename", {"rename-name": "支\x00部", **versions["org"]}),
+        ("move", {"move-parent": HUGE, **versions["org"]}),
+        ("dissolve", {"dissolve-date": "0000-01-01", **versions["org"]}),
+    ):
+        yield "POST", f"/orgs/{b1}/manage/", {"kind": kind, **body}
+    yield (
+        "POST",
+        f"/orgs/{b1}/rectifications/new/",
+        {"org": HUGE, "title": "问\x00题", "found_on": "2024-01-01", "source_activity": HUGE},
+    )
+    yield (
+        "POST",
+        f"/orgs/{b1}/dues/",
+        {"paid_on": "\x00", f"pay_{HUGE}": "on", f"amount_{p}": HUGE, **versions["dues"]},
+    )
+    act = tree.activity.pk
+    yield "POST", f"/activities/{act}/absences/{HUGE}/makeup/", {"clear": "1"}
+    yield "POST", f"/activities/{HUGE}/absences/1/makeup/", {}
+    yield (
+        "POST",
+        f"/orgs/{b1}/pipeline/",
+        {"person": HUGE, "step": "talked", "date": "2024-01-01", "evidence": "记\x00录"},
+    )
+
+
+@pytest.mark.django_db
+def test_web_forms_and_pages_bad_input_is_never_a_500(tree):
+    from dangjian.web.testing import page_version
+
+    client = Client(raise_request_exception=False)
+    client.force_login(tree.users["dept"])
+    b1, p = tree.branch1.pk, tree.members1[1].pk
+    versions = {
+        "person": page_version(client, f"/people/{p}/edit/"),
+        "org": page_version(client, f"/orgs/{b1}/manage/", "rename", prefix="rename"),
+        "dues": page_version(client, f"/orgs/{b1}/dues/"),
+    }
+    failures = []
+    for method, url, body in more_web_requests(tree, versions):
+        response = client.post(url, body) if method == "POST" else client.get(url)
+        if response.status_code >= 500:
+            failures.append((method, url, response.status_code))
+    assert not failures
+
+
+@pytest.mark.django_db
+def test_api_keeping_bad_input_is_a_4xx_with_a_chinese_message(tree):
+    client = api_client(tree.users["dept"])
+    org, person = tree.branch1.ext_id, tree.members1[1].ext_id
+    requests = [
+        ("PATCH", f"/api/v1/organizations/{org}/", {"name": "支\x00部"}, {}),
+        ("PATCH", f"/api/v1/organizations/{org}/", {"established": "9999-12-31"}, {}),
+        ("PATCH", f"/api/v1/people/{person}/", {"name": "王\x00二"}, {}),
+        ("PATCH", f"/api/v1/people/{person}/", {"monthly_income": HUGE}, {}),
+        ("PATCH", f"/api/v1/people/{person}/", {"hosted_by": "X\x00"}, {}),
+        ("PATCH", f"/api/v1/people/{person}/", {"name": "王二"}, {"HTTP_IF_MATCH": '"bogus'}),
+        ("PATCH", f"/api/v1/activities/{tree.activity.ext_id}/", {}, {"HTTP_IF_MATCH": "W/"}),
+        ("POST", "/api/v1/people/", {"name": "新", "org": org, "status": "\x00"}, {}),
+        ("POST", f"/api/v1/people/{person}/leave/", {"date": "0000-01-01"}, {}),
+        ("POST", f"/api/v1/organizations/{org}/move/", {"parent": HUGE}, {}),
+        ("GET", f"/api/v1/people/{HUGE}/", None, {}),
+    ]
+    failures = []
+    for method, url, body, headers in requests:
+        call = getattr(client, method.lower())
+        if body is None:
+            response = call(url, **headers)
+        else:
+            response = call(url, body, format="json", **headers)
+        if response.status_code >= 500 or (response.status_code >= 400 and not chinese(response)):
+            failures.append((method, url, response.status_code, response.content[:200]))
+    assert not failures

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from dangjian.orgs.models import Organization, Position
 from dangjian.people.models import Person, Transfer, TransferRequest
-from dangjian.web.testing import PASSWORD
+from dangjian.web.testing import PASSWORD, page_version, position_version
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,10 @@ def test_add_member_keeps_typed_values_and_names_fields(tree):
 def test_post_ending_before_start_is_refused_and_nothing_changes(tree):
     client = signed_in(tree, "b1")
     post = Position.objects.get(org=tree.branch1, role="secretary")
-    response = client.post(f"/positions/{post.pk}/end/", {"end": "2000-01-01"}, follow=True)
+    version = position_version(client, tree.branch1.pk, post.pk)
+    response = client.post(
+        f"/positions/{post.pk}/end/", {"end": "2000-01-01", **version}, follow=True
+    )
     assert "离任日期：离任日期不能早于任职日期" in response.content.decode()
     post.refresh_from_db()
     assert post.end is None
@@ -90,9 +93,11 @@ def test_leadership_election_and_tree_pages(tree):
         {"person": tree.members1[3].pk, "role": "discipline_member", "start": "2026-02-01"},
     )
     assert response.status_code == 302
+    url = f"/orgs/{tree.branch1.pk}/election/"
     response = client.post(
-        f"/orgs/{tree.branch1.pk}/election/",
+        url,
         {
+            **page_version(client, url),
             "elected_on": "2026-03-01",
             "years": "5",
             "person_0": tree.members1[1].pk,
@@ -119,7 +124,8 @@ def test_history_shows_web_api_and_admin_edits(tree):
         "full_on": "2011-07-01",
         "leading_cadre": "on",
     }
-    assert web.post(f"/people/{person.pk}/edit/", form).status_code == 302
+    url = f"/people/{person.pk}/edit/"
+    assert web.post(url, {**form, **page_version(web, url)}).status_code == 302
     api = APIClient()
     api.force_authenticate(tree.users["b1"])
     response = api.patch(

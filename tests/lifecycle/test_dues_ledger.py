@@ -17,7 +17,7 @@ from dangjian.people import dues
 from dangjian.people.dues_selectors import branch_ledger, person_dues
 from dangjian.people.dues_services import DuePayment, dues_record_month
 from dangjian.people.models import Due
-from dangjian.web.testing import PASSWORD
+from dangjian.web.testing import PASSWORD, page_version
 
 D = Decimal
 TODAY = datetime.date.today()
@@ -184,7 +184,7 @@ def test_page_form_records_the_whole_branch(priced):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'value="15.00"' in html and 'value="200.00"' in html  # pre-filled expected
-    data = {"paid_on": TODAY.isoformat()}
+    data = {"paid_on": TODAY.isoformat(), **page_version(c, url)}
     for p in priced.members1:
         data[f"pay_{p.pk}"] = "on"
         expected = dues.monthly_dues(p.employment, p.monthly_income)
@@ -207,7 +207,8 @@ def test_page_refusal_keeps_what_was_typed(priced):
         f"amount_{p.pk}": "16.50",
         f"months_{p.pk}": "1",
     }
-    got = c.post(f"/orgs/{priced.branch1.pk}/dues/?month={month:%Y-%m}", data)
+    url = f"/orgs/{priced.branch1.pk}/dues/?month={month:%Y-%m}"
+    got = c.post(url, {**data, **page_version(c, url)})
     assert got.status_code == 200
     html = got.content.decode()
     assert "补交党费的时间一般不得超过6个月" in html and p.name in html

@@ -11,6 +11,7 @@ from dangjian.core.actor import Actor
 from dangjian.core.models import AuditEntry
 from dangjian.people.models import AdmissionStep, Person
 from dangjian.people.pipeline import admission_step_take, branch_pipeline
+from dangjian.web.testing import page_version
 
 D = datetime.date
 TODAY = D(2026, 6, 1)
@@ -200,7 +201,13 @@ def test_pipeline_page_takes_a_step_and_shows_the_next(tree, applicant):
     assert applicant.name in html and "派人谈话" in html and "已逾期" in html
     got = c.post(
         url,
-        {"person": applicant.pk, "step": "talked", "date": "2024-03-20", "evidence": "谈话记录"},
+        {
+            "person": applicant.pk,
+            "step": "talked",
+            "date": "2024-03-20",
+            "evidence": "谈话记录",
+            **page_version(c, url),
+        },
     )
     assert got.status_code == 302
     html = c.get(url).content.decode()

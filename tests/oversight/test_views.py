@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from dangjian.oversight.models import Rectification
 from dangjian.web import page_findings
+from dangjian.web.testing import page_version
 
 pytestmark = pytest.mark.django_db
 
@@ -114,17 +115,18 @@ def test_detail_records_next_step_and_keeps_typed_values_on_error(tree, login):
     url = reverse("web:rectification", args=[rect.pk])
     page = c.get(url).content.decode()
     assert "登记下一环节：交办" in page and "待交办" in page
-    r = c.post(url, {"step": "assign", "on": "2026-02-27", "due_on": "2026-04-30"})
+    v = page_version(c, url)
+    r = c.post(url, {"step": "assign", "on": "2026-02-27", "due_on": "2026-04-30", **v})
     assert r.status_code == 200
     page = r.content.decode()
     assert "日期不能早于上一环节（2026-03-01）" in page
     assert 'value="2026-02-27"' in page and 'value="2026-04-30"' in page
-    r = c.post(url, {"step": "assign", "on": "2026-03-05", "due_on": "2026-04-30"})
+    r = c.post(url, {"step": "assign", "on": "2026-03-05", "due_on": "2026-04-30", **v})
     assert r.status_code == 302
     rect.refresh_from_db()
     assert rect.assigned_on == date(2026, 3, 5) and rect.due_on == date(2026, 4, 30)
     # a stale form (a step already recorded) is refused, not applied twice
-    r = c.post(url, {"step": "assign", "on": "2026-03-06"})
+    r = c.post(url, {"step": "assign", "on": "2026-03-06", **page_version(c, url)})
     assert r.status_code == 200 and "应先登记“核实”" in r.content.decode()
     rect.refresh_from_db()
     assert rect.assigned_on == date(2026, 3, 5)

@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from dangjian.access.models import Grant
+from dangjian.core import audit_guard
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
 from dangjian.core.duties import AUDIT_ADMIN, SECURITY_ADMIN
@@ -44,12 +45,38 @@ def test_the_database_refuses_an_update():
     assert AuditEntry.objects.get(pk=entry.pk).action == "create"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL trigger")
-def test_postgresql_refuses_a_delete():
+def test_the_database_refuses_a_delete():
     entry = _entry()
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM dj_audit_entry WHERE id = %s", [entry.pk])
+    with transaction.atomic(), audit_guard.enforced(connection):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM dj_audit_entry WHERE id = %s", [entry.pk])
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM dj_audit_entry")
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL TRUNCATE trigger")
+def test_postgresql_refuses_a_truncate():
+    entry = _entry()
+    with transaction.atomic(), audit_guard.enforced(connection):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE dj_audit_entry")
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE dj_audit_entry CASCADE")
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite")
+def test_a_sqlite_client_other_than_the_app_cannot_delete(tmp_path):
+    import sqlite3
+
+    _entry()
+    other = sqlite3.connect(tmp_path / "copy.sqlite3")
+    other.executescript("\n".join(connection.connection.iterdump()))  # the test database
+    with pytest.raises(sqlite3.DatabaseError):
+        other.execute("DELETE FROM dj_audit_entry")
+    assert other.execute("SELECT count(*) FROM dj_audit_entry").fetchone()[0] >= 1
+    other.close()
 
 
 def test_deleting_a_user_keeps_their_entries_and_is_audited():

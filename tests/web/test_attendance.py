@@ -118,10 +118,24 @@ def _absent(tree, login):
     return c, absence, url
 
 
+def _version(c, absence):
+    """The make-up form's version, as the activity page hands it out."""
+    page = c.get(reverse("web:activity", args=[absence.activity_id]))
+    (row,) = [r for r in page.context["absences"] if r["absence"].pk == absence.pk]
+    return {f"m{absence.pk}-version": row["form"]["version"].value()}
+
+
 def test_make_up_recorded_later_shows_in_page_and_history(tree, login):
     c, absence, url = _absent(tree, login)
     prefix = f"m{absence.pk}"
-    r = c.post(url, {f"{prefix}-made_up_on": "2026-10-25", f"{prefix}-made_up_how": "自学会议材料"})
+    r = c.post(
+        url,
+        {
+            f"{prefix}-made_up_on": "2026-10-25",
+            f"{prefix}-made_up_how": "自学会议材料",
+            **_version(c, absence),
+        },
+    )
     assert r.status_code == 302
     absence.refresh_from_db()
     assert absence.made_up_on == datetime.date(2026, 10, 25)
@@ -146,11 +160,20 @@ def test_make_up_before_the_meeting_is_refused_keeping_input(tree, login):
     c, absence, url = _absent(tree, login)
     prefix = f"m{absence.pk}"
     audits = AuditEntry.objects.count()
-    r = c.post(url, {f"{prefix}-made_up_on": "2026-10-19", f"{prefix}-made_up_how": "自学"})
+    r = c.post(
+        url,
+        {
+            f"{prefix}-made_up_on": "2026-10-19",
+            f"{prefix}-made_up_how": "自学",
+            **_version(c, absence),
+        },
+    )
     assert r.status_code == 400
     html = r.content.decode()
     assert "补学日期：补学日期不能早于活动日期" in html and 'value="自学"' in html
-    r = c.post(url, {f"{prefix}-made_up_on": "", f"{prefix}-made_up_how": ""})
+    r = c.post(
+        url, {f"{prefix}-made_up_on": "", f"{prefix}-made_up_how": "", **_version(c, absence)}
+    )
     assert r.status_code == 400 and "补学日期：" in r.content.decode()
     absence.refresh_from_db()
     assert absence.made_up_on is None
@@ -170,7 +193,14 @@ def test_make_up_needs_the_branchs_administrator(tree, login):
 def test_member_page_lists_absences_and_make_ups(tree, login):
     c, absence, url = _absent(tree, login)
     prefix = f"m{absence.pk}"
-    c.post(url, {f"{prefix}-made_up_on": "2026-10-25", f"{prefix}-made_up_how": "自学会议材料"})
+    c.post(
+        url,
+        {
+            f"{prefix}-made_up_on": "2026-10-25",
+            f"{prefix}-made_up_how": "自学会议材料",
+            **_version(c, absence),
+        },
+    )
     page = login("member").get(reverse("web:person", args=[tree.member.pk]) + "?year=2026")
     html = page.content.decode()
     assert "缺席：病假" in html and "已补学 2026-10-25（自学会议材料），计为参加" in html
@@ -179,7 +209,14 @@ def test_member_page_lists_absences_and_make_ups(tree, login):
 def test_moving_a_meeting_after_a_recorded_make_up_is_refused(tree, login):
     c, absence, url = _absent(tree, login)
     prefix = f"m{absence.pk}"
-    c.post(url, {f"{prefix}-made_up_on": "2026-10-25", f"{prefix}-made_up_how": "自学"})
+    c.post(
+        url,
+        {
+            f"{prefix}-made_up_on": "2026-10-25",
+            f"{prefix}-made_up_how": "自学",
+            **_version(c, absence),
+        },
+    )
     edit = reverse("web:activity_edit", args=[absence.activity_id])
     r = c.post(edit, edit_data(c, edit, tree, date="2026-10-28", title="改期"))
     assert r.status_code == 200

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -106,8 +106,20 @@ class NoticeListView(APIView):
             OpenApiParameter("box", OpenApiTypes.STR, enum=["in", "out"], description="收/发"),
             OpenApiParameter("page", OpenApiTypes.INT),
         ],
-        responses={200: NoticeSerializer(many=True)},
+        # A page, as the list is paginated (the schema said a bare array).
+        responses={
+            200: inline_serializer(
+                "PaginatedNoticeList",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": NoticeSerializer(many=True),
+                },
+            )
+        },
         summary="通知列表",
+        operation_id="v1_notices_list",
         tags=["notices"],
     )
     def get(self, request: Request) -> Response:

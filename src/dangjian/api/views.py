@@ -188,6 +188,15 @@ class ScopedViewSet(viewsets.GenericViewSet):
 # ---------------------------------------------------------------- reads
 
 
+class TaggedRetrieveMixin(mixins.RetrieveModelMixin):
+    """A single record's response carries its version (`ETag`) for a later `If-Match`."""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_of(response.data)
+        return response
+
+
 class KeepingViewSet(ScopedViewSet):
     """Writes of kept records (people, posts, elections, transfers, organisations):
     administrators only (a member gets 403), objects through the scoped selector
@@ -208,9 +217,26 @@ class KeepingViewSet(ScopedViewSet):
     ) -> Response:
         return Response(serializer_class(obj, context={"request": self.request}).data, status=code)
 
+    def _locked_if_match(self, obj: Any) -> Any:
+        """The record locked for update, if `If-Match` names its current version (else 412).
+
+        Call inside `transaction.atomic()`: the lock holds from the check to the write.
+        """
+        current = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        shown = self.get_queryset().get(pk=obj.pk)
+        tag = etag_of(self.get_serializer_class()(shown, context={"request": self.request}).data)
+        if not if_match_ok(self.request.headers.get("If-Match"), tag):
+            raise PreconditionFailed()
+        return current
+
+    def _show_tagged(self, serializer_class: type[BaseSerializer[Any]], obj: Any) -> Response:
+        response = self._show(serializer_class, self.get_queryset().get(pk=obj.pk))
+        response["ETag"] = etag_of(response.data)
+        return response
+
 
 @extend_schema(tags=["organizations"])
-class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KeepingViewSet):
+class OrganizationViewSet(mixins.ListModelMixin, TaggedRetrieveMixin, KeepingViewSet):
     """党组织。`under` 返回某组织及其全部下级组织。新建、更名、调整隶属关系和撤销
     由上级组织（机关工委、部门）的管理员办理。"""
 
@@ -254,8 +280,10 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Keep
             raise exceptions.ValidationError({"id": ["编号不能修改"]})
         if "parent" in data:
             raise exceptions.ValidationError({"parent": ["调整隶属关系请用 move"]})
-        org = call_service(org_services.org_update, org=org, actor=api_actor(request), **data)
-        return self._show(OrganizationSerializer, org)
+        with transaction.atomic():
+            org = self._locked_if_match(org)
+            org = call_service(org_services.org_update, org=org, actor=api_actor(request), **data)
+        return self._show_tagged(OrganizationSerializer, org)
 
     @extend_schema(request=OrganizationMoveSerializer, responses={200: OrganizationSerializer})
     @action(detail=True, methods=["post"])
@@ -281,7 +309,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Keep
 
 
 @extend_schema(tags=["people"])
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KeepingViewSet):
+class PersonViewSet(mixins.ListModelMixin, TaggedRetrieveMixin, KeepingViewSet):
     """党员及入党积极分子等。所在党组织只能通过组织关系转接改变；有记录的人员
     不删除，而是登记离开（leave）。"""
 
@@ -325,10 +353,12 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, KeepingVie
             raise exceptions.ValidationError(
                 {"org": ["所在党组织请通过组织关系转接（transfers）改变"]}
             )
-        person = call_service(
-            people_services.person_update, person=person, actor=api_actor(request), **data
-        )
-        return self._show(PersonSerializer, person)
+        with transaction.atomic():
+            person = self._locked_if_match(person)
+            person = call_service(
+                people_services.person_update, person=person, actor=api_actor(request), **data
+            )
+        return self._show_tagged(PersonSerializer, person)
 
     @extend_schema(request=PersonLeaveSerializer, responses={200: PersonSerializer})
     @action(detail=True, methods=["post"])

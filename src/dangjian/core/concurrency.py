@@ -82,6 +82,8 @@ class VersionedForm(forms.Form):
     """A form that edits one record and refuses to overwrite someone else's save."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    # After a refused save: what changed, without the advice to save again (for a message).
+    conflict = ""
 
     def set_version(self, snapshot: Mapping[str, Any]) -> None:
         """Carry the record's current snapshot (an unbound form, or after a conflict)."""
@@ -93,23 +95,30 @@ class VersionedForm(forms.Form):
         else:
             self.initial["version"] = token
 
-    def check_version(self, current: Mapping[str, Any]) -> bool:
+    def check_version(self, current: Mapping[str, Any], only: Iterable[str] | None = None) -> bool:
         """Whether the record is still as the form was filled; else an error says what changed.
 
+        `only`: compare just these entries (a page of many rows where the form
+        touches some, e.g. the members ticked on a dues ledger).
         A missing or tampered token counts as a conflict with every field unknown.
         """
         seen = token_snapshot(self.data.get(self.add_prefix("version")) or "")
         now = _plain(current)
+        if only is not None and seen is not None:
+            keys = set(only)
+            seen = {k: v for k, v in seen.items() if k in keys}
+            now = {k: v for k, v in now.items() if k in keys}
         if seen == now:
             return True
         changes = self.changes(seen or {}, now)
-        self.set_version(current)
+        self.set_version(_plain(current))
         if seen is None:
             text = "无法确认该记录在你编辑期间是否被他人修改"
         elif changes:
             text = "该记录在你编辑期间已被他人修改：" + "；".join(str(c) for c in changes)
         else:
             text = "该记录在你编辑期间已被他人修改"
+        self.conflict = text
         self.add_error(
             None, f"{text}。你填写的内容仍保留在下方，请核对后再次保存（将以你的内容为准）。"
         )
@@ -153,6 +162,30 @@ class VersionedForm(forms.Form):
         if choices:
             return "、".join(str(choices.get(v, v)) for v in values)
         return "、".join(str(v) for v in values)
+
+
+def display_snapshot(obj: Any, names: Iterable[str]) -> dict[str, Any]:
+    """A record's fields as a person reads them, keyed by their Chinese names.
+
+    For forms whose fields are not the record's own (a leave date, a rename):
+    the conflict message then reads 「离开日期：原为“（空）”，现为“2026-03-01”」.
+    """
+    out: dict[str, Any] = {}
+    for name in names:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, name)
+        if value is None or value == "":
+            shown: Any = None
+        elif field.is_relation:
+            shown = str(value)
+        elif field.flatchoices:
+            shown = str(dict(field.flatchoices).get(value, value))
+        elif isinstance(value, bool):
+            shown = "是" if value else "否"
+        else:
+            shown = value
+        out[str(field.verbose_name)] = shown
+    return snapshot_values(out.items())
 
 
 def snapshot_values(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:

@@ -243,7 +243,7 @@ class FilingForm(BootstrapMixin, forms.Form):
         self.style()
 
 
-class MakeupForm(BootstrapMixin, forms.Form):
+class MakeupForm(BootstrapMixin, VersionedForm):
     """A make-up (补学) for one absent member: when and how."""
 
     made_up_on = forms.DateField(label="补学日期", widget=DateInput())

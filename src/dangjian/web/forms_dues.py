@@ -8,9 +8,11 @@ from typing import Any
 
 from django import forms
 
+from dangjian.core.concurrency import VersionedForm
 from dangjian.people.dues import MAX_MONTHS_AT_ONCE
 from dangjian.people.dues_selectors import LedgerRow
 from dangjian.people.dues_services import DuePayment, amount_field
+from dangjian.policy import days
 from dangjian.web.forms import DateInput
 
 MONTH_CHOICES = [
@@ -18,7 +20,7 @@ MONTH_CHOICES = [
 ]
 
 
-class DuesMonthForm(forms.Form):
+class DuesMonthForm(VersionedForm):
     paid_on = forms.DateField(label="交纳日期", widget=DateInput(attrs={"class": "form-control"}))
 
     def __init__(self, *args: Any, rows: list[LedgerRow], **kwargs: Any) -> None:
@@ -83,7 +85,7 @@ def parse_month(text: str | None, default: datetime.date) -> datetime.date:
     """`YYYY-MM` from the URL, else the default month (first day)."""
     try:
         year, month = (int(x) for x in (text or "").split("-"))
-        if 1900 <= year <= 9999 and 1 <= month <= 12:
+        if days.YEAR_MIN <= year <= days.YEAR_MAX and 1 <= month <= 12:
             return datetime.date(year, month, 1)
     except ValueError:
         pass

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from dangjian.core.concurrency import VersionedForm
 from dangjian.orgs.models import Organization, OrgType, PositionRole
 from dangjian.people.models import Employment, LeftReason, PartyWorker, Person, PersonStatus
 from dangjian.web.forms import BootstrapMixin, DateInput, PersonChoiceField
@@ -31,7 +32,7 @@ def _date(label: str, required: bool = False) -> forms.DateField:
     return forms.DateField(label=label, required=required, widget=DateInput())
 
 
-class PersonForm(BootstrapMixin, forms.Form):
+class PersonForm(BootstrapMixin, VersionedForm):
     name = forms.CharField(label="姓名", max_length=100)
     status = forms.ChoiceField(label="身份", choices=PersonStatus.choices)
     birth_date = _date("出生日期")
@@ -61,11 +62,12 @@ class PersonForm(BootstrapMixin, forms.Form):
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        data.pop("version", None)
         data["party_worker"] = data.get("party_worker") or None
         return data
 
 
-class LeaveForm(BootstrapMixin, forms.Form):
+class LeaveForm(BootstrapMixin, VersionedForm):
     date = _date("离开日期", required=True)
     reason = forms.ChoiceField(
         label="离开原因",
@@ -89,7 +91,7 @@ class AppointForm(BootstrapMixin, forms.Form):
         self.style()
 
 
-class EndPostForm(BootstrapMixin, forms.Form):
+class EndPostForm(BootstrapMixin, VersionedForm):
     end = _date("离任日期", required=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -100,7 +102,7 @@ class EndPostForm(BootstrapMixin, forms.Form):
 COMMITTEE_ROWS = 9
 
 
-class ElectionForm(BootstrapMixin, forms.Form):
+class ElectionForm(BootstrapMixin, VersionedForm):
     """The election date, the term length, and up to nine members of the new committee."""
 
     elected_on = _date("选举日期", required=True)
@@ -203,7 +205,7 @@ class OrgCreateForm(BootstrapMixin, forms.Form):
         self.style()
 
 
-class OrgRenameForm(BootstrapMixin, forms.Form):
+class OrgRenameForm(BootstrapMixin, VersionedForm):
     prefix = "rename"
     name = forms.CharField(label="新名称", max_length=200)
 
@@ -212,7 +214,7 @@ class OrgRenameForm(BootstrapMixin, forms.Form):
         self.style()
 
 
-class OrgMoveForm(BootstrapMixin, forms.Form):
+class OrgMoveForm(BootstrapMixin, VersionedForm):
     prefix = "move"
     parent = OrgChoiceField(label="新的上级组织", queryset=Organization.objects.none())
 
@@ -222,7 +224,7 @@ class OrgMoveForm(BootstrapMixin, forms.Form):
         self.style()
 
 
-class OrgDissolveForm(BootstrapMixin, forms.Form):
+class OrgDissolveForm(BootstrapMixin, VersionedForm):
     prefix = "dissolve"
     date = _date("撤销日期", required=True)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -133,3 +134,16 @@ def build_tree(prefix: str = "T", year: int | None = None) -> Tree:
         period=str(year - 1),
     )
     return tree
+
+
+def page_version(client: Any, url: str, form: str = "form", prefix: str = "") -> dict[str, str]:
+    """The version field an edit page hands out, to post as a browser would (tests)."""
+    context = client.get(url).context
+    bound = context["forms"][form] if prefix else context[form]
+    return {bound.add_prefix("version"): bound["version"].value()}
+
+
+def position_version(client: Any, org_pk: int, position_pk: int) -> dict[str, str]:
+    """The version the leadership page carries for ending one post (tests)."""
+    context = client.get(f"/orgs/{org_pk}/leadership/").context
+    return {"version": next(v for p, v in context["positions"] if p.pk == position_pk)}

@@ -10,17 +10,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dangjian.access import selectors as access
+from dangjian.core.concurrency import version_token
 from dangjian.orgs import services as org_services
 from dangjian.orgs.models import Organization, Position
 from dangjian.people import services
 from dangjian.people.models import Person, PersonStatus
 from dangjian.web import selectors as sel
 from dangjian.web import selectors_keeping as keep
+from dangjian.web import versions as ver
 from dangjian.web.forms import add_service_errors
 from dangjian.web.forms_keeping import (
     AppointForm,
@@ -128,25 +131,6 @@ def member_new(request: HttpRequest, org_pk: int) -> HttpResponse:
     return render(request, "web/keeping/person_form.html", context)
 
 
-PERSON_FORM_FIELDS = [
-    "name",
-    "status",
-    "birth_date",
-    "applied_on",
-    "activist_on",
-    "candidate_on",
-    "joined_on",
-    "full_on",
-    "probation_extended_to",
-    "leading_cadre",
-    "party_worker",
-    "employment",
-    "monthly_income",
-    "mobile",
-    "hosted_by",
-]
-
-
 @login_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = _administered_person(request, pk)
@@ -154,14 +138,18 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = PersonForm(request.POST, hosts=_hosts(request))
         if form.is_valid():
             values = form.values()
-            if _run(request, form, services.person_update, person=person, **values) is not None:
+            with transaction.atomic():
+                current = ver.locked(Person, person.pk)
+                saved = form.check_version(ver.person_snapshot(current)) and _run(
+                    request, form, services.person_update, person=current, **values
+                )
+            if saved:
                 messages.success(request, f"已保存 {person.name} 的信息")
                 return redirect("web:person", pk=person.pk)
             person.refresh_from_db()
     else:
-        initial = {name: getattr(person, name) for name in PERSON_FORM_FIELDS}
-        initial["party_worker"] = person.party_worker or ""
-        form = PersonForm(hosts=_hosts(request), initial=initial)
+        form = PersonForm(hosts=_hosts(request), initial=ver.person_initial(person))
+        form.set_version(ver.person_snapshot(person))
     context = {
         "org": person.org,
         "person": person,
@@ -178,20 +166,23 @@ def person_leave(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = LeaveForm(request.POST)
         if form.is_valid():
-            done = _run(
-                request,
-                form,
-                services.person_mark_left,
-                person=person,
-                on=form.cleaned_data["date"],
-                reason=form.cleaned_data["reason"],
-            )
-            if done is not None:
+            with transaction.atomic():
+                current = ver.locked(Person, person.pk)
+                done = form.check_version(ver.person_left_snapshot(current)) and _run(
+                    request,
+                    form,
+                    services.person_mark_left,
+                    person=current,
+                    on=form.cleaned_data["date"],
+                    reason=form.cleaned_data["reason"],
+                )
+            if done:
                 messages.success(request, f"已登记 {person.name} 离开，记录保留")
                 return redirect("web:person", pk=person.pk)
             person.refresh_from_db()
     else:
         form = LeaveForm(initial={"date": datetime.date.today()})
+        form.set_version(ver.person_left_snapshot(person))
     return render(request, "web/keeping/person_leave.html", {"person": person, "form": form})
 
 
@@ -215,7 +206,9 @@ def leadership(request: HttpRequest, pk: int) -> HttpResponse:
         "org": org,
         "tab": "leadership",
         "ancestors": sel.ancestors(org),
-        "positions": keep.leadership(org, today),
+        "positions": [
+            (p, version_token(ver.position_snapshot(p))) for p in keep.leadership(org, today)
+        ],
         "past": keep.past_posts(org, today),
         "term": sel.current_term(org),
         "form": form,
@@ -236,9 +229,22 @@ def position_end(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, position.org_id)
     form = EndPostForm(request.POST)
     if form.is_valid():
-        done = _run(request, form, services.position_end, position=position, **form.cleaned_data)
-        if done is not None:
+        end = form.cleaned_data["end"]
+        with transaction.atomic():
+            current = ver.locked(Position, position.pk)
+            done = form.check_version(ver.position_snapshot(current)) and _run(
+                request, form, services.position_end, position=current, end=end
+            )
+        if done:
             messages.success(request, f"{position.person.name} 已免去{position.get_role_display()}")
+            return redirect("web:leadership", pk=org.pk)
+        if form.conflict:
+            # The form is a line of the leadership page: the message keeps what was typed.
+            messages.error(
+                request,
+                f"{position.person.name}的职务未变：{form.conflict}。你填写的离任日期"
+                f"为 {end:%Y-%m-%d}，请核对后重新提交。",
+            )
             return redirect("web:leadership", pk=org.pk)
     errors = [
         f"离任日期：{e}" if f == "end" else str(e) for f, es in form.errors.items() for e in es
@@ -255,16 +261,20 @@ def election_new(request: HttpRequest, org_pk: int) -> HttpResponse:
         form = ElectionForm(request.POST, people=people)
         if form.is_valid():
             data = form.cleaned_data
-            term = _run(
-                request,
-                form,
-                services.election_record,
-                org=org,
-                elected_on=data["elected_on"],
-                years=data["years"],
-                committee=data["committee"],
-            )
-            if term is not None:
+            with transaction.atomic():
+                current = ver.locked(Organization, org.pk)
+                term = form.check_version(
+                    ver.leadership_snapshot(current, datetime.date.today())
+                ) and _run(
+                    request,
+                    form,
+                    services.election_record,
+                    org=current,
+                    elected_on=data["elected_on"],
+                    years=data["years"],
+                    committee=data["committee"],
+                )
+            if term:
                 due = org_services.next_election(term)
                 messages.success(request, f"已登记换届，下次换届：{due:%Y-%m-%d}")
                 return redirect("web:leadership", pk=org.pk)
@@ -274,6 +284,7 @@ def election_new(request: HttpRequest, org_pk: int) -> HttpResponse:
             if p.role != "cell_leader":
                 initial[f"person_{i}"], initial[f"role_{i}"] = p.person_id, p.role
         form = ElectionForm(people=people, initial=initial)
+        form.set_version(ver.leadership_snapshot(org, datetime.date.today()))
     context = {
         "org": org,
         "form": form,
@@ -385,6 +396,8 @@ def org_manage(request: HttpRequest, pk: int) -> HttpResponse:
         "move": OrgMoveForm(parents=parents, initial={"parent": org.parent_id}),
         "dissolve": OrgDissolveForm(initial={"date": datetime.date.today()}),
     }
+    for name in ("rename", "move", "dissolve"):
+        forms[name].set_version(ver.org_snapshot(org))
     if request.method == "POST":
         kind = request.POST.get("kind", "")
         done: Any = None
@@ -393,20 +406,27 @@ def org_manage(request: HttpRequest, pk: int) -> HttpResponse:
             form = forms["create"] = OrgCreateForm(request.POST)
             if form.is_valid():
                 done = _run(request, form, org_services.org_create, parent=org, **form.cleaned_data)
-        elif kind == "rename":
-            form = forms["rename"] = OrgRenameForm(request.POST)
+        elif kind in ("rename", "move", "dissolve"):
+            if kind == "rename":
+                form = forms[kind] = OrgRenameForm(request.POST)
+            elif kind == "move":
+                form = forms[kind] = OrgMoveForm(request.POST, parents=parents)
+            else:
+                form = forms[kind] = OrgDissolveForm(request.POST)
             if form.is_valid():
-                done = _run(request, form, org_services.org_rename, org=org, **form.cleaned_data)
-        elif kind == "move":
-            form = forms["move"] = OrgMoveForm(request.POST, parents=parents)
-            if form.is_valid():
-                done = _run(request, form, org_services.org_move, org=org, **form.cleaned_data)
-        elif kind == "dissolve":
-            form = forms["dissolve"] = OrgDissolveForm(request.POST)
-            if form.is_valid():
-                done = _run(
-                    request, form, org_services.org_dissolve, org=org, on=form.cleaned_data["date"]
-                )
+                data = dict(form.cleaned_data)
+                data.pop("version", None)
+                with transaction.atomic():
+                    current = ver.locked(Organization, org.pk)
+                    if form.check_version(ver.org_snapshot(current)):
+                        if kind == "dissolve":
+                            data = {"on": data["date"]}
+                        write = {
+                            "rename": org_services.org_rename,
+                            "move": org_services.org_move,
+                            "dissolve": org_services.org_dissolve,
+                        }[kind]
+                        done = _run(request, form, write, org=current, **data)
         if done is not None:
             messages.success(request, "已保存")
             target = done if kind == "create" else org

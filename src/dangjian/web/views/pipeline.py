@@ -10,17 +10,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from dangjian.core.concurrency import VersionedForm
 from dangjian.people.models import AdmissionStepKind, Person
 from dangjian.people.pipeline import PIPELINE_STATUSES, admission_step_take, branch_pipeline
 from dangjian.web import selectors as sel
+from dangjian.web import versions as ver
 from dangjian.web.forms import DateInput, add_service_errors
 from dangjian.web.views.common import actor_of, administered_org
 
 
-class StepForm(forms.Form):
+class StepForm(VersionedForm):
     person = forms.ModelChoiceField(
         label="人员",
         queryset=Person.objects.none(),
@@ -64,29 +67,40 @@ def pipeline(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                admission_step_take(
-                    person=data["person"],
-                    step=data["step"],
-                    date=data["date"],
-                    evidence=data["evidence"],
-                    until=data.get("until"),
-                    actor=actor_of(request),
-                )
+                with transaction.atomic():
+                    person = ver.locked(Person, data["person"].pk)
+                    rows = branch_pipeline(org)
+                    saved = form.check_version(
+                        ver.pipeline_snapshot(rows), only=[ver.pipeline_key(rows, person)]
+                    )
+                    if saved:
+                        admission_step_take(
+                            person=person,
+                            step=data["step"],
+                            date=data["date"],
+                            evidence=data["evidence"],
+                            until=data.get("until"),
+                            actor=actor_of(request),
+                        )
             except ValidationError as e:
                 add_service_errors(form, e)
             except PermissionDenied as e:
                 form.add_error(None, str(e) or "没有权限")
             else:
-                label = AdmissionStepKind(data["step"]).label
-                messages.success(request, f"已登记 {data['person'].name}：{label}")
-                return redirect("web:pipeline", pk=org.pk)
+                if saved:  # else someone took a step for this person meanwhile: the form says
+                    label = AdmissionStepKind(data["step"]).label
+                    messages.success(request, f"已登记 {data['person'].name}：{label}")
+                    return redirect("web:pipeline", pk=org.pk)
     else:
         form = StepForm(people=people, initial={"date": datetime.date.today()})
+    rows = branch_pipeline(org)
+    if not form.is_bound:
+        form.set_version(ver.pipeline_snapshot(rows))
     context = {
         "org": org,
         "tab": "pipeline",
         "ancestors": sel.ancestors(org),
-        "rows": branch_pipeline(org),
+        "rows": rows,
         "form": form,
     }
     return render(request, "web/pipeline.html", context)

@@ -23,6 +23,7 @@ from dangjian.records import selectors as record_selectors
 from dangjian.records import services
 from dangjian.records.models import Absence, AbsenceReason, Activity, ActivityKind, Attachment
 from dangjian.web import selectors as sel
+from dangjian.web import versions as ver
 from dangjian.web.forms import (
     ActivityForm,
     FilingForm,
@@ -247,6 +248,7 @@ def _render_detail(
         form = makeup[1] if makeup is not None and makeup[0] == a.pk else None
         if form is None and a.made_up_on is None:
             form = MakeupForm(initial={"made_up_on": datetime.date.today()}, prefix=f"m{a.pk}")
+            form.set_version(ver.absence_snapshot(a))
         rows.append({"absence": a, "form": form})
     minutes = getattr(activity, "minutes", None)
     context = {
@@ -278,14 +280,21 @@ def absence_makeup(request: HttpRequest, pk: int, absence_pk: int) -> HttpRespon
     form = MakeupForm(request.POST, prefix=f"m{absence.pk}")
     if form.is_valid():
         try:
-            services.absence_makeup_record(
-                absence=absence,
-                made_up_on=form.cleaned_data["made_up_on"],
-                made_up_how=form.cleaned_data["made_up_how"],
-                actor=actor_of(request),
-            )
+            with transaction.atomic():
+                current = ver.locked(Absence, absence.pk)
+                if not form.check_version(ver.absence_snapshot(current)):
+                    raise _Conflict
+                current.activity = activity
+                services.absence_makeup_record(
+                    absence=current,
+                    made_up_on=form.cleaned_data["made_up_on"],
+                    made_up_how=form.cleaned_data["made_up_how"],
+                    actor=actor_of(request),
+                )
         except ValidationError as e:
             add_service_errors(form, e)
+        except _Conflict:
+            return _render_detail(request, activity, makeup=(absence.pk, form), status=409)
         else:
             messages.success(request, f"已登记 {absence.person.name} 的补学")
             return redirect("web:activity", pk=activity.pk)

@@ -9,11 +9,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 
 from dangjian.access import selectors as access
+from dangjian.core.concurrency import VersionedForm
 from dangjian.orgs.models import Organization
 from dangjian.oversight import selectors as rsel
 from dangjian.oversight import services
@@ -21,6 +23,7 @@ from dangjian.oversight.models import STEP_LABELS, Rectification
 from dangjian.records.models import Activity, ActivityKind
 from dangjian.web import page_findings
 from dangjian.web import selectors as sel
+from dangjian.web import versions as ver
 from dangjian.web.forms import BootstrapMixin, DateInput, add_service_errors
 from dangjian.web.views.common import actor_of, administered_org, paginate, year_value
 
@@ -63,7 +66,7 @@ class RectificationOpenForm(BootstrapMixin, forms.Form):
         self.style()
 
 
-class RectificationStepForm(BootstrapMixin, forms.Form):
+class RectificationStepForm(BootstrapMixin, VersionedForm):
     step = forms.CharField(label="环节", widget=forms.HiddenInput())
     on = forms.DateField(label="日期", widget=DateInput())
     due_on = forms.DateField(label="整改期限", widget=DateInput(), required=False)
@@ -209,23 +212,31 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.rectification_advance(
-                    rectification=rect,
-                    step=data["step"],
-                    on=data["on"],
-                    due_on=data["due_on"],
-                    accountability=data["accountability"],
-                    accountability_on=data["accountability_on"],
-                    evidence=data["evidence"],
-                    actor=actor_of(request),
-                )
+                with transaction.atomic():
+                    current = ver.locked(Rectification, rect.pk)
+                    saved = form.check_version(ver.rectification_snapshot(current))
+                    if saved:
+                        services.rectification_advance(
+                            rectification=current,
+                            step=data["step"],
+                            on=data["on"],
+                            due_on=data["due_on"],
+                            accountability=data["accountability"],
+                            accountability_on=data["accountability_on"],
+                            evidence=data["evidence"],
+                            actor=actor_of(request),
+                        )
             except ValidationError as e:
                 add_service_errors(form, e)
             else:
-                messages.success(request, f"已登记“{STEP_LABELS[data['step']]}”")
-                return redirect("web:rectification", pk=rect.pk)
+                if saved:
+                    messages.success(request, f"已登记“{STEP_LABELS[data['step']]}”")
+                    return redirect("web:rectification", pk=rect.pk)
+                rect.refresh_from_db()  # recorded by someone meanwhile; the form says what changed
+                step = rect.next_step
     elif step is not None:
         form = RectificationStepForm(initial={"step": step, "on": datetime.date.today()})
+        form.set_version(ver.rectification_snapshot(rect))
     checker = services.checker_of(rect)
     is_checker = access.can_administer(request.user, checker)
     if step in services.CHECKER_STEPS and not is_checker and request.method != "POST":
