@@ -145,3 +145,16 @@ def menu_of(user: Any) -> dict[str, Any]:
         .first()
     )
     return {"admin": access.is_admin(user), "person": branch_id is not None, "branch_id": branch_id}
+
+
+@register.simple_tag(takes_context=True)
+def org_nav(context: dict[str, Any], org: Any) -> list[dict[str, Any]]:
+    """The organisation page's sections and pages for this user (`web.org_nav`)."""
+    from dangjian.web.org_nav import org_nav as sections
+
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    year = context.get("year")
+    return sections(
+        org, str(context.get("tab") or ""), user, year if isinstance(year, int) else None
+    )
