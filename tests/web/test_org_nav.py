@@ -19,7 +19,9 @@ def nav_of(html: str, ul_id: str) -> list[tuple[str, str, bool]]:
     body = html[start : html.index("</ul>", start)]
     return [
         (label, href, " active" in cls)
-        for cls, href, label in re.findall(r'class="nav-link([^"]*)" href="([^"]+)"[^>]*>([^<]+)</a>', body)
+        for cls, href, label in re.findall(
+            r'class="nav-link([^"]*)"[^>]*? href="([^"]+)"[^>]*>([^<]+)</a>', body
+        )
     ]
 
 
@@ -114,3 +116,15 @@ def test_mapping_names_each_tab_once():
     tabs = [p.tab for s in SECTIONS for p in s.pages]
     assert len(tabs) == len(set(tabs))
     assert SECTIONS[0].pages[0].tab == "overview"  # 概况 first
+
+
+def test_top_menu_lights_the_entry_of_the_page(tree, login):
+    def lit(html: str) -> list[str]:
+        return active(nav_of(html, "main-menu"))
+
+    c = login("b1")
+    assert lit(c.get(f"/orgs/{tree.branch1.pk}/dues/").content.decode()) == ["党组织"]
+    assert lit(c.get("/rules/").content.decode()) == ["规则库"]
+    assert lit(c.get("/").content.decode()) == ["工作台"]
+    c = login("member")
+    assert lit(c.get(f"/orgs/{tree.branch1.pk}/calendar/").content.decode()) == ["支部日历"]

@@ -84,7 +84,9 @@ SECTIONS: tuple[Section, ...] = (
             Page("findings", "问题", "web:org_findings"),
             Page("rectifications", "问题整改", "web:rectifications"),
             Page("inspections", "督查", "web:inspections"),
-            Page("responsibility", "责任清单", "web:responsibility", frozenset(RESPONSIBILITY_TYPES)),
+            Page(
+                "responsibility", "责任清单", "web:responsibility", frozenset(RESPONSIBILITY_TYPES)
+            ),
         ),
     ),
     Section(
@@ -107,7 +109,9 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
-def org_nav(org: Organization, tab: str, user: Any, year: int | None = None) -> list[dict[str, Any]]:
+def org_nav(
+    org: Organization, tab: str, user: Any, year: int | None = None
+) -> list[dict[str, Any]]:
     """The sections `user` sees on `org`'s pages, each with its pages (label, href,
     active); a section without a page this organisation type has or the user may open
     is left out. No queries: the grant paths are cached on the user by the view's check."""
