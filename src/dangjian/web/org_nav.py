@@ -138,6 +138,7 @@ def org_nav(
                     "label": section.label,
                     "href": pages[0]["href"],
                     "active": any(p["active"] for p in pages),
+                    "hint": "、".join(p["label"] for p in pages),  # what it holds, on hover
                     "pages": pages,
                 }
             )
