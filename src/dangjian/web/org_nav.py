@@ -119,9 +119,9 @@ def org_nav(
 
     admin = access.can_administer(user, org)
     query = f"?year={year}" if year else ""
-    shown = []
+    shown: list[dict[str, Any]] = []
     for section in SECTIONS:
-        pages = [
+        pages: list[dict[str, Any]] = [
             {
                 "tab": p.tab,
                 "label": p.label,
@@ -143,8 +143,3 @@ def org_nav(
                 }
             )
     return shown
-
-
-def section_of(tab: str) -> str | None:
-    """The key of the section holding the page with `tab` (None: not a mapped page)."""
-    return next((s.key for s in SECTIONS for p in s.pages if p.tab == tab), None)
