@@ -25,7 +25,8 @@ def test_branch_downloads_last_years_record_book(live_server, chromium):
     page.set_default_timeout(20000)
     sign_in(page, base, tree.users["b1"].get_username(), PASSWORD)
     page.goto(f"{base}/orgs/{tree.branch1.pk}/")
-    page.click("a.nav-link:text-is('记录簿与台账')")
+    page.click("#org-sections a:text-is('组织生活')")
+    page.click("#org-pages a:text-is('记录簿与台账')")
     page.select_option("#f-year", str(year))  # submits itself (data-autosubmit)
     page.wait_for_url(f"**year={year}")
     with page.expect_download() as info:

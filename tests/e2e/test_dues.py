@@ -29,7 +29,8 @@ def test_branch_records_month_dues_and_member_sees_them(live_server, chromium):
     page.set_default_timeout(20000)
     sign_in(page, base, tree.users["b1"].get_username(), PASSWORD)
     page.goto(f"{base}/orgs/{tree.branch1.pk}/")
-    page.click("a.nav-link:text-is('党费')")
+    page.click("#org-sections a:text-is('组织与党员')")
+    page.click("#org-pages a:text-is('党费')")
     page.wait_for_load_state("networkidle")
     assert "应交 370 元" in page.locator("#dues-totals").inner_text()  # 15+30+50+75+200
     form = page.locator("#dues-form")

@@ -130,6 +130,43 @@ def plain(value: Any) -> str:
     return in_chinese(str(value or ""))
 
 
+# The top-menu entry a page belongs to, by URL name (organisation pages: 党组织).
+MENU_OF_PAGE = {
+    "home": "home",
+    "org_list": "orgs",
+    "org_tree": "tree",
+    "findings": "findings",
+    "finding": "findings",
+    "notices": "notices",
+    "notice": "notices",
+    "notice_new": "notices",
+    "disclosures": "disclosures",
+    "disclosure": "disclosures",
+    "org_disclosures": "disclosures",
+    "rules": "rules",
+    "rule_pack": "rules",
+    "audit_log": "audit",
+    "me": "me",
+    "my_activity": "me",
+}
+
+
+@register.simple_tag(takes_context=True)
+def menu_here(context: dict[str, Any], admin: bool) -> str:
+    """Which top-menu entry the current page is under (lit in the menu), or ""."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.namespace == "spreadsheets":
+        return "excel"
+    if match.url_name in MENU_OF_PAGE:
+        return MENU_OF_PAGE[match.url_name]
+    if context.get("tab"):  # an organisation page
+        return "orgs" if admin else "calendar"
+    return ""
+
+
 @register.simple_tag
 def menu_of(user: Any) -> dict[str, Any]:
     """What the navigation may offer `user`: administrators the organisation pages, a
@@ -145,3 +182,16 @@ def menu_of(user: Any) -> dict[str, Any]:
         .first()
     )
     return {"admin": access.is_admin(user), "person": branch_id is not None, "branch_id": branch_id}
+
+
+@register.simple_tag(takes_context=True)
+def org_nav(context: dict[str, Any], org: Any) -> list[dict[str, Any]]:
+    """The organisation page's sections and pages for this user (`web.org_nav`)."""
+    from dangjian.web.org_nav import org_nav as sections
+
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    year = context.get("year")
+    return sections(
+        org, str(context.get("tab") or ""), user, year if isinstance(year, int) else None
+    )

@@ -124,6 +124,7 @@ def rectification_list(request: HttpRequest, pk: int) -> HttpResponse:
         "web/rectification/list.html",
         {
             "org": org,
+            "tab": "rectifications",
             "ancestors": sel.ancestors(org),
             "state": state,
             "states": STATE_LABELS,
