@@ -18,3 +18,11 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+document.addEventListener("click", function (event) {
+  // 全部展开 / 全部收起: open or close every <details> of the organisation tree
+  var btn = event.target.closest("[data-fold]");
+  if (!btn) return;
+  document.querySelectorAll("#org-tree details").forEach(function (d) {
+    d.open = btn.dataset.fold === "open";
+  });
+});
