@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from dangjian.orgs.models import Organization
 from dangjian.policy.days import as_of_label
@@ -66,14 +67,20 @@ class YearCalendar:
     pack: str
     as_of: datetime.date
     months: list[Month]
+    freshness: Any = None  # a committee's: the stored lines' `store.Status`
 
     @property
     def items(self) -> list[Item]:
         return [i for m in self.months for i in m.items]
 
     @property
+    def pending(self) -> bool:
+        return bool(self.freshness is not None and self.freshness.pending)
+
+    @property
     def as_of_label(self) -> str:
-        return as_of_label(self.as_of)
+        label = as_of_label(self.as_of)
+        return f"{label}（正在更新）" if self.pending else label
 
 
 def _item(s: ScheduleItem, audience: str = "") -> Item:
@@ -128,7 +135,12 @@ def year_calendar(org: Organization, year: int) -> YearCalendar:
     for m in months:
         m.items.sort(key=lambda i: (i.due, i.title, i.period))
     return YearCalendar(
-        org=org, year=year, pack=pack_for_org(org), as_of=schedule.as_of, months=months
+        org=org,
+        year=year,
+        pack=pack_for_org(org),
+        as_of=schedule.as_of,
+        months=months,
+        freshness=schedule.freshness,
     )
 
 
@@ -141,6 +153,7 @@ def to_ics(cal: YearCalendar) -> bytes:
     ical.add("prodid", "-//dangjian//annual work calendar//ZH")
     ical.add("version", "2.0")
     ical.add("x-wr-calname", f"{cal.org.name} {cal.year}年党建工作日历")
+    ical.add("x-wr-caldesc", f"{cal.org.name} {cal.year}年党建工作日历，{cal.as_of_label}")
     stamp = datetime.datetime.now(datetime.UTC)
     for item in cal.items:
         event = icalendar.Event()
