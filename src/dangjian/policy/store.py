@@ -816,32 +816,10 @@ def stored_schedule(org: Organization, pack_id: str, year: int, status: Status) 
         findings.append(f)
         by_key.setdefault(r.key, f)
     items: list[Item] = []
-    lines = StoredScheduleLine.objects.filter(
-        subtree("org_path", org.path), pack_id=pack_id, year=year
-    )
-    for line in lines.iterator(chunk_size=BATCH):
-        rule = rules.get(line.rule)
-        if rule is None:
-            continue
-        items.append(
-            Item(
-                rule=rule,
-                subject_type=line.subject_type,
-                subject_id=line.subject_ext,
-                subject_name=line.subject_name,
-                org_id=line.org_ext,
-                period=line.period,
-                start=line.start,
-                due=line.due,
-                status=line.status,
-                required=line.required,
-                actual=line.actual,
-                evidence=list(line.evidence or []),
-                made_on=line.made_on,
-                finding=by_key.get(line.finding_key) if line.finding_key else None,
-                org_name=line.org_name,
-            )
-        )
+    for line in schedule_lines(org, pack_id, year).iterator(chunk_size=BATCH):
+        item = _item_of_line(line, rules, by_key)
+        if item is not None:
+            items.append(item)
     items.sort(key=lambda i: (i.due, i.rule.title, i.subject_id, i.period, i.rule.qualified_id))
     as_of = status.as_of or as_of_for(year)
     report = Report(
@@ -854,3 +832,117 @@ def stored_schedule(org: Organization, pack_id: str, year: int, status: Status) 
         pack_version=pack.version,
     )
     return Schedule(report=report, as_of=as_of, items=items, freshness=status)
+
+
+def schedule_lines(org: Organization, pack_id: str, year: int) -> QuerySet[StoredScheduleLine]:
+    """The stored schedule lines of `org`'s subtree (an index range on the path)."""
+    return StoredScheduleLine.objects.filter(
+        subtree("org_path", org.path), pack_id=pack_id, year=year
+    )
+
+
+def _item_of_line(
+    line: StoredScheduleLine, rules: dict[str, Any], by_key: dict[str, Finding]
+) -> Any:
+    from dangjian.policy.schedule import Item
+
+    rule = rules.get(line.rule)
+    if rule is None:
+        return None
+    return Item(
+        rule=rule,
+        subject_type=line.subject_type,
+        subject_id=line.subject_ext,
+        subject_name=line.subject_name,
+        org_id=line.org_ext,
+        period=line.period,
+        start=line.start,
+        due=line.due,
+        status=line.status,
+        required=line.required,
+        actual=line.actual,
+        evidence=list(line.evidence or []),
+        made_on=line.made_on,
+        finding=by_key.get(line.finding_key) if line.finding_key else None,
+        org_name=line.org_name,
+    )
+
+
+# The calendar gathers people's lines by rule and period and shows the worst (this first).
+STATUS_ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
+
+
+def _findings_by_key(
+    org: Organization, pack_id: str, year: int, keys: set[str]
+) -> dict[str, Finding]:
+    rows = stored(org, pack_id, year).filter(key__in=keys) if keys else []
+    return {
+        r.key: Finding(
+            rule=r.rule,
+            source=dict(r.source or {}),
+            subject={"type": r.subject_type, "id": r.subject_ext, "name": r.subject_name},
+            period=r.period,
+            severity=r.severity,
+            required=r.required,
+            actual=r.actual,
+            due=r.due.isoformat() if r.due else None,
+            evidence=list(r.evidence or []),
+            message=r.message,
+            org={"id": r.org_ext, "name": r.org_name} if r.org_ext else {},
+        )
+        for r in rows
+    }
+
+
+def stored_calendar(
+    org: Organization, pack_id: str, year: int
+) -> tuple[list[Any], list[tuple[Any, int]]]:
+    """What a committee's calendar shows, from the stored lines without reading every
+    person's: the organisation's own lines, and for each rule and period of the people's
+    lines the worst line (status, then due date, then subject: the first in the
+    schedule's order) with how many are not done. A few grouped queries."""
+    from dangjian.policy.schedule import _all_rules
+
+    rules = {r.qualified_id: r for r in _all_rules(load_pack(pack_id))}
+    lines = schedule_lines(org, pack_id, year)
+    own = list(lines.filter(org_path=org.path, subject_type="organization", subject_ext=org.ext_id))
+    people = lines.filter(subject_type="person")
+    worst: dict[tuple[str, str], tuple[int, date, str]] = {}
+    open_: Counter[tuple[str, str]] = Counter()
+    for rule, period, st, n, due in (
+        people.values_list("rule", "period", "status")
+        .annotate(n=models_count(), due=Min("due"))
+        .order_by()
+    ):
+        group = (rule, period)
+        if st != "done":
+            open_[group] += n
+        rank = (STATUS_ORDER[st], due, st)
+        if group not in worst or rank < worst[group]:
+            worst[group] = rank
+    picked: list[StoredScheduleLine] = []
+    if worst:
+        match = Q()
+        for (rule, period), (_, due, st) in worst.items():
+            match |= Q(rule=rule, period=period, status=st, due=due)
+        first = dict(
+            ((r, p), s)
+            for r, p, s in people.filter(match)
+            .values_list("rule", "period")
+            .annotate(s=Min("subject_ext"))
+            .order_by()
+        )
+        exact = Q()
+        for (rule, period), subject in first.items():
+            st, due = worst[(rule, period)][2], worst[(rule, period)][1]
+            exact |= Q(rule=rule, period=period, status=st, due=due, subject_ext=subject)
+        picked = list(people.filter(exact))
+    keys = {line.finding_key for line in [*own, *picked] if line.finding_key}
+    by_key = _findings_by_key(org, pack_id, year, keys)
+    own_items = [i for i in (_item_of_line(x, rules, by_key) for x in own) if i is not None]
+    groups = []
+    for line in picked:
+        item = _item_of_line(line, rules, by_key)
+        if item is not None:
+            groups.append((item, open_[(line.rule, line.period)]))
+    return own_items, groups
