@@ -164,3 +164,43 @@ class FindingTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_path} {self.severity} {self.month}: {self.count}"
+
+
+class StoredScheduleLine(models.Model):
+    """One line of the engine's schedule (`policy.schedule.Item`), stored with its scope's
+    findings: a committee's calendar, .ics, 工作日程 sheet and schedule API read these rows
+    instead of evaluating the tree. A line carrying a finding links to it by `finding_key`
+    (the `StoredFinding.key` of the same scope)."""
+
+    scope = models.ForeignKey(
+        FindingScope, on_delete=models.CASCADE, related_name="schedule_lines", verbose_name="范围"
+    )
+    pack_id = models.CharField("规定包", max_length=64)
+    year = models.PositiveSmallIntegerField("年度")
+    org_path = models.CharField("所属组织路径", max_length=512)
+    org_ext = models.CharField("所属组织编号", max_length=64, blank=True, default="")
+    org_name = models.CharField("所属组织名称", max_length=200, blank=True, default="")
+    rule = models.CharField("规则", max_length=128)
+    subject_type = models.CharField("对象类型", max_length=16)
+    subject_ext = models.CharField("对象编号", max_length=64)
+    subject_name = models.CharField("对象名称", max_length=200, blank=True, default="")
+    period = models.CharField("期间", max_length=32, blank=True, default="")
+    start = models.DateField("开始日")
+    due = models.DateField("期限")
+    status = models.CharField("状态", max_length=16)
+    required = models.JSONField("要求", null=True, blank=True)
+    actual = models.JSONField("实际", null=True, blank=True)
+    evidence = models.JSONField("依据记录", default=list, blank=True)
+    made_on = models.DateField("报送日", null=True, blank=True)
+    finding_key = models.CharField("检查结果标识", max_length=16, blank=True, default="")
+
+    class Meta:
+        db_table = "dj_stored_schedule_line"
+        verbose_name = "工作日程"
+        verbose_name_plural = "工作日程"
+        indexes = [
+            models.Index(fields=["pack_id", "year", "org_path"], name="stored_schedule_path"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.subject_name} {self.period}"

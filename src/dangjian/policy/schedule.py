@@ -94,6 +94,8 @@ class Schedule:
     report: Report
     as_of: date
     items: list[Item]
+    # Read from the stored lines: how fresh they are (`store.Status`); None: just evaluated.
+    freshness: Any = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -102,13 +104,24 @@ class Schedule:
     def as_dict(self, items: list[Item] | None = None) -> dict[str, Any]:
         """`dangjian-schedule/1`: every line with its due date, status and evidence."""
         report = self.report
-        return {
+        out: dict[str, Any] = {
             "format": "dangjian-schedule/1",
             "policy": report.policy,
             "year": report.year,
             "as_of": self.as_of.isoformat(),
-            "items": [i.as_dict() for i in (self.items if items is None else items)],
         }
+        if self.freshness is not None:
+            # Read from the stored lines: when they were computed, and whether a refresh
+            # is pending (the pages' 截至 / 正在更新).
+            computed = self.freshness.computed_at
+            out["computed_at"] = computed.isoformat() if computed is not None else None
+            out["updating"] = bool(self.freshness.pending)
+        out["items"] = [i.as_dict() for i in (self.items if items is None else items)]
+        return out
+
+    @property
+    def updating(self) -> bool:
+        return bool(self.freshness is not None and self.freshness.pending)
 
     def for_subject(self, subject_type: str, subject_id: str) -> list[Item]:
         return [

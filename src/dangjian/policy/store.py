@@ -27,15 +27,16 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.orgs.models import Organization
 from dangjian.policy.days import check_day
 from dangjian.policy.engine import evaluate
 from dangjian.policy.findings import Finding, Report
-from dangjian.policy.models import FindingScope, FindingTally, StoredFinding
+from dangjian.policy.models import FindingScope, FindingTally, StoredFinding, StoredScheduleLine
 from dangjian.policy.packs import load_pack
+from dangjian.policy.schedule import Schedule, build_schedule
 
 log = logging.getLogger(__name__)
 
@@ -393,24 +394,21 @@ def _date_or_none(value: Any) -> date | None:
         return None
 
 
-_COLUMNS = [f for f in StoredFinding._meta.concrete_fields if not f.primary_key]
-
-
-def _insert(rows: list[StoredFinding]) -> None:
+def _insert(rows: list[StoredFinding] | list[StoredScheduleLine]) -> None:
     """INSERT the rows with executemany: a scope holds thousands, and the ORM's per-value
     preparation would cost more than the engine. JSON columns go in as orjson text."""
     if not rows:
         return
+    model = type(rows[0])
+    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
     connection = transaction.get_connection()
     postgres = connection.vendor == "postgresql"
-    json_cols = {f.attname for f in _COLUMNS if f.get_internal_type() == "JSONField"}
-    names = ", ".join(connection.ops.quote_name(f.column) for f in _COLUMNS)
-    marks = ", ".join(
-        "%s::jsonb" if postgres and f.attname in json_cols else "%s" for f in _COLUMNS
-    )
-    sql = f"INSERT INTO {StoredFinding._meta.db_table} ({names}) VALUES ({marks})"
+    json_cols = {f.attname for f in columns if f.get_internal_type() == "JSONField"}
+    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
+    marks = ", ".join("%s::jsonb" if postgres and f.attname in json_cols else "%s" for f in columns)
+    sql = f"INSERT INTO {model._meta.db_table} ({names}) VALUES ({marks})"
 
-    def value(row: StoredFinding, attname: str) -> Any:
+    def value(row: Any, attname: str) -> Any:
         v = getattr(row, attname)
         if attname in json_cols:
             return orjson.dumps(v).decode()
@@ -418,7 +416,7 @@ def _insert(rows: list[StoredFinding]) -> None:
             return v.isoformat()
         return v
 
-    attnames = [f.attname for f in _COLUMNS]
+    attnames = [f.attname for f in columns]
     with connection.cursor() as cur:
         for i in range(0, len(rows), BATCH):
             cur.executemany(sql, [[value(r, a) for a in attnames] for r in rows[i : i + BATCH]])
@@ -444,24 +442,83 @@ def _tallies(scope: FindingScope, rows: list[StoredFinding]) -> list[FindingTall
     ]
 
 
+def _schedule_rows(
+    schedule: Schedule, scopes: dict[int, FindingScope], pack_id: str, year: int
+) -> dict[int, list[StoredScheduleLine]]:
+    """The schedule's lines as rows, split by scope like the findings (by the organisation
+    the line belongs to; an organisation's own line without one: the organisation)."""
+    from dangjian.web.page_findings import finding_key
+
+    root = _path_ids(next(iter(scopes.values())).path)[0]
+    paths = dict(
+        Organization.objects.filter(path__startswith=f"/{root}/").values_list("ext_id", "path")
+    )
+    out: dict[int, list[StoredScheduleLine]] = defaultdict(list)
+    for i in schedule.items:
+        owner = i.org_id or (i.subject_id if i.subject_type == "organization" else "")
+        path = paths.get(owner)
+        scope_pk = scope_pk_of_path(path) if path is not None else None
+        scope = scopes.get(scope_pk) if scope_pk is not None else None
+        if scope is None or path is None:
+            continue
+        out[scope.pk].append(
+            StoredScheduleLine(
+                scope_id=scope.pk,
+                pack_id=pack_id,
+                year=year,
+                org_path=path,
+                org_ext=i.org_id,
+                org_name=i.org_name,
+                rule=i.rule.qualified_id,
+                subject_type=i.subject_type,
+                subject_ext=i.subject_id,
+                subject_name=i.subject_name,
+                period=i.period,
+                start=i.start,
+                due=i.due,
+                status=i.status,
+                required=i.required,
+                actual=i.actual,
+                evidence=list(i.evidence),
+                made_on=i.made_on,
+                finding_key=(
+                    finding_key(i.rule.qualified_id, i.subject_type, i.subject_id, i.period)
+                    if i.finding is not None
+                    else ""
+                ),
+            )
+        )
+    return out
+
+
 def _store(
     report: Report,
     claimed: dict[int, FindingScope],
     *,
     as_of: date,
     subjects: dict[int, int],
+    schedule: Schedule | None = None,
 ) -> None:
-    """Replace the claimed scopes' findings with the report's, mark them computed, release."""
+    """Replace the claimed scopes' findings (and schedule lines) with the report's, mark
+    them computed, release."""
     if not claimed:
         return
     any_scope = next(iter(claimed.values()))
-    rows = _rows(report, {s.org_id: s for s in claimed.values()}, any_scope.pack_id, report.year)
+    by_org = {s.org_id: s for s in claimed.values()}
+    rows = _rows(report, by_org, any_scope.pack_id, report.year)
+    lines = (
+        _schedule_rows(schedule, by_org, any_scope.pack_id, report.year)
+        if schedule is not None
+        else {}
+    )
     now = timezone.now()
     with transaction.atomic():
         for scope in claimed.values():
             StoredFinding.objects.filter(scope_id=scope.pk).delete()
             FindingTally.objects.filter(scope_id=scope.pk).delete()
+            StoredScheduleLine.objects.filter(scope_id=scope.pk).delete()
             _insert(rows.get(scope.pk, []))
+            _insert(lines.get(scope.pk, []))
             FindingTally.objects.bulk_create(
                 _tallies(scope, rows.get(scope.pk, [])), batch_size=BATCH
             )
@@ -495,9 +552,14 @@ def refresh_claimed(scope: FindingScope, worker: str, *, today: date | None = No
                 got = claim(other.pk, worker)
                 if got is not None:
                     claimed[got.pk] = got
-        report = evaluate(pack=scope.pack_id, year=scope.year, as_of=as_of, org_ext_id=org.ext_id)
+        # The schedule evaluation gives the report too: findings and schedule lines
+        # come from one run of the engine.
+        schedule = build_schedule(
+            pack=scope.pack_id, year=scope.year, as_of=as_of, org_ext_id=org.ext_id
+        )
+        report = schedule.report
         subjects = {scope.pk: report.subjects} if len(claimed) == 1 else {}
-        _store(report, claimed, as_of=as_of, subjects=subjects)
+        _store(report, claimed, as_of=as_of, subjects=subjects, schedule=schedule)
     finally:
         for pk in claimed:
             release(pk, worker)
@@ -720,3 +782,167 @@ def report_from_rows(
         subjects=subjects,
         pack_version=pack_version,
     )
+
+
+def stored_schedule(org: Organization, pack_id: str, year: int, status: Status) -> Schedule:
+    """`org`'s schedule from the stored lines of its subtree and the stored findings they
+    carry: the engine's lines as computed at the last refresh of each scope. Two queries
+    whatever the size of the tree; nothing is evaluated."""
+    from dangjian.policy.engine import rules_in_force
+    from dangjian.policy.schedule import Item, _all_rules
+
+    pack = load_pack(pack_id)
+    rules = {r.qualified_id: r for r in _all_rules(pack)}
+    findings: list[Finding] = []
+    by_key: dict[str, Finding] = {}
+    for r in (
+        stored(org, pack_id, year)
+        .order_by("org_ext", "subject_ext", "rule", "period", "severity")
+        .iterator(chunk_size=BATCH)
+    ):
+        f = Finding(
+            rule=r.rule,
+            source=dict(r.source or {}),
+            subject={"type": r.subject_type, "id": r.subject_ext, "name": r.subject_name},
+            period=r.period,
+            severity=r.severity,
+            required=r.required,
+            actual=r.actual,
+            due=r.due.isoformat() if r.due else None,
+            evidence=list(r.evidence or []),
+            message=r.message,
+            org={"id": r.org_ext, "name": r.org_name} if r.org_ext else {},
+        )
+        findings.append(f)
+        by_key.setdefault(r.key, f)
+    items: list[Item] = []
+    for line in schedule_lines(org, pack_id, year).iterator(chunk_size=BATCH):
+        item = _item_of_line(line, rules, by_key)
+        if item is not None:
+            items.append(item)
+    items.sort(key=lambda i: (i.due, i.rule.title, i.subject_id, i.period, i.rule.qualified_id))
+    as_of = status.as_of or as_of_for(year)
+    report = Report(
+        policy=pack_id,
+        year=year,
+        as_of=as_of.isoformat(),
+        findings=findings,
+        rules=len(rules_in_force(pack, year)),
+        subjects=scopes_for(org, pack_id, year).aggregate(n=Sum("subjects"))["n"] or 0,
+        pack_version=pack.version,
+    )
+    return Schedule(report=report, as_of=as_of, items=items, freshness=status)
+
+
+def schedule_lines(org: Organization, pack_id: str, year: int) -> QuerySet[StoredScheduleLine]:
+    """The stored schedule lines of `org`'s subtree (an index range on the path)."""
+    return StoredScheduleLine.objects.filter(
+        subtree("org_path", org.path), pack_id=pack_id, year=year
+    )
+
+
+def _item_of_line(
+    line: StoredScheduleLine, rules: dict[str, Any], by_key: dict[str, Finding]
+) -> Any:
+    from dangjian.policy.schedule import Item
+
+    rule = rules.get(line.rule)
+    if rule is None:
+        return None
+    return Item(
+        rule=rule,
+        subject_type=line.subject_type,
+        subject_id=line.subject_ext,
+        subject_name=line.subject_name,
+        org_id=line.org_ext,
+        period=line.period,
+        start=line.start,
+        due=line.due,
+        status=line.status,
+        required=line.required,
+        actual=line.actual,
+        evidence=list(line.evidence or []),
+        made_on=line.made_on,
+        finding=by_key.get(line.finding_key) if line.finding_key else None,
+        org_name=line.org_name,
+    )
+
+
+# The calendar gathers people's lines by rule and period and shows the worst (this first).
+STATUS_ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
+
+
+def _findings_by_key(
+    org: Organization, pack_id: str, year: int, keys: set[str]
+) -> dict[str, Finding]:
+    rows = stored(org, pack_id, year).filter(key__in=keys) if keys else []
+    return {
+        r.key: Finding(
+            rule=r.rule,
+            source=dict(r.source or {}),
+            subject={"type": r.subject_type, "id": r.subject_ext, "name": r.subject_name},
+            period=r.period,
+            severity=r.severity,
+            required=r.required,
+            actual=r.actual,
+            due=r.due.isoformat() if r.due else None,
+            evidence=list(r.evidence or []),
+            message=r.message,
+            org={"id": r.org_ext, "name": r.org_name} if r.org_ext else {},
+        )
+        for r in rows
+    }
+
+
+def stored_calendar(
+    org: Organization, pack_id: str, year: int
+) -> tuple[list[Any], list[tuple[Any, int]]]:
+    """What a committee's calendar shows, from the stored lines without reading every
+    person's: the organisation's own lines, and for each rule and period of the people's
+    lines the worst line (status, then due date, then subject: the first in the
+    schedule's order) with how many are not done. A few grouped queries."""
+    from dangjian.policy.schedule import _all_rules
+
+    rules = {r.qualified_id: r for r in _all_rules(load_pack(pack_id))}
+    lines = schedule_lines(org, pack_id, year)
+    own = list(lines.filter(org_path=org.path, subject_type="organization", subject_ext=org.ext_id))
+    people = lines.filter(subject_type="person")
+    worst: dict[tuple[str, str], tuple[int, date, str]] = {}
+    open_: Counter[tuple[str, str]] = Counter()
+    for rule, period, st, n, due in (
+        people.values_list("rule", "period", "status")
+        .annotate(n=models_count(), due=Min("due"))
+        .order_by()
+    ):
+        group = (rule, period)
+        if st != "done":
+            open_[group] += n
+        rank = (STATUS_ORDER[st], due, st)
+        if group not in worst or rank < worst[group]:
+            worst[group] = rank
+    picked: list[StoredScheduleLine] = []
+    if worst:
+        match = Q()
+        for (rule, period), (_, due, st) in worst.items():
+            match |= Q(rule=rule, period=period, status=st, due=due)
+        first = dict(
+            ((r, p), s)
+            for r, p, s in people.filter(match)
+            .values_list("rule", "period")
+            .annotate(s=Min("subject_ext"))
+            .order_by()
+        )
+        exact = Q()
+        for (rule, period), subject in first.items():
+            st, due = worst[(rule, period)][2], worst[(rule, period)][1]
+            exact |= Q(rule=rule, period=period, status=st, due=due, subject_ext=subject)
+        picked = list(people.filter(exact))
+    keys = {line.finding_key for line in [*own, *picked] if line.finding_key}
+    by_key = _findings_by_key(org, pack_id, year, keys)
+    own_items = [i for i in (_item_of_line(x, rules, by_key) for x in own) if i is not None]
+    groups = []
+    for line in picked:
+        item = _item_of_line(line, rules, by_key)
+        if item is not None:
+            groups.append((item, open_[(line.rule, line.period)]))
+    return own_items, groups

@@ -370,7 +370,8 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
 
         schedule = schedule_for_org(org=org, year=year)
         content = table_workbook(
-            f"工作日程{year}（截至{schedule.as_of.isoformat()}）",
+            f"工作日程{year}（截至{schedule.as_of.isoformat()}"
+            f"{'，正在更新' if schedule.updating else ''}）",
             selectors.SCHEDULE_HEADERS,
             selectors.schedule_rows(schedule.items),
         )

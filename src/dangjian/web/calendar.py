@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from dangjian.orgs.models import Organization
+from dangjian.policy import store
 from dangjian.policy.days import as_of_label
 from dangjian.policy.schedule import Item as ScheduleItem
 from dangjian.policy.schedule import Schedule
 from dangjian.policy.selectors import pack_for_org, schedule_for_org
+from dangjian.policy.store import STATUS_ORDER
 from dangjian.web.page_findings import finding_key
 
 PEOPLE_LABELS = {
@@ -66,14 +69,20 @@ class YearCalendar:
     pack: str
     as_of: datetime.date
     months: list[Month]
+    freshness: Any = None  # a committee's: the stored lines' `store.Status`
 
     @property
     def items(self) -> list[Item]:
         return [i for m in self.months for i in m.items]
 
     @property
+    def pending(self) -> bool:
+        return bool(self.freshness is not None and self.freshness.pending)
+
+    @property
     def as_of_label(self) -> str:
-        return as_of_label(self.as_of)
+        label = as_of_label(self.as_of)
+        return f"{label}（正在更新）" if self.pending else label
 
 
 def _item(s: ScheduleItem, audience: str = "") -> Item:
@@ -100,16 +109,27 @@ def _item(s: ScheduleItem, audience: str = "") -> Item:
 
 def calendar_items(schedule: Schedule, org: Organization) -> list[Item]:
     """The organisation's own schedule lines, and its people's lines gathered by rule and
-    period (the worst status first: overdue, due, then done)."""
-    out = [_item(s) for s in schedule.for_subject("organization", org.ext_id)]
+    period (the worst status first: overdue, due, upcoming, then done)."""
+    own = schedule.for_subject("organization", org.ext_id)
     groups: dict[tuple[str, str], list[ScheduleItem]] = {}
     for s in schedule.items:
         if s.subject_type == "person":
             groups.setdefault((s.rule.qualified_id, s.period), []).append(s)
-    order = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
-    for lines in groups.values():
-        worst = min(lines, key=lambda s: order[s.status])
-        open_ = sum(1 for s in lines if s.status != "done")
+    gathered = [
+        (
+            min(lines, key=lambda s: STATUS_ORDER[s.status]),
+            sum(1 for s in lines if s.status != "done"),
+        )
+        for lines in groups.values()
+    ]
+    return _calendar_items(own, gathered)
+
+
+def _calendar_items(
+    own: list[ScheduleItem], gathered: list[tuple[ScheduleItem, int]]
+) -> list[Item]:
+    out = [_item(s) for s in own]
+    for worst, open_ in gathered:
         who = PEOPLE_LABELS.get(worst.rule.people or "members", "党员")
         item = _item(worst, audience=f"{who}，{open_} 人未完成" if open_ else f"{who}，全部完成")
         item.finding_key = ""
@@ -120,15 +140,29 @@ def calendar_items(schedule: Schedule, org: Organization) -> list[Item]:
 def year_calendar(org: Organization, year: int) -> YearCalendar:
     """The year's schedule of `org` on the check day, by month of the due date (a deadline
     in the next year, such as a report on December, is shown in December)."""
-    schedule = schedule_for_org(org=org, year=year)
+    pack_id = pack_for_org(org)
+    if org.depth == 0:
+        # A work committee: the stored lines, the people's gathered in SQL (never every
+        # member's line in memory, never an evaluation).
+        freshness = store.status(org, pack_id, year)
+        items = _calendar_items(*store.stored_calendar(org, pack_id, year))
+        as_of = freshness.as_of or store.as_of_for(year)
+    else:
+        schedule = schedule_for_org(org=org, year=year)
+        items, as_of, freshness = calendar_items(schedule, org), schedule.as_of, None
     months = [Month(m) for m in range(1, 13)]
-    for item in calendar_items(schedule, org):
+    for item in items:
         month = item.due.month if item.due.year == year else (12 if item.due.year > year else 1)
         months[month - 1].items.append(item)
     for m in months:
         m.items.sort(key=lambda i: (i.due, i.title, i.period))
     return YearCalendar(
-        org=org, year=year, pack=pack_for_org(org), as_of=schedule.as_of, months=months
+        org=org,
+        year=year,
+        pack=pack_id,
+        as_of=as_of,
+        months=months,
+        freshness=freshness,
     )
 
 
@@ -141,6 +175,7 @@ def to_ics(cal: YearCalendar) -> bytes:
     ical.add("prodid", "-//dangjian//annual work calendar//ZH")
     ical.add("version", "2.0")
     ical.add("x-wr-calname", f"{cal.org.name} {cal.year}年党建工作日历")
+    ical.add("x-wr-caldesc", f"{cal.org.name} {cal.year}年党建工作日历，{cal.as_of_label}")
     stamp = datetime.datetime.now(datetime.UTC)
     for item in cal.items:
         event = icalendar.Event()
