@@ -30,6 +30,7 @@ from dangjian.interchange.validation import FORMAT, validate_dataset
 from dangjian.people.models import Person
 from dangjian.records.models import Absence, Activity, Training
 from dangjian.spreadsheets.columns import (
+    ADMISSION,
     COMMUNITY,
     ERROR_HEADER,
     EXTRA_HEADERS,
@@ -37,6 +38,7 @@ from dangjian.spreadsheets.columns import (
     LEDGER,
     MAP_EXTRA,
     MAP_IGNORE,
+    REGISTRATIONS,
     REVIEWS,
     ROSTER,
     SHEETS,
@@ -165,9 +167,12 @@ class Analysis:
         return [r for s in self.sheets for r in s.failed]
 
     def dataset(self) -> dict[str, Any]:
-        """The valid rows as one `dangjian/1` dataset."""
+        """The valid rows as one `dangjian/1` dataset (admission steps aside: they are
+        taken through the pipeline service, `spreadsheets.steps`)."""
         data: dict[str, Any] = {"format": FORMAT}
         for sheet in self.sheets:
+            if sheet.spec is ADMISSION:
+                continue
             data.setdefault(sheet.spec.list_name, []).extend(r.record for r in sheet.valid)
         return data
 
@@ -612,7 +617,8 @@ def analysis_check(
     # File people are referable from the ledger and trainings once their own rows pass.
     people_index = scope.people
     order = {ROSTER.list_name: 0, LEDGER.list_name: 1, TRAININGS.list_name: 2}
-    order.update({REVIEWS.list_name: 3, COMMUNITY.list_name: 4})
+    order.update({REVIEWS.list_name: 3, COMMUNITY.list_name: 4, REGISTRATIONS.list_name: 5})
+    order[ADMISSION.list_name] = 6
     valid_people: list[dict[str, Any]] = []
     for sheet in sorted(sheets, key=lambda s: order[s.spec.list_name]):
         for row in sheet.rows:
@@ -628,6 +634,10 @@ def analysis_check(
         _check_ids(sheet, scope)
         deadline.check()
         _validate(sheet, valid_people)
+        if sheet.spec is ADMISSION:
+            from dangjian.spreadsheets.steps import steps_check
+
+            steps_check(sheet, user=user)
         if sheet.spec is ROSTER:
             for row in sheet.valid:
                 assert row.record is not None

@@ -8,9 +8,10 @@ from django.db import transaction
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
-from dangjian.interchange.importer import ImportSummary, dataset_import
+from dangjian.interchange.importer import ImportSummary, ListCount, dataset_import
 from dangjian.spreadsheets.analysis import Analysis, analysis_check, analysis_remap, workbook_read
 from dangjian.spreadsheets.matching import Choices
+from dangjian.spreadsheets.steps import steps_passed, steps_still_pass, steps_take
 
 
 @dataclass
@@ -34,18 +35,25 @@ def workbook_import(
     checked again here, so what is written is checked against the database as
     it is now. `choices` are the user's answers in the preview (column mapping,
     who is who). Raises `DatasetError` and writes nothing if the importer
-    refuses the dataset, `limits.UploadRefused` for a file past a limit.
+    refuses the dataset or the pipeline refuses a 发展党员 step, `limits.UploadRefused` for a file past a limit.
     """
     if analysis is None:
         assert data is not None, "give the workbook's bytes or its analysis"
         analysis = workbook_read(data)
+    # Admission rows the preview accepted, before the rows are read and checked again.
+    passed = steps_passed(analysis.sheets)
     if choices is not None:
         analysis = analysis_remap(analysis, choices)
     analysis = analysis_check(analysis, user=actor.user, choices=choices)
+    steps_still_pass(passed, analysis.sheets)
     if analysis.valid_count == 0:
         return WorkbookImport(analysis=analysis, summary=None)
     with transaction.atomic():
         summary = dataset_import(analysis.dataset(), actor=actor)
+        # After the people: a step may follow a date the roster sheet just set.
+        taken = steps_take(analysis.sheets, actor=actor)
+        if taken:
+            summary.counts["admission_steps"] = ListCount(created=taken)
         audit_record(
             actor=actor,
             action="excel_import",

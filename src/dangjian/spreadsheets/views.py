@@ -36,10 +36,12 @@ from dangjian.spreadsheets.analysis import (
     workbook_analyse,
 )
 from dangjian.spreadsheets.columns import (
+    ADMISSION,
     COMMUNITY,
     LEDGER,
     MAP_EXTRA,
     MAP_IGNORE,
+    REGISTRATIONS,
     REVIEWS,
     ROSTER,
     SHEETS,
@@ -340,6 +342,8 @@ EXPORTS = {
     "trainings": "学习培训",
     "reviews": "民主评议党员",
     "community": "社区服务",
+    "registrations": "社区报到",
+    "admission": "发展党员",
     "findings": "问题清单",
     "schedule": "工作日程",
 }
@@ -357,6 +361,11 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     if kind == "roster":
         content = data_workbook([(ROSTER, selectors.roster_rows(org))])
         return _xlsx(content, f"{name}.xlsx")
+    # Whole histories, not one year's: registrations last for years, steps build on each other.
+    if kind == "registrations":
+        return _xlsx(data_workbook([(REGISTRATIONS, selectors.registration_rows(org))]), f"{name}.xlsx")
+    if kind == "admission":
+        return _xlsx(data_workbook([(ADMISSION, selectors.admission_rows(org))]), f"{name}.xlsx")
     if kind == "ledger":
         content = data_workbook([(LEDGER, selectors.ledger_rows(org, year))])
     elif kind == "trainings":
