@@ -3,18 +3,20 @@ refusals naming row and column, export → re-import; admission steps go through
 pipeline service (order, roles) and a refused one at import writes nothing."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
 from dangjian.core.actor import Actor
-from dangjian.people.models import AdmissionStep, CommunityRegistration, Person
+from dangjian.people.models import AdmissionStep, CommunityRegistration, Due, Person
 from dangjian.people.pipeline import admission_step_take
-from dangjian.spreadsheets.columns import ADMISSION, REGISTRATIONS
+from dangjian.spreadsheets.columns import ADMISSION, DUES, REGISTRATIONS
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
 REGISTRATION_HEADER = ["党员*", "报到社区*", "报到日期*", "结束日期"]
+DUES_HEADER = ["党员*", "所属月份*", "金额（元）*", "交纳日期*"]
 ADMISSION_HEADER = ["党员*", "发展步骤*", "办理日期*", "依据材料*", "预备期延长至"]
 
 
@@ -36,7 +38,7 @@ def rows_of(client, url):
 
 
 def test_templates_have_the_new_sheets(clients, xl):
-    for spec in (REGISTRATIONS, ADMISSION):
+    for spec in (REGISTRATIONS, ADMISSION, DUES):
         got = clients["b1"].get(f"/excel/templates/{spec.key}.xlsx")
         assert got.status_code == 200
         assert xl.read(got.content).sheetnames[0] == spec.title
@@ -60,7 +62,8 @@ def test_registration_sheet_round_trip(clients, tree, xl):
     assert got.status_code == 200
     sheet = xl.read(got.content)[REGISTRATIONS.title]
     rows = list(sheet.values)
-    assert rows[1][:3] == (f"张一（{tree.member.ext_id}）", "幸福社区", datetime.datetime(2025, 3, 1))
+    first = (f"张一（{tree.member.ext_id}）", "幸福社区", datetime.datetime(2025, 3, 1))
+    assert rows[1][:3] == first
     # Formula-leading text comes back as text, not a formula.
     assert sheet.cell(row=3, column=2).data_type == "s"
     url = xl.upload(clients["b1"], xl.file(xl.read(got.content), "x.xlsx"))
@@ -170,3 +173,60 @@ def test_a_step_refused_at_import_writes_nothing(clients, tree, xl, applicant):
     assert not CommunityRegistration.objects.exists()
     assert list(AdmissionStep.objects.values_list("step", flat=True)) == ["talked"]
     assert Person.objects.get(pk=applicant.pk).status == "applicant"
+
+
+def test_dues_sheet_goes_through_the_dues_service_and_round_trips(clients, tree, xl):
+    file = xl.workbook(
+        "Sheet1",
+        ["党员", "月份", "实交金额", "缴纳日期"],  # headers as branches write them
+        ["张一", "2026-10", "12.50", "2026-11-05"],
+        ["王二", datetime.datetime(2026, 10, 1), 8, "2026-11-05"],
+        ["李三", "2026年1月", 8, "2026-11-05"],  # ten months late: 补交 at most six
+        ["赵四", "2026-10", "8.001", "2026-11-05"],  # past the cent
+    )
+    url = xl.upload(clients["b1"], file)
+    analysis, by_row = rows_of(clients["b1"], url)
+    assert analysis.sheets[0].spec is DUES
+    assert (analysis.valid_count, analysis.failed_count) == (2, 2)
+    assert by_row[4].errors[0].column == "月份"  # the column as the sheet calls it
+    assert "补交党费的时间一般不得超过6个月" in by_row[4].errors[0].reason
+    assert by_row[5].errors[0].column == "实交金额"
+    assert not Due.objects.exists()  # the trial run kept nothing
+    clients["b1"].post(url + "import/")
+    assert dict(Due.objects.values_list("person__name", "amount")) == {
+        "张一": Decimal("12.50"),
+        "王二": Decimal("8"),
+    }
+    got = clients["b1"].get("/excel/export/dues.xlsx", {"org": "TB1", "year": 2026})
+    rows = list(xl.read(got.content)[DUES.title].values)
+    assert rows[1] == (
+        f"张一（{tree.member.ext_id}）",
+        "2026-10",
+        12.5,
+        datetime.datetime(2026, 11, 5),
+    )
+    url = xl.upload(clients["b1"], xl.file(xl.read(got.content), "x.xlsx"))
+    analysis, _ = rows_of(clients["b1"], url)
+    assert (analysis.valid_count, analysis.failed_count) == (2, 0)
+    clients["b1"].post(url + "import/")
+    assert Due.objects.count() == 2
+
+
+def test_dues_rows_already_recorded_or_of_another_branch_write_nothing(clients, tree, xl):
+    Due.objects.create(
+        person=tree.member, month=D(2026, 10, 1), amount=Decimal("5"), paid_on=D(2026, 10, 8)
+    )
+    file = xl.workbook(
+        "党费交纳",
+        DUES_HEADER,
+        ["张一", "2026-10", 12, "2026-11-05"],  # that month is recorded already
+        ["孙六", "2026-10", 12, "2026-11-05"],  # another branch's member
+    )
+    url = xl.upload(clients["b1"], file)
+    analysis, by_row = rows_of(clients["b1"], url)
+    assert analysis.valid_count == 0
+    assert by_row[2].errors[0].column == "所属月份"
+    assert "2026年10月的党费已登记" in by_row[2].errors[0].reason
+    assert by_row[3].errors[0].column == "党员"
+    clients["b1"].post(url + "import/")
+    assert Due.objects.count() == 1

@@ -27,7 +27,8 @@ ERROR_HEADER = "错误原因"
 
 @dataclass(frozen=True)
 class Column:
-    """kind: id | text | date | number | int | bool | enum | org | person | people | subject"""
+    """kind: id | text | date | month | number | int | bool | enum | org | person | people |
+    subject"""
 
     field: str
     header: str
@@ -309,6 +310,44 @@ ADMISSION = SheetSpec(
     ),
 )
 
+# 党费: one line a member a month, recorded through the dues service (six months' back
+# payment at most, quarterly ahead, no month twice), a branch and month at a time.
+DUES = SheetSpec(
+    key="dues",
+    list_name="dues",
+    title="党费交纳",
+    label="党费交纳登记",
+    columns=(
+        Column("person", "党员", "person", required=True, hint=_PERSON_HINT, width=16),
+        Column(
+            "month",
+            "所属月份",
+            "month",
+            required=True,
+            hint="党费所属的月份，如 2024-05",
+            width=12,
+            synonyms=("月份", "党费月份", "交纳月份", "缴纳月份"),
+        ),
+        Column(
+            "amount",
+            "金额（元）",
+            "number",
+            required=True,
+            hint="该月交纳的党费，最多两位小数",
+            synonyms=("实交（元）", "实交金额", "交纳金额", "缴纳金额", "党费金额", "金额"),
+        ),
+        Column(
+            "paid_on",
+            "交纳日期",
+            "date",
+            required=True,
+            hint=_DATE_HINT,
+            width=12,
+            synonyms=("交纳时间", "缴纳日期", "缴纳时间", "交费日期"),
+        ),
+    ),
+)
+
 SHEETS: tuple[SheetSpec, ...] = (
     ROSTER,
     LEDGER,
@@ -317,6 +356,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     COMMUNITY,
     REGISTRATIONS,
     ADMISSION,
+    DUES,
 )
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}
 SHEETS_BY_TITLE = {s.title: s for s in SHEETS}

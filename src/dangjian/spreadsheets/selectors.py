@@ -19,6 +19,7 @@ from dangjian.people.models import (
     AdmissionStepKind,
     CommunityRegistration,
     CommunityService,
+    Due,
     Employment,
     MemberReview,
     PartyWorker,
@@ -183,6 +184,17 @@ def admission_rows(org: Organization) -> Iterator[list[Any]]:
             s.evidence,
             s.until,
         ]
+
+
+def dues_rows(org: Organization, year: int) -> Iterator[list[Any]]:
+    """The subtree's recorded dues for the months of `year`, one member-month a row."""
+    rows = (
+        Due.objects.filter(person__org__path__startswith=org.path, month__year=year)
+        .select_related("person")
+        .order_by("month", "person__ext_id")
+    )
+    for d in rows.iterator(chunk_size=2000):
+        yield [_ref(d.person.name, d.person.ext_id), f"{d.month:%Y-%m}", d.amount, d.paid_on]
 
 
 FINDING_HEADERS = [

@@ -76,9 +76,8 @@ def _take(rows: list[Row], actor: Actor) -> int:
         done_on = recorded.get((person.ext_id, step))
         if done_on is not None:
             if done_on != date:
-                _refuse(
-                    row, "step", f"{person.name} 已于 {done_on:%Y-%m-%d} 登记“{label}”，不能重复登记"
-                )
+                again = f"{person.name} 已于 {done_on:%Y-%m-%d} 登记“{label}”，不能重复登记"
+                _refuse(row, "step", again)
             continue
         try:
             admission_step_take(
@@ -123,30 +122,6 @@ def _refused(rows: Iterable[Row]) -> DatasetError:
         Problem("", "", "", f"“{ADMISSION.title}”第 {r.number} 行 {r.error_text()}") for r in rows
     )
 
-
-def steps_passed(sheets: Iterable[SheetResult]) -> set[tuple[str, int]]:
-    """The admission rows found valid when the user saw the preview."""
-    return {
-        (s.title, r.number)
-        for s in sheets
-        if s.spec is ADMISSION
-        for r in s.rows
-        if r.record is not None and r.ok
-    }
-
-
-def steps_still_pass(passed: set[tuple[str, int]], sheets: Iterable[SheetResult]) -> None:
-    """Refuse the import if a step the preview accepted is refused now (someone took a
-    step since): later steps build on it, so nothing is written rather than some."""
-    now = [
-        r
-        for s in sheets
-        if s.spec is ADMISSION
-        for r in s.rows
-        if (s.title, r.number) in passed and not r.ok
-    ]
-    if now:
-        raise _refused(now)
 
 
 def steps_take(sheets: Iterable[SheetResult], *, actor: Actor) -> int:
