@@ -38,9 +38,9 @@ def _ordered(rows: Iterable[Row]) -> list[Row]:
     )
 
 
-def _day(value: Any) -> datetime.date | None:
+def _day(value: Any) -> datetime.date:
     """A record's date (the validator has passed it: text YYYY-MM-DD or a date)."""
-    if value is None or isinstance(value, datetime.date):
+    if isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value))
 
@@ -85,7 +85,7 @@ def _take(rows: list[Row], actor: Actor) -> int:
                 step=step,
                 date=date,
                 evidence=record.get("evidence") or "",
-                until=_day(record.get("until")),
+                until=_day(record["until"]) if record.get("until") else None,
                 actor=actor,
             )
         except PermissionDenied as exc:
