@@ -58,8 +58,8 @@ def _record(rows: list[Row], actor: Actor) -> int:
             person__ext_id__in=ids
         ).values_list("person__ext_id", "month", "amount", "paid_on")
     }
-    groups: dict[tuple[int, datetime.date, datetime.date], list[tuple[Row, Person]]] = (
-        defaultdict(list)
+    groups: dict[tuple[int, datetime.date, datetime.date], list[tuple[Row, Person]]] = defaultdict(
+        list
     )
     for row in rows:
         record: dict[str, Any] = row.record or {}
@@ -134,7 +134,6 @@ def payments_record(sheets: list[SheetResult], *, actor: Actor) -> int:
     refused = [r for r in rows if not r.ok]
     if refused:
         raise DatasetError(
-            Problem("", "", "", f"“{DUES.title}”第 {r.number} 行 {r.error_text()}")
-            for r in refused
+            Problem("", "", "", f"“{DUES.title}”第 {r.number} 行 {r.error_text()}") for r in refused
         )
     return written

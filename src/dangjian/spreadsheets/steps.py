@@ -60,9 +60,9 @@ def _take(rows: list[Row], actor: Actor) -> int:
     people = {p.ext_id: p for p in Person.objects.filter(ext_id__in=ids).select_related("org")}
     recorded = {
         (ext_id, step): date
-        for ext_id, step, date in AdmissionStep.objects.filter(
-            person__ext_id__in=ids
-        ).values_list("person__ext_id", "step", "date")
+        for ext_id, step, date in AdmissionStep.objects.filter(person__ext_id__in=ids).values_list(
+            "person__ext_id", "step", "date"
+        )
     }
     taken = 0
     for row in rows:
@@ -121,7 +121,6 @@ def _refused(rows: Iterable[Row]) -> DatasetError:
     return DatasetError(
         Problem("", "", "", f"“{ADMISSION.title}”第 {r.number} 行 {r.error_text()}") for r in rows
     )
-
 
 
 def steps_take(sheets: Iterable[SheetResult], *, actor: Actor) -> int:
