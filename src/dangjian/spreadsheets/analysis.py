@@ -30,13 +30,16 @@ from dangjian.interchange.validation import FORMAT, validate_dataset
 from dangjian.people.models import Person
 from dangjian.records.models import Absence, Activity, Training
 from dangjian.spreadsheets.columns import (
+    ADMISSION,
     COMMUNITY,
+    DUES,
     ERROR_HEADER,
     EXTRA_HEADERS,
     IGNORED_HEADERS,
     LEDGER,
     MAP_EXTRA,
     MAP_IGNORE,
+    REGISTRATIONS,
     REVIEWS,
     ROSTER,
     SHEETS,
@@ -57,6 +60,7 @@ _SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 # Year and month only (出生年月 1980.05, 1992年3月, 1992-03), or digits only (19920301, 199203).
 _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})?$")
 # The first rows searched for the header row (title rows above it are skipped).
 HEADER_SCAN_ROWS = 10
@@ -165,9 +169,13 @@ class Analysis:
         return [r for s in self.sheets for r in s.failed]
 
     def dataset(self) -> dict[str, Any]:
-        """The valid rows as one `dangjian/1` dataset."""
+        """The valid rows as one `dangjian/1` dataset (admission steps aside: they are
+        taken through the pipeline service, `spreadsheets.steps`, and dues through the
+        dues service, `spreadsheets.payments`)."""
         data: dict[str, Any] = {"format": FORMAT}
         for sheet in self.sheets:
+            if sheet.spec in (ADMISSION, DUES):
+                continue
             data.setdefault(sheet.spec.list_name, []).extend(r.record for r in sheet.valid)
         return data
 
@@ -612,7 +620,8 @@ def analysis_check(
     # File people are referable from the ledger and trainings once their own rows pass.
     people_index = scope.people
     order = {ROSTER.list_name: 0, LEDGER.list_name: 1, TRAININGS.list_name: 2}
-    order.update({REVIEWS.list_name: 3, COMMUNITY.list_name: 4})
+    order.update({REVIEWS.list_name: 3, COMMUNITY.list_name: 4, REGISTRATIONS.list_name: 5})
+    order.update({ADMISSION.list_name: 6, DUES.list_name: 7})
     valid_people: list[dict[str, Any]] = []
     for sheet in sorted(sheets, key=lambda s: order[s.spec.list_name]):
         for row in sheet.rows:
@@ -628,6 +637,14 @@ def analysis_check(
         _check_ids(sheet, scope)
         deadline.check()
         _validate(sheet, valid_people)
+        if sheet.spec is ADMISSION:
+            from dangjian.spreadsheets.steps import steps_check
+
+            steps_check(sheet, user=user)
+        if sheet.spec is DUES:
+            from dangjian.spreadsheets.payments import payments_check
+
+            payments_check(sheet, user=user)
         if sheet.spec is ROSTER:
             for row in sheet.valid:
                 assert row.record is not None
@@ -654,6 +671,10 @@ def _convert(row: Row, scope: _Scope, people: _Index) -> dict[str, Any]:
             record[column.field], month_only = _date_parts(value)
             if month_only:
                 row.month_only.add(column.field)
+        elif kind == "month":
+            # 2024-05, 2024年5月 or an Excel date within the month: "2024-05".
+            text, _ = _date_parts(value)
+            record[column.field] = text[:7] if isinstance(text, str) and _ISO.match(text) else text
         elif kind == "number":
             record[column.field] = _number(value)
         elif kind == "int":

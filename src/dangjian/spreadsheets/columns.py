@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import TextChoices
 
 from dangjian.people.models import (
+    AdmissionStepKind,
     Employment,
     PartyWorker,
     PersonStatus,
@@ -26,7 +27,8 @@ ERROR_HEADER = "错误原因"
 
 @dataclass(frozen=True)
 class Column:
-    """kind: id | text | date | number | int | bool | enum | org | person | people | subject"""
+    """kind: id | text | date | month | number | int | bool | enum | org | person | people |
+    subject"""
 
     field: str
     header: str
@@ -225,7 +227,137 @@ COMMUNITY = SheetSpec(
     ),
 )
 
-SHEETS: tuple[SheetSpec, ...] = (ROSTER, LEDGER, TRAININGS, REVIEWS, COMMUNITY)
+# 在职党员到社区报到: which community a member registered with, from when to when.
+REGISTRATIONS = SheetSpec(
+    key="registrations",
+    list_name="community_registrations",
+    title="社区报到",
+    label="在职党员到社区报到登记",
+    columns=(
+        Column("person", "党员", "person", required=True, hint=_PERSON_HINT, width=16),
+        Column(
+            "community",
+            "报到社区",
+            "text",
+            required=True,
+            width=20,
+            synonyms=("报到社区名称", "所报到社区", "社区名称", "社区"),
+        ),
+        Column(
+            "registered_on",
+            "报到日期",
+            "date",
+            required=True,
+            hint=_DATE_HINT,
+            width=12,
+            synonyms=("报到时间", "到社区报到日期", "到社区报到时间"),
+        ),
+        Column(
+            "ended_on",
+            "结束日期",
+            "date",
+            hint="不再在该社区报到的日期，空白为仍在报到",
+            width=12,
+            synonyms=("结束时间", "报到结束日期", "离开社区日期"),
+        ),
+    ),
+)
+
+# 发展党员: each row one step, taken through the pipeline service (order, roles, the
+# year as activist, age, probation) — never written around it.
+ADMISSION = SheetSpec(
+    key="admission",
+    list_name="admission_steps",
+    title="发展党员",
+    label="发展党员步骤登记",
+    columns=(
+        Column("person", "党员", "person", required=True, hint=_PERSON_HINT, width=16),
+        Column(
+            "step",
+            "发展步骤",
+            "enum",
+            required=True,
+            choices=AdmissionStepKind,
+            width=18,
+            synonyms=("步骤", "发展环节", "环节", "事项"),
+        ),
+        Column(
+            "date",
+            "办理日期",
+            "date",
+            required=True,
+            hint=_DATE_HINT,
+            width=12,
+            synonyms=("日期", "办理时间", "步骤日期"),
+        ),
+        Column(
+            "evidence",
+            "依据材料",
+            "text",
+            required=True,
+            hint="会议记录、谈话记录或文件名称",
+            width=28,
+            synonyms=("依据", "证明材料", "材料", "依据文件"),
+        ),
+        Column(
+            "until",
+            "预备期延长至",
+            "date",
+            hint="仅“延长预备期”填写",
+            width=14,
+            synonyms=("延长至",),
+        ),
+    ),
+)
+
+# 党费: one line a member a month, recorded through the dues service (six months' back
+# payment at most, quarterly ahead, no month twice), a branch and month at a time.
+DUES = SheetSpec(
+    key="dues",
+    list_name="dues",
+    title="党费交纳",
+    label="党费交纳登记",
+    columns=(
+        Column("person", "党员", "person", required=True, hint=_PERSON_HINT, width=16),
+        Column(
+            "month",
+            "所属月份",
+            "month",
+            required=True,
+            hint="党费所属的月份，如 2024-05",
+            width=12,
+            synonyms=("月份", "党费月份", "交纳月份", "缴纳月份"),
+        ),
+        Column(
+            "amount",
+            "金额（元）",
+            "number",
+            required=True,
+            hint="该月交纳的党费，最多两位小数",
+            synonyms=("实交（元）", "实交金额", "交纳金额", "缴纳金额", "党费金额", "金额"),
+        ),
+        Column(
+            "paid_on",
+            "交纳日期",
+            "date",
+            required=True,
+            hint=_DATE_HINT,
+            width=12,
+            synonyms=("交纳时间", "缴纳日期", "缴纳时间", "交费日期"),
+        ),
+    ),
+)
+
+SHEETS: tuple[SheetSpec, ...] = (
+    ROSTER,
+    LEDGER,
+    TRAININGS,
+    REVIEWS,
+    COMMUNITY,
+    REGISTRATIONS,
+    ADMISSION,
+    DUES,
+)
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}
 SHEETS_BY_TITLE = {s.title: s for s in SHEETS}
 SHEETS_BY_LIST = {s.list_name: s for s in SHEETS}
@@ -258,6 +390,21 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
         "中共预备党员": PersonStatus.PROBATIONARY,
         "积极分子": PersonStatus.ACTIVIST,
         "申请人": PersonStatus.APPLICANT,
+    },
+    "step": {
+        "递交入党申请书": AdmissionStepKind.APPLIED,
+        "申请入党": AdmissionStepKind.APPLIED,
+        "入党申请": AdmissionStepKind.APPLIED,
+        "谈话": AdmissionStepKind.TALKED,
+        "派人谈话了解": AdmissionStepKind.TALKED,
+        "确定积极分子": AdmissionStepKind.ACTIVIST,
+        "确定入党积极分子": AdmissionStepKind.ACTIVIST,
+        "确定发展对象": AdmissionStepKind.CANDIDATE,
+        "接收为预备党员": AdmissionStepKind.ADMITTED,
+        "接收预备党员": AdmissionStepKind.ADMITTED,
+        "延长预备期": AdmissionStepKind.EXTENDED,
+        "转正": AdmissionStepKind.CONVERTED,
+        "预备党员转正": AdmissionStepKind.CONVERTED,
     },
 }
 

@@ -15,7 +15,11 @@ from django.db.models import QuerySet, TextChoices
 from dangjian.access.selectors import orgs_administered
 from dangjian.orgs.models import Organization
 from dangjian.people.models import (
+    AdmissionStep,
+    AdmissionStepKind,
+    CommunityRegistration,
     CommunityService,
+    Due,
     Employment,
     MemberReview,
     PartyWorker,
@@ -150,6 +154,47 @@ def community_rows(org: Organization, year: int) -> Iterator[list[Any]]:
     )
     for s in services.iterator(chunk_size=2000):
         yield [_ref(s.person.name, s.person.ext_id), s.date, s.hours, s.community or None]
+
+
+def registration_rows(org: Organization) -> Iterator[list[Any]]:
+    """Every community registration of the subtree's members (ended ones too)."""
+    registrations = (
+        CommunityRegistration.objects.filter(person__org__path__startswith=org.path)
+        .select_related("person")
+        .order_by("person__ext_id", "registered_on")
+    )
+    for r in registrations.iterator(chunk_size=2000):
+        yield [_ref(r.person.name, r.person.ext_id), r.community, r.registered_on, r.ended_on]
+
+
+def admission_rows(org: Organization) -> Iterator[list[Any]]:
+    """Every admission step of the subtree's people, each person's in pipeline order."""
+    rank = {step: i for i, step in enumerate(AdmissionStepKind.values)}
+    steps = sorted(
+        AdmissionStep.objects.filter(person__org__path__startswith=org.path).select_related(
+            "person"
+        ),
+        key=lambda s: (s.person.ext_id, rank.get(s.step, 99)),
+    )
+    for s in steps:
+        yield [
+            _ref(s.person.name, s.person.ext_id),
+            _label(AdmissionStepKind, s.step),
+            s.date,
+            s.evidence,
+            s.until,
+        ]
+
+
+def dues_rows(org: Organization, year: int) -> Iterator[list[Any]]:
+    """The subtree's recorded dues for the months of `year`, one member-month a row."""
+    rows = (
+        Due.objects.filter(person__org__path__startswith=org.path, month__year=year)
+        .select_related("person")
+        .order_by("month", "person__ext_id")
+    )
+    for d in rows.iterator(chunk_size=2000):
+        yield [_ref(d.person.name, d.person.ext_id), f"{d.month:%Y-%m}", d.amount, d.paid_on]
 
 
 FINDING_HEADERS = [

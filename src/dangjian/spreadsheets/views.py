@@ -36,10 +36,13 @@ from dangjian.spreadsheets.analysis import (
     workbook_analyse,
 )
 from dangjian.spreadsheets.columns import (
+    ADMISSION,
     COMMUNITY,
+    DUES,
     LEDGER,
     MAP_EXTRA,
     MAP_IGNORE,
+    REGISTRATIONS,
     REVIEWS,
     ROSTER,
     SHEETS,
@@ -340,6 +343,9 @@ EXPORTS = {
     "trainings": "学习培训",
     "reviews": "民主评议党员",
     "community": "社区服务",
+    "registrations": "社区报到",
+    "admission": "发展党员",
+    "dues": "党费交纳",
     "findings": "问题清单",
     "schedule": "工作日程",
 }
@@ -357,12 +363,21 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     if kind == "roster":
         content = data_workbook([(ROSTER, selectors.roster_rows(org))])
         return _xlsx(content, f"{name}.xlsx")
+    # Whole histories, not one year's: registrations last for years, steps build on each other.
+    if kind == "registrations":
+        content = data_workbook([(REGISTRATIONS, selectors.registration_rows(org))])
+        return _xlsx(content, f"{name}.xlsx")
+    if kind == "admission":
+        content = data_workbook([(ADMISSION, selectors.admission_rows(org))])
+        return _xlsx(content, f"{name}.xlsx")
     if kind == "ledger":
         content = data_workbook([(LEDGER, selectors.ledger_rows(org, year))])
     elif kind == "trainings":
         content = data_workbook([(TRAININGS, selectors.training_rows(org, year))])
     elif kind == "reviews":
         content = data_workbook([(REVIEWS, selectors.review_rows(org, year))])
+    elif kind == "dues":
+        content = data_workbook([(DUES, selectors.dues_rows(org, year))])
     elif kind == "community":
         content = data_workbook([(COMMUNITY, selectors.community_rows(org, year))])
     elif kind == "schedule":
