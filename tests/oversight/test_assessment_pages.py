@@ -218,7 +218,8 @@ def test_withdrawing_an_adjustment_is_audited(tree, login):
     # only through the assessing organisation's page for that subject
     other = reverse("web:assessment_breakdown", args=[tree.committee.pk, tree.branch2.pk])
     assert c.post(other, {"year": YEAR, "delete": adj.pk}).status_code == 404
-    r = c.post(url, {"year": YEAR, "delete": adj.pk})
+    version = c.get(url + f"?year={YEAR}").context["withdraw_version"]
+    r = c.post(url, {"year": YEAR, "delete": adj.pk, "version": version})
     assert r.status_code == 302 and not AssessmentAdjustment.objects.exists()
     entry = AuditEntry.objects.get(object_type="assessment_adjustment", action="delete")
     assert entry.changes["before"]["reason"] == "误登"
