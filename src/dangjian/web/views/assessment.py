@@ -24,6 +24,7 @@ from dangjian.oversight import assessment as asel
 from dangjian.oversight import assessment_services as services
 from dangjian.oversight.models import AssessmentAdjustment, DutyReviewRole, Grade
 from dangjian.people.models import Person
+from dangjian.spreadsheets.workbooks import table_workbook
 from dangjian.web import page_findings
 from dangjian.web import selectors as sel
 from dangjian.web import versions as ver
@@ -61,6 +62,32 @@ class AdjustmentForm(BootstrapMixin, forms.Form):
 
 class WithdrawForm(VersionedForm):
     """Withdrawing one adjustment: carries the version of the list the page showed."""
+
+
+@login_required
+def duty_review_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """述职评议 of the year: who reported, to whom, when, and the rating (no content)."""
+    org = administered_org(request, pk)
+    year = year_param(request)
+    headers = ["述职组织", "述职人", "述职人身份", "述职年度", "述职日期", "评议组织"]
+    headers += ["评议得分", "评议等次", "登记人"]
+    rows = (
+        [
+            r.org.name,
+            r.reporter.name,
+            r.get_role_display(),
+            r.year,
+            r.held_on,
+            r.reviewed_by.name,
+            r.score,
+            r.get_grade_display() if r.grade else "",
+            r.recorded_by,
+        ]
+        for r in asel.duty_reviews(org, year)
+    )
+    response = HttpResponse(table_workbook(f"述职评议{year}", headers, rows), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="duty-reviews-{org.pk}-{year}.xlsx"'
+    return response
 
 
 @login_required
@@ -214,6 +241,34 @@ class OrgChoice(forms.ModelChoiceField):
 class PersonChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Person) -> str:  # type: ignore[override]
         return f"{obj.name}（{obj.org.name}）"
+
+
+@login_required
+def star_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The year's star ratings with the reason for each star (met or which violations)."""
+    org = administered_org(request, pk)
+    year = year_param(request)
+    result = asel.star_ratings(org, year)
+    if result is None:
+        raise Http404("本组织适用的规定没有党组织星级评定标准")
+    headers = ["党组织", "星级", *(c.title for c in result.scheme.criteria), "已发布"]
+    rows = (
+        [
+            r.org.name,
+            r.stars,
+            *(
+                "★ 当年无违规"
+                if s.met
+                else "☆ " + "；".join(f"{t} 违规 {n} 条" for t, n in s.violations)
+                for s in r.reasons
+            ),
+            f"{r.published} 星" if r.published else "否",
+        ]
+        for r in result.rows
+    )
+    response = HttpResponse(table_workbook(f"星级评定{year}", headers, rows), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="stars-{org.pk}-{year}.xlsx"'
+    return response
 
 
 class DutyReviewForm(BootstrapMixin, forms.Form):
