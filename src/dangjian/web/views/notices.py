@@ -225,15 +225,11 @@ def notice_receipts_export(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _notice_for(request, pk)
     if not nsel.can_see_receipts(request.user, notice):
         raise PermissionDenied("只有发布组织的管理员可以查看阅读情况")
-    rows = (
-        [
-            p.org.name,
-            p.name,
-            "已读" if p.read_at else "未读",
-            f"{timezone.localtime(p.read_at):%Y-%m-%d %H:%M}" if p.read_at else "",
-        ]
-        for p in nsel.receipt_rows(notice)
-    )
+    rows = []
+    for p in nsel.receipt_rows(notice):
+        read_at = p.read_at  # type: ignore[attr-defined]  # annotated by the selector
+        when = f"{timezone.localtime(read_at):%Y-%m-%d %H:%M}" if read_at else ""
+        rows.append([p.org.name, p.name, "已读" if read_at else "未读", when])
     content = table_workbook("阅读情况", ["所在组织", "姓名", "阅读情况", "阅读时间"], rows)
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="notice-{notice.pk}-receipts.xlsx"'
