@@ -126,6 +126,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:notice_new": ADMIN_OF_BRANCH1,
     "web:notice": expect(LOGIN, 200, 200, 404, 200),
     "web:notice_attachment": expect(LOGIN, 200, 200, 404, 200),
+    # per-member read receipts: the publishing committee's administrators (wc) only
+    "web:notice_receipts_export": expect(LOGIN, 403, 403, 404, 200),
     # 党务公开 of branch1: its members read them, its administrators publish.
     "web:disclosures": SIGNED_IN,
     "web:org_disclosures": expect(LOGIN, 200, 200, 404, 200),
@@ -139,7 +141,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:assessment_export": expect(LOGIN, 404, 404, 404, 200),
     "web:assessment_breakdown": expect(LOGIN, 404, 404, 404, 200),
     "web:stars": ADMIN_OF_BRANCH1,
+    "web:stars_export": expect(LOGIN, 403, 404, 404, 404),  # branch1's pack has no stars
     "web:duty_reviews": ADMIN_OF_BRANCH1,
+    "web:duty_reviews_export": ADMIN_OF_BRANCH1,
     # 民主评议党员 (the year's form, the export, a 不合格 member's handling) and
     # 到社区报到 (registrations, service hours, summary, export): branch1's admins only.
     "web:reviews": ADMIN_OF_BRANCH1,
@@ -205,6 +209,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:notice-list": expect(401, 200, 200, 200, 200),
     "api:notice-detail": expect(401, 200, 200, 404, 200),
     "api:notice-receipts": expect(401, 403, 403, 404, 200),
+    # 党务公开: each caller's readable items (their organisation's, above it, administered)
+    "api:disclosure-list": expect(401, 200, 200, 200, 200),
     # Assessment over the API: administrators of the organisation (here branch1: it ranks
     # nothing, 404; the member sees the branch: 403; b2 does not: 400 naming `org`).
     "api:assessment": expect(401, 403, 404, 400, 404),
@@ -420,7 +426,7 @@ def pk_for(key: str, tree: Tree, attachment: Attachment) -> int:
         return _review(tree).pk
     if name.startswith("transfer_"):
         return _pending(tree).pk
-    if name in ("notice", "notice_attachment"):
+    if name in ("notice", "notice_attachment", "notice_receipts_export"):
         return _notice(tree).pk
     if name in ("disclosure", "disclosure_delete"):
         from dangjian.notices.models import Disclosure
@@ -654,6 +660,13 @@ _w(
     "api:notice-list",
     "/api/v1/notices/",
     {"org": "TB1", "title": "通知", "body": "正文"},
+    b2={400},
+)
+
+_w(
+    "api:disclosure-list",
+    "/api/v1/disclosures/",
+    {"org": "TB1", "category": "dues", "title": "党费公开", "content": "内容"},
     b2={400},
 )
 

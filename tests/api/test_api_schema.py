@@ -30,6 +30,7 @@ def test_schema_endpoint_lists_every_resource(client):
         "trainings",
         "filings",
         "notices",
+        "disclosures",
     ]:
         assert f"/api/v1/{resource}/" in paths
     assert "/api/v1/notices/{id}/receipts/" in paths

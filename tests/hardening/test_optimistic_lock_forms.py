@@ -308,3 +308,89 @@ def test_absence_make_up(tree):
     assert CONFLICT in html and "补学方式：原为“（空）”，现为“他人登记的补学”" in html
     assert 'value="我登记的补学"' in html
     assert Absence.objects.get(pk=absence.pk).made_up_how == "他人登记的补学"
+
+
+def _rectified(tree):
+    """A problem found by the committee's inspection, reported rectified by the branch."""
+    from dangjian.oversight.inspections import ProblemInput, inspection_create
+
+    inspection_create(
+        org=tree.committee,
+        year=TODAY.year,
+        quarter=1,
+        title="督查",
+        targets=[tree.branch1],
+        held_on=TODAY - datetime.timedelta(days=20),
+        problems=[ProblemInput(tree.branch1, "学习记录不全", None)],
+        actor=Actor(user=tree.users["dept"], source="web"),
+    )
+    rect = Rectification.objects.get()
+    oversight.rectification_advance(
+        rectification=rect,
+        step="rectify",
+        on=TODAY - datetime.timedelta(days=10),
+        evidence="已补记",
+        actor=Actor(user=tree.users["b1"], source="web"),
+    )
+    return rect
+
+
+def test_rectification_send_back(tree):
+    rect = _rectified(tree)
+    page_url = reverse("web:rectification", args=[rect.pk])
+    url = reverse("web:rectification_send_back", args=[rect.pk])
+    first, second, mine, theirs = two_forms(
+        [tree.users["dept"], tree.users["wc"]], page_url, pick=lambda ctx: ctx["send_back"]
+    )
+    theirs.update(reason="佐证不足")
+    assert second.post(url, theirs).status_code == 302
+    mine.update(reason="会议记录仍缺两次")
+    refused(first, url, mine, shows=["整改完成日期：原为", "现为“（空）”", "会议记录仍缺两次"])
+    rect.refresh_from_db()
+    assert rect.rectified_on is None  # sent back once, not twice
+
+
+def test_inspection_record(tree):
+    from dangjian.oversight.inspections import inspection_create
+    from dangjian.oversight.models import Inspection
+
+    inspection = inspection_create(
+        org=tree.committee,
+        year=TODAY.year,
+        quarter=1,
+        title="组织生活督查",
+        targets=[tree.branch1],
+        actor=Actor(user=tree.users["dept"], source="web"),
+    )
+    url = reverse("web:inspection_record", args=[inspection.pk])
+    first, second, mine, theirs = two_forms([tree.users["dept"], tree.users["wc"]], url)
+    for data in (mine, theirs):
+        data.pop("inspectors")  # none picked: a browser sends nothing
+    theirs.update(held_on=TODAY.isoformat(), inspector_names="张督查")
+    assert second.post(url, theirs).status_code == 302
+    mine.update(held_on=TODAY.isoformat(), inspector_names="李督查")
+    refused(first, url, mine, shows=["开展情况：原为“未登记”", "其他督查人员", 'value="李督查"'])
+    assert Inspection.objects.get(pk=inspection.pk).inspector_names == "张督查"
+
+
+def test_assessment_adjustment_withdrawal(tree):
+    from dangjian.oversight.models import AssessmentAdjustment
+
+    url = reverse("web:assessment_breakdown", args=[tree.committee.pk, tree.branch1.pk])
+    year = TODAY.year
+    admin = login(tree.users["wc"])
+    admin.post(url, {"year": year, "points": "-1", "reason": "误登"})
+    adj = AssessmentAdjustment.objects.get()
+    first = login(tree.users["dept"])
+    mine = first.get(url + f"?year={year}").context["withdraw_version"]
+    admin.post(url, {"year": year, "points": "2", "reason": "获评先进"})
+    page = refused(
+        first,
+        url,
+        {"year": year, "delete": adj.pk, "version": mine},
+        shows=["加减分：原为“-1.00分（误登）”", "获评先进"],
+    )
+    assert AssessmentAdjustment.objects.count() == 2
+    again = {"year": year, "delete": adj.pk, "version": page.context["withdraw_version"]}
+    assert first.post(url, again).status_code == 302
+    assert list(AssessmentAdjustment.objects.values_list("reason", flat=True)) == ["获评先进"]

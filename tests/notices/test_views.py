@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
+from dangjian.core.actor import Actor
 from dangjian.notices import services
 from dangjian.notices.models import Disclosure, Notice, NoticeRead
 from dangjian.web.testing import PASSWORD
@@ -186,3 +187,55 @@ def test_disclosure_pages(login, tree, outsider):
 def test_menu_offers_notices_to_members_and_admins(login):
     for role in ("member", "b1", "wc"):
         assert 'id="menu-notices"' in login(role).get("/rules/").content.decode()
+
+
+def test_receipts_export_lists_every_member_read_or_not(login, notice, tree):
+    import io
+
+    from openpyxl import load_workbook
+
+    login("member").get(f"/notices/{notice.pk}/")
+    url = f"/notices/{notice.pk}/receipts.xlsx"
+    assert login("b1").get(url).status_code == 403  # a receiver, not the publisher
+    client = login("dept")
+    assert 'id="receipts-export"' in client.get(f"/notices/{notice.pk}/").content.decode()
+    ws = load_workbook(io.BytesIO(client.get(url).content)).active
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert rows[0] == ["所在组织", "姓名", "阅读情况", "阅读时间"]
+    by_name = {r[1]: r for r in rows[1:]}
+    assert len(by_name) == 5  # branch1's five members, not branch2's
+    assert by_name["张一"][2] == "已读" and by_name["张一"][3]
+    assert by_name["王二"][2:] == ["未读", None]
+
+
+def test_api_disclosures_scoped_and_published_by_admins(tree, outsider):
+    services.disclosure_publish(
+        org=tree.branch1,
+        category="dues",
+        title="=党费收缴情况",
+        content="一季度",
+        published_on=TODAY,
+        actor=Actor(user=tree.users["b1"], source="web"),
+    )
+    api = APIClient()
+    api.force_authenticate(tree.users["member"])
+    listed = api.get("/api/v1/disclosures/").json()
+    assert listed["count"] == 1
+    item = listed["results"][0]
+    assert item["category_label"] == "党费收缴"
+    assert item["org"] == tree.branch1.ext_id and item["title"] == "=党费收缴情况"
+    assert api.get("/api/v1/disclosures/?category=nope").status_code == 400
+    # a member does not publish; nor does the other branch's member see branch1's items
+    body = {"org": tree.branch1.ext_id, "category": "dues", "title": "t", "content": "c"}
+    assert api.post("/api/v1/disclosures/", body, format="json").status_code == 403
+    other = APIClient()
+    other.force_authenticate(outsider)
+    assert other.get("/api/v1/disclosures/").json()["count"] == 0
+    admin = APIClient()
+    admin.force_authenticate(tree.users["b1"])
+    made = admin.post("/api/v1/disclosures/", body, format="json")
+    assert made.status_code == 201 and made.json()["published_on"] == TODAY.isoformat()
+    assert Disclosure.objects.filter(org=tree.branch1).count() == 2
+    bad = admin.post("/api/v1/disclosures/", {**body, "content": " "}, format="json")
+    assert bad.status_code == 400
+    assert admin.get(f"/api/v1/disclosures/?org={tree.branch2.ext_id}").json()["count"] == 0

@@ -218,7 +218,56 @@ def test_withdrawing_an_adjustment_is_audited(tree, login):
     # only through the assessing organisation's page for that subject
     other = reverse("web:assessment_breakdown", args=[tree.committee.pk, tree.branch2.pk])
     assert c.post(other, {"year": YEAR, "delete": adj.pk}).status_code == 404
-    r = c.post(url, {"year": YEAR, "delete": adj.pk})
+    version = c.get(url + f"?year={YEAR}").context["withdraw_version"]
+    r = c.post(url, {"year": YEAR, "delete": adj.pk, "version": version})
     assert r.status_code == 302 and not AssessmentAdjustment.objects.exists()
     entry = AuditEntry.objects.get(object_type="assessment_adjustment", action="delete")
     assert entry.changes["before"]["reason"] == "误登"
+
+
+def test_stars_export_gives_the_reason_per_star(tree, login):
+    PackAssignment.objects.create(org=tree.root, pack_id="ningxia-2018")
+    refresh_all(year=YEAR)
+    c = login("wc")
+    r = c.get(reverse("web:stars_export", args=[tree.committee.pk]) + f"?year={YEAR}")
+    assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(r.content)).active
+    rows = [[cell.value for cell in row] for row in ws.iter_rows()]
+    assert rows[0][:2] == ["党组织", "星级"] and rows[0][-1] == "已发布"
+    assert any("落实“支部主题党日”制度" in str(h) for h in rows[0])
+    names = [row[0] for row in rows[1:]]
+    assert tree.branch1.name in names and tree.branch2.name in names
+    for row in rows[1:]:
+        reasons = row[2:-1]
+        assert all(str(x).startswith(("★ 当年无违规", "☆ ")) for x in reasons)
+        assert row[1] == sum(1 for x in reasons if str(x).startswith("★"))
+    assert any("违规" in str(x) and str(x).startswith("☆") for row in rows[1:] for x in row)
+    # only for the organisation's administrators
+    assert login("b1").get(reverse("web:stars_export", args=[tree.committee.pk])).status_code in (
+        403,
+        404,
+    )
+
+
+def test_duty_review_export_is_inert_text(tree, login):
+    DutyReview.objects.create(
+        org=tree.branch1,
+        reporter=tree.members1[1],
+        role="branch_secretary",
+        year=YEAR - 1,
+        held_on=datetime.date(YEAR, 1, 12),
+        reviewed_by=tree.committee,
+        grade="excellent",
+        recorded_by="=HYPERLINK(1)",
+    )
+    c = login("wc")
+    url = reverse("web:duty_reviews_export", args=[tree.committee.pk]) + f"?year={YEAR - 1}"
+    ws = load_workbook(io.BytesIO(c.get(url).content)).active
+    assert [cell.value for cell in ws[1]][:3] == ["述职组织", "述职人", "述职人身份"]
+    row = [cell.value for cell in ws[2]]
+    assert row[:3] == [tree.branch1.name, tree.members1[1].name, "党支部（党总支）书记"]
+    assert row[5] == tree.committee.name and row[7] == "优秀"
+    assert row[8] == "=HYPERLINK(1)" and ws.cell(2, 9).data_type == "s"
+    other = reverse("web:duty_reviews_export", args=[tree.committee.pk]) + f"?year={YEAR}"
+    assert load_workbook(io.BytesIO(c.get(other).content)).active.max_row == 1
+    assert login("b2").get(url).status_code == 404

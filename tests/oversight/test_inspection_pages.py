@@ -63,9 +63,15 @@ def test_plan_then_record(tree, login):
     inspection = Inspection.objects.get()
     assert inspection.activity is None
     record = reverse("web:inspection_record", args=[inspection.pk])
+    version = client.get(record).context["form"]["version"].value()
     response = client.post(
         record,
-        {"held_on": "2026-05-07", "p0-org": str(tree.branch1.pk), "p0-description": "缺少学习记录"},
+        {
+            "held_on": "2026-05-07",
+            "version": version,
+            "p0-org": str(tree.branch1.pk),
+            "p0-description": "缺少学习记录",
+        },
     )
     assert response.status_code == 302
     assert Rectification.objects.get().source_activity == Inspection.objects.get().activity
@@ -149,11 +155,12 @@ def test_inspector_sends_back_and_the_branch_cannot(tree, actor_for, login):
     assert 'id="send-back-form"' not in page and "等待财政厅机关党委回访、销号" in page
     assert b1.post(url, {"on": "2026-02-06", "reason": "x"}).status_code == 403
     dept = login("dept")
-    assert (
-        'id="send-back-form"'
-        in dept.get(reverse("web:rectification", args=[rect.pk])).content.decode()
+    shown = dept.get(reverse("web:rectification", args=[rect.pk]))
+    assert 'id="send-back-form"' in shown.content.decode()
+    version = shown.context["send_back"]["version"].value()
+    response = dept.post(
+        url, {"on": "2026-02-06", "reason": "记录仍不完整", "version": version}, follow=True
     )
-    response = dept.post(url, {"on": "2026-02-06", "reason": "记录仍不完整"}, follow=True)
     page = response.content.decode()
     assert "已退回重新整改" in page and "记录仍不完整" in page
     rect.refresh_from_db()

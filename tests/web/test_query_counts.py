@@ -53,6 +53,10 @@ BOUNDS = {
     "inspection": 15,
     "rectification": 15,
     "responsibility": 20,
+    # Exports: the receipts one query over the audience with its first read as a subquery;
+    # 述职评议 one list query (the tree's pack has no star criteria: no stars export here).
+    "notice_receipts_export": 15,
+    "duty_reviews_export": 20,
 }
 
 
@@ -218,6 +222,8 @@ def pages(tree):
         "inspection": ("b1", reverse("web:inspection", args=[_first_inspection(tree)])),
         "rectification": ("b1", reverse("web:rectification", args=[_first_problem(tree)])),
         "responsibility": ("b1", reverse("web:responsibility", args=[b1.pk])),
+        "notice_receipts_export": ("wc", reverse("web:notice_receipts_export", args=[notice.pk])),
+        "duty_reviews_export": ("wc", reverse("web:duty_reviews_export", args=[tree.committee.pk])),
     }
 
 

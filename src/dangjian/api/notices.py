@@ -1,6 +1,7 @@
 """通知 over the API: the caller's notices (received or sent), publishing one, opening
 one (which records the read), and its read receipts for the publishing organisation's
-administrators. Scoped by `notices.selectors` like the pages: outside it, 404."""
+administrators; 党务公开 the caller may read, and publishing one. Scoped by
+`notices.selectors` like the pages: outside it, 404."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dangjian.access.selectors import can_administer, orgs_administered
 from dangjian.api.views import Pagination, _visible_org, api_actor, call_service
 from dangjian.notices import selectors as nsel
 from dangjian.notices import services
-from dangjian.notices.models import Notice
+from dangjian.notices.models import Disclosure, DisclosureCategory, Notice
 
 
 class NoticeSerializer(serializers.Serializer):
@@ -231,3 +232,111 @@ class NoticeReceiptsView(APIView):
             ],
         }
         return Response(ReceiptsSerializer(data).data)
+
+
+# ---------------------------------------------------------------- 党务公开
+
+
+class DisclosureSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="党务公开事项的数据库编号")
+    org = serializers.CharField(help_text="公开组织编号")
+    org_name = serializers.CharField()
+    category = serializers.ChoiceField(
+        choices=DisclosureCategory.choices, help_text="公开类别（代码；中文见 category_label）"
+    )
+    category_label = serializers.CharField()
+    title = serializers.CharField()
+    content = serializers.CharField(help_text="纯文本公开内容")
+    published_on = serializers.DateField()
+
+
+class DisclosurePublishSerializer(serializers.Serializer):
+    org = serializers.CharField(help_text="公开组织编号（调用者管理的组织）")
+    category = serializers.ChoiceField(choices=DisclosureCategory.choices)
+    title = serializers.CharField(max_length=200)
+    content = serializers.CharField()
+    published_on = serializers.DateField(required=False, help_text="默认今天")
+
+
+def _disclosure_data(d: Disclosure) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "org": d.org.ext_id,
+        "org_name": d.org.name,
+        "category": d.category,
+        "category_label": d.get_category_display(),
+        "title": d.title,
+        "content": d.content,
+        "published_on": d.published_on,
+    }
+
+
+class DisclosureListView(APIView):
+    """调用者可阅读的党务公开（本组织及上级组织的，及其管理的组织范围内的）；POST 发布。"""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "category",
+                OpenApiTypes.STR,
+                enum=list(DisclosureCategory.values),
+                description="公开类别",
+            ),
+            OpenApiParameter("org", OpenApiTypes.STR, description="只看该组织公开的（组织编号）"),
+            OpenApiParameter("page", OpenApiTypes.INT),
+        ],
+        responses={
+            200: inline_serializer(
+                "PaginatedDisclosureList",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": DisclosureSerializer(many=True),
+                },
+            )
+        },
+        summary="党务公开列表",
+        operation_id="v1_disclosures_list",
+        tags=["notices"],
+    )
+    def get(self, request: Request) -> Response:
+        qs = nsel.disclosures_visible(request.user).select_related("org")
+        category = request.query_params.get("category", "")
+        if category:
+            if category not in DisclosureCategory.values:
+                raise exceptions.ValidationError({"category": [f"未知的公开类别：{category}"]})
+            qs = qs.filter(category=category)
+        org = request.query_params.get("org", "")
+        if org:
+            qs = qs.filter(org__ext_id=org)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs.order_by("-published_on", "-pk"), request, self)
+        rows = [_disclosure_data(d) for d in page or []]
+        return paginator.get_paginated_response(DisclosureSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=DisclosurePublishSerializer,
+        responses={201: DisclosureSerializer},
+        summary="发布党务公开",
+        tags=["notices"],
+    )
+    def post(self, request: Request) -> Response:
+        body = DisclosurePublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        org = _visible_org(request, data["org"], "org")
+        if not can_administer(request.user, org):
+            raise exceptions.PermissionDenied("只有该党组织的管理员可以发布党务公开")
+        item = call_service(
+            services.disclosure_publish,
+            org=org,
+            category=data["category"],
+            title=data["title"],
+            content=data["content"],
+            published_on=data.get("published_on") or datetime.date.today(),
+            actor=api_actor(request),
+        )
+        return Response(
+            DisclosureSerializer(_disclosure_data(item)).data, status=status.HTTP_201_CREATED
+        )

@@ -36,6 +36,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         notices.NoticeReceiptsView.as_view(),
         name="notice-receipts",
     ),
+    path("v1/disclosures/", notices.DisclosureListView.as_view(), name="disclosure-list"),
     path("v1/assessment/", assessment.AssessmentView.as_view(), name="assessment"),
     path(
         "v1/assessment/breakdown/",

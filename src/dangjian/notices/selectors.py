@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from dangjian.access import selectors as access
 from dangjian.access.models import Grant
@@ -202,3 +202,19 @@ def grant_orgs(user: Any) -> list[Organization]:
         .select_related("org")
         .order_by("org__depth", "org__path")
     ]
+
+
+def receipt_rows(notice: Notice) -> QuerySet[Person]:
+    """Every member the notice reached, with `read_at` (None: not read), by organisation
+    and name (one query)."""
+    first_read = (
+        NoticeRead.objects.filter(notice=notice, person_id=OuterRef("pk"))
+        .order_by("read_at")
+        .values("read_at")[:1]
+    )
+    return (
+        audience(notice)
+        .select_related("org")
+        .annotate(read_at=Subquery(first_read))
+        .order_by("org__path", "name", "pk")
+    )

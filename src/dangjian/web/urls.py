@@ -161,6 +161,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/<int:org_pk>/notices/new/", notices.notice_new, name="notice_new"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice"),
     path("notices/<int:pk>/attachment/", notices.notice_attachment, name="notice_attachment"),
+    path(
+        "notices/<int:pk>/receipts.xlsx",
+        notices.notice_receipts_export,
+        name="notice_receipts_export",
+    ),
     path("disclosures/", notices.disclosure_list, name="disclosures"),
     path("orgs/<int:pk>/disclosures/", notices.org_disclosures, name="org_disclosures"),
     path("disclosures/<int:pk>/", notices.disclosure_detail, name="disclosure"),
@@ -179,7 +184,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="assessment_breakdown",
     ),
     path("orgs/<int:pk>/stars/", assessment.star_ratings, name="stars"),
+    path("orgs/<int:pk>/stars.xlsx", assessment.star_export, name="stars_export"),
     path("orgs/<int:pk>/duty-reviews/", assessment.duty_reviews, name="duty_reviews"),
+    path(
+        "orgs/<int:pk>/duty-reviews.xlsx",
+        assessment.duty_review_export,
+        name="duty_reviews_export",
+    ),
     # 民主评议党员 and 到社区报到.
     path("orgs/<int:pk>/reviews/", reviews.reviews, name="reviews"),
     path("orgs/<int:pk>/reviews.xlsx", reviews.reviews_export, name="reviews_export"),

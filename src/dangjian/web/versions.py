@@ -15,7 +15,7 @@ from django.db.models import Model
 
 from dangjian.core.concurrency import display_snapshot, snapshot_values
 from dangjian.orgs.models import Organization, Position
-from dangjian.oversight.models import Rectification
+from dangjian.oversight.models import AssessmentAdjustment, Inspection, Rectification
 from dangjian.people.dues_selectors import Ledger
 from dangjian.people.models import Person
 from dangjian.people.pipeline import PipelineRow
@@ -106,6 +106,27 @@ def rectification_snapshot(rect: Rectification) -> dict[str, Any]:
             "closed_on",
         ],
     )
+
+
+def inspection_snapshot(inspection: Inspection) -> dict[str, Any]:
+    """What the record form starts from: the plan, and whether it was carried out."""
+    out = display_snapshot(inspection, ["title", "inspector_names"])
+    out["被督查组织"] = "、".join(t.name for t in inspection.targets.order_by("path"))
+    out["开展情况"] = (
+        f"已于 {inspection.activity.date:%Y-%m-%d} 登记" if inspection.activity else "未登记"
+    )
+    return snapshot_values(out.items())
+
+
+def adjustments_snapshot(
+    assessor: Organization, subject: Organization, year: int
+) -> dict[str, Any]:
+    """The assessor's adjustments of a subject's year, as the breakdown page lists them."""
+    rows = AssessmentAdjustment.objects.filter(
+        assessor=assessor, subject=subject, year=year
+    ).order_by("pk")
+    shown = "；".join(f"{a.points:+}分（{a.reason}）" for a in rows)
+    return snapshot_values([("加减分", shown or None)])
 
 
 def _keys(people: Iterable[Person]) -> dict[int, str]:

@@ -11,19 +11,23 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from dangjian.core.concurrency import VersionedForm, token_snapshot, version_token
 from dangjian.orgs.models import Organization
 from dangjian.oversight import assessment as asel
 from dangjian.oversight import assessment_services as services
 from dangjian.oversight.models import AssessmentAdjustment, DutyReviewRole, Grade
 from dangjian.people.models import Person
+from dangjian.spreadsheets.workbooks import table_workbook
 from dangjian.web import page_findings
 from dangjian.web import selectors as sel
+from dangjian.web import versions as ver
 from dangjian.web.assessment_export import ranking_workbook
 from dangjian.web.forms import BootstrapMixin, DateInput, add_service_errors
 from dangjian.web.views.common import actor_of, administered_org, year_param, year_value
@@ -54,6 +58,36 @@ class AdjustmentForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.style()
+
+
+class WithdrawForm(VersionedForm):
+    """Withdrawing one adjustment: carries the version of the list the page showed."""
+
+
+@login_required
+def duty_review_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """述职评议 of the year: who reported, to whom, when, and the rating (no content)."""
+    org = administered_org(request, pk)
+    year = year_param(request)
+    headers = ["述职组织", "述职人", "述职人身份", "述职年度", "述职日期", "评议组织"]
+    headers += ["评议得分", "评议等次", "登记人"]
+    rows = (
+        [
+            r.org.name,
+            r.reporter.name,
+            r.get_role_display(),
+            r.year,
+            r.held_on,
+            r.reviewed_by.name,
+            r.score,
+            r.get_grade_display() if r.grade else "",
+            r.recorded_by,
+        ]
+        for r in asel.duty_reviews(org, year)
+    )
+    response = HttpResponse(table_workbook(f"述职评议{year}", headers, rows), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="duty-reviews-{org.pk}-{year}.xlsx"'
+    return response
 
 
 @login_required
@@ -113,19 +147,25 @@ def assessment_breakdown(request: HttpRequest, pk: int, subject_pk: int) -> Http
         Organization.objects.filter(path__startswith=org.path).exclude(pk=org.pk), pk=subject_pk
     )
     form = AdjustmentForm()
+    withdraw = WithdrawForm()
     url = reverse("web:assessment_breakdown", args=[org.pk, subject.pk]) + f"?year={year}"
     if request.method == "POST" and request.POST.get("delete", "").isdigit():
-        # withdrawing an adjustment recorded by mistake (audited; the entry keeps it)
-        adj = get_object_or_404(
-            AssessmentAdjustment.objects.select_related("subject", "assessor"),
-            pk=int(request.POST["delete"]),
-            subject=subject,
-            assessor=org,
-        )
-        services.assessment_adjustment_delete(adjustment=adj, actor=actor_of(request))
-        messages.success(request, "加减分已撤销")
-        return redirect(url)
-    if request.method == "POST":
+        # withdrawing an adjustment recorded by mistake (audited; the entry keeps it),
+        # refused if the adjustments listed changed since the page was loaded
+        withdraw = WithdrawForm(request.POST)
+        with transaction.atomic():
+            listed = AssessmentAdjustment.objects.filter(assessor=org, subject=subject, year=year)
+            list(listed.select_for_update())
+            adj = listed.filter(pk=int(request.POST["delete"])).first()
+            current = ver.adjustments_snapshot(org, subject, year)
+            seen = token_snapshot(request.POST.get("version", ""))
+            if adj is None and seen in (None, current):
+                raise Http404("没有这项加减分")  # not one listed on this page
+            if withdraw.check_version(current) and adj is not None:
+                services.assessment_adjustment_delete(adjustment=adj, actor=actor_of(request))
+                messages.success(request, "加减分已撤销")
+                return redirect(url)
+    if request.method == "POST" and not withdraw.is_bound:
         form = AdjustmentForm(request.POST)
         if form.is_valid():
             try:
@@ -156,6 +196,8 @@ def assessment_breakdown(request: HttpRequest, pk: int, subject_pk: int) -> Http
             "year": year,
             "b": detail,
             "form": form,
+            "withdraw": withdraw,
+            "withdraw_version": version_token(ver.adjustments_snapshot(org, subject, year)),
             "freshness": page_findings.freshness(org, year),
         },
     )
@@ -199,6 +241,34 @@ class OrgChoice(forms.ModelChoiceField):
 class PersonChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Person) -> str:  # type: ignore[override]
         return f"{obj.name}（{obj.org.name}）"
+
+
+@login_required
+def star_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The year's star ratings with the reason for each star (met or which violations)."""
+    org = administered_org(request, pk)
+    year = year_param(request)
+    result = asel.star_ratings(org, year)
+    if result is None:
+        raise Http404("本组织适用的规定没有党组织星级评定标准")
+    headers = ["党组织", "星级", *(c.title for c in result.scheme.criteria), "已发布"]
+    rows = (
+        [
+            r.org.name,
+            r.stars,
+            *(
+                "★ 当年无违规"
+                if s.met
+                else "☆ " + "；".join(f"{t} 违规 {n} 条" for t, n in s.violations)
+                for s in r.reasons
+            ),
+            f"{r.published} 星" if r.published else "否",
+        ]
+        for r in result.rows
+    )
+    response = HttpResponse(table_workbook(f"星级评定{year}", headers, rows), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="stars-{org.pk}-{year}.xlsx"'
+    return response
 
 
 class DutyReviewForm(BootstrapMixin, forms.Form):

@@ -10,11 +10,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from dangjian.access import selectors as access
+from dangjian.core.concurrency import VersionedForm
 from dangjian.orgs.models import Organization
 from dangjian.oversight import inspections as services
 from dangjian.oversight import selectors as osel
@@ -22,6 +24,7 @@ from dangjian.oversight.exports import inspections_workbook
 from dangjian.oversight.models import INSPECTING_TYPES, Inspection, Rectification
 from dangjian.people.models import Person
 from dangjian.web import selectors as sel
+from dangjian.web import versions as ver
 from dangjian.web.forms import BootstrapMixin, DateInput, add_service_errors
 from dangjian.web.views.common import actor_of, administered_org, paginate
 
@@ -75,7 +78,7 @@ class InspectionForm(BootstrapMixin, forms.Form):
         self.style()
 
 
-class RecordForm(BootstrapMixin, forms.Form):
+class RecordForm(BootstrapMixin, VersionedForm):
     held_on = forms.DateField(label="督查日期", widget=DateInput())
     inspectors = PeopleField(
         label="督查人员",
@@ -268,21 +271,27 @@ def inspection_record(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid() and problems is not None:
             data = form.cleaned_data
             try:
-                services.inspection_record(
-                    inspection=inspection,
-                    held_on=data["held_on"],
-                    inspectors=list(data["inspectors"]),
-                    inspector_names=data["inspector_names"],
-                    problems=problems,
-                    actor=actor_of(request),
-                )
+                with transaction.atomic():
+                    current = ver.locked(Inspection, inspection.pk)
+                    saved = form.check_version(ver.inspection_snapshot(current))
+                    if saved:
+                        services.inspection_record(
+                            inspection=current,
+                            held_on=data["held_on"],
+                            inspectors=list(data["inspectors"]),
+                            inspector_names=data["inspector_names"],
+                            problems=problems,
+                            actor=actor_of(request),
+                        )
             except ValidationError as e:
                 add_service_errors(form, e)
             else:
-                messages.success(request, "督查开展情况已登记")
-                return redirect("web:inspection", pk=inspection.pk)
+                if saved:
+                    messages.success(request, "督查开展情况已登记")
+                    return redirect("web:inspection", pk=inspection.pk)
     else:
         form = RecordForm(initial={"held_on": datetime.date.today()}, people=people)
+        form.set_version(ver.inspection_snapshot(inspection))
     return render(
         request,
         "web/inspections/form.html",

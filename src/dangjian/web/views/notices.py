@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.access import selectors as access
@@ -26,6 +27,7 @@ from dangjian.notices.models import (
     Notice,
 )
 from dangjian.orgs.models import Organization
+from dangjian.spreadsheets.workbooks import XLSX_CONTENT_TYPE, table_workbook
 from dangjian.web import selectors as sel
 from dangjian.web.forms import BootstrapMixin, DateInput, add_service_errors
 from dangjian.web.views.common import actor_of, administered_org, paginate, visible_org
@@ -215,6 +217,23 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": datetime.date.today(),
         },
     )
+
+
+@login_required
+def notice_receipts_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Each member the notice reached: read or not, and when (publishers only)."""
+    notice = _notice_for(request, pk)
+    if not nsel.can_see_receipts(request.user, notice):
+        raise PermissionDenied("只有发布组织的管理员可以查看阅读情况")
+    rows = []
+    for p in nsel.receipt_rows(notice):
+        read_at = p.read_at  # type: ignore[attr-defined]  # annotated by the selector
+        when = f"{timezone.localtime(read_at):%Y-%m-%d %H:%M}" if read_at else ""
+        rows.append([p.org.name, p.name, "已读" if read_at else "未读", when])
+    content = table_workbook("阅读情况", ["所在组织", "姓名", "阅读情况", "阅读时间"], rows)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="notice-{notice.pk}-receipts.xlsx"'
+    return response
 
 
 @login_required

@@ -85,7 +85,7 @@ class RectificationStepForm(BootstrapMixin, VersionedForm):
         self.style()
 
 
-class SendBackForm(BootstrapMixin, forms.Form):
+class SendBackForm(BootstrapMixin, VersionedForm):
     on = forms.DateField(label="退回日期", widget=DateInput())
     reason = forms.CharField(
         label="退回原因",
@@ -205,10 +205,16 @@ def rectification_new(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    rect = _rectification_for(request, pk)
+    return _detail(request, _rectification_for(request, pk))
+
+
+def _detail(
+    request: HttpRequest, rect: Rectification, send_back: SendBackForm | None = None
+) -> HttpResponse:
+    """The rectification page; `send_back`: a refused send-back form, shown as typed."""
     step = rect.next_step
     form: RectificationStepForm | None = None
-    if request.method == "POST":
+    if request.method == "POST" and send_back is None:
         form = RectificationStepForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -240,7 +246,11 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form.set_version(ver.rectification_snapshot(rect))
     checker = services.checker_of(rect)
     is_checker = access.can_administer(request.user, checker)
-    if step in services.CHECKER_STEPS and not is_checker and request.method != "POST":
+    if (
+        step in services.CHECKER_STEPS
+        and not is_checker
+        and (request.method != "POST" or send_back is not None)
+    ):
         form = None  # the organisation that found the problem checks and closes it
     inspection = services.inspection_of(rect)
     timeline = [
@@ -265,14 +275,20 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "checker": checker,
             "is_checker": is_checker,
             "inspection": inspection,
-            "send_back": (
-                SendBackForm(initial={"on": datetime.date.today()})
-                if is_checker and rect.rectified_on and not rect.closed_on
-                else None
-            ),
+            "send_back": send_back
+            if send_back is not None
+            else _send_back_form(rect)
+            if is_checker and rect.rectified_on and not rect.closed_on
+            else None,
             "history": rsel.rectification_history(rect),
         },
     )
+
+
+def _send_back_form(rect: Rectification) -> SendBackForm:
+    form = SendBackForm(initial={"on": datetime.date.today()})
+    form.set_version(ver.rectification_snapshot(rect))
+    return form
 
 
 @login_required
@@ -281,18 +297,28 @@ def rectification_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     rect = _rectification_for(request, pk)
+    if not access.can_administer(request.user, services.checker_of(rect)):
+        raise PermissionDenied("只有发现问题的组织可以退回整改")
     form = SendBackForm(request.POST)
     if form.is_valid():
         try:
-            services.rectification_send_back(
-                rectification=rect,
-                on=form.cleaned_data["on"],
-                reason=form.cleaned_data["reason"],
-                actor=actor_of(request),
-            )
+            with transaction.atomic():
+                current = ver.locked(Rectification, rect.pk)
+                saved = form.check_version(ver.rectification_snapshot(current))
+                if saved:
+                    services.rectification_send_back(
+                        rectification=current,
+                        on=form.cleaned_data["on"],
+                        reason=form.cleaned_data["reason"],
+                        actor=actor_of(request),
+                    )
         except ValidationError as e:
             messages.error(request, "；".join(e.messages))
         else:
+            if not saved:
+                # changed meanwhile (e.g. closed): the page shows what, and the reason typed
+                rect.refresh_from_db()
+                return _detail(request, rect, send_back=form)
             messages.success(request, "已退回重新整改")
     else:
         messages.error(
