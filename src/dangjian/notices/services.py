@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 
 from dangjian.core.actor import Actor
 from dangjian.core.audit import audit_record
-from dangjian.core.writes import ensure_can_administer, snapshot
+from dangjian.core.writes import audited_create, audited_delete, ensure_can_administer, snapshot
 from dangjian.notices.models import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -149,8 +149,6 @@ def notice_publish(
                 "targets": sorted(t.ext_id for t in chosen.values()),
             }
         },
-        # a notice changes no record the rules read
-        notify=False,
     )
     return notice
 
@@ -182,7 +180,6 @@ def notice_mark_read(*, notice: Notice, actor: Actor) -> tuple[NoticeRead, bool]
                     "reader": user.get_username(),
                     "person": person.ext_id if person else None,
                 },
-                notify=False,
             )
     except IntegrityError:
         # opened twice at once: the other request recorded it
@@ -221,16 +218,7 @@ def disclosure_publish(
         published_on=published_on,
         created_by=_user_of(actor),
     )
-    item.full_clean()
-    item.save()
-    audit_record(
-        actor=actor,
-        action="create",
-        object_type="disclosure",
-        object_id=str(item.pk),
-        changes={"after": snapshot(item, DISCLOSURE_FIELDS)},
-        notify=False,  # changes no record the rules read
-    )
+    audited_create(obj=item, fields=DISCLOSURE_FIELDS, object_type="disclosure", actor=actor)
     return item
 
 
@@ -238,14 +226,4 @@ def disclosure_publish(
 def disclosure_delete(*, disclosure: Disclosure, actor: Actor) -> None:
     """Withdraw a 党务公开 item (its audit entry keeps what it said)."""
     ensure_can_administer(actor, disclosure.org)
-    before = snapshot(disclosure, DISCLOSURE_FIELDS)
-    pk = disclosure.pk
-    disclosure.delete()
-    audit_record(
-        actor=actor,
-        action="delete",
-        object_type="disclosure",
-        object_id=str(pk),
-        changes={"before": before},
-        notify=False,
-    )
+    audited_delete(obj=disclosure, fields=DISCLOSURE_FIELDS, object_type="disclosure", actor=actor)

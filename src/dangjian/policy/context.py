@@ -297,7 +297,10 @@ class Context:
         choose nested loops that ran for minutes.
         """
         if self.orgs:
-            return ", ".join(str(pk) for pk in sorted(self.orgs))
+            key = ("scope_orgs", len(self.orgs))
+            if key not in self.memo:
+                self.memo[key] = ", ".join(str(pk) for pk in sorted(self.orgs))
+            return str(self.memo[key])
         path = self.root_path or ""
         if not _PATH.fullmatch(path):
             raise ValueError(f"not an organisation path: {path!r}")

@@ -136,7 +136,8 @@ def mark_stale(org_pks: Iterable[int] | None, *, using: str = "default") -> int:
 
 
 # Audit object types that cannot change a finding.
-# (Adjustments and 述职评议 records feed the assessment page, never a rule.)
+# (Adjustments and 述职评议 records feed the assessment page, never a rule; notices, their
+# read receipts and 党务公开 items are read by people, not by rules.)
 _IRRELEVANT = {
     "user",
     "grant",
