@@ -25,6 +25,8 @@ from dangjian.people.models import (
     TransferStatus,
 )
 from dangjian.policy import days
+from dangjian.policy.schedule import STATUSES
+from dangjian.policy.schedule_query import PAGE_MAX
 from dangjian.records.models import (
     AbsenceReason,
     Activity,
@@ -421,6 +423,32 @@ class FindingsQuerySerializer(serializers.Serializer):
 class ScheduleQuerySerializer(serializers.Serializer):
     org = serializers.CharField(help_text="党组织编号（含下级组织）")
     year = serializers.IntegerField(min_value=days.YEAR_MIN, max_value=days.YEAR_MAX)
+    status = serializers.CharField(
+        required=False,
+        help_text=(
+            "只要这些状态的事项，逗号分隔：done 已完成、due 待办、overdue 逾期、upcoming 未开始"
+        ),
+    )
+    rule = serializers.CharField(required=False, max_length=128, help_text="只要这条规则的事项")
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=PAGE_MAX,
+        default=PAGE_MAX,
+        help_text=f"每页最多多少项（默认和上限 {PAGE_MAX}）",
+    )
+    offset = serializers.IntegerField(
+        required=False, min_value=0, default=0, help_text="从第几项开始（0 起）"
+    )
+
+    def validate_status(self, value: str) -> tuple[str, ...]:
+        wanted = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+        unknown = [v for v in wanted if v not in STATUSES]
+        if unknown:
+            raise serializers.ValidationError(
+                f"未知的状态 {'、'.join(unknown)}，可用：{'、'.join(STATUSES)}"
+            )
+        return wanted
 
 
 class CheckRunSerializer(serializers.Serializer):

@@ -68,7 +68,8 @@ from dangjian.people.models import Person
 from dangjian.policy import days
 from dangjian.policy.engine import EngineError, evaluate
 from dangjian.policy.packs import PackError, list_packs
-from dangjian.policy.selectors import findings_for_org, pack_for_org, schedule_for_org
+from dangjian.policy.schedule_query import PAGE_MAX, ScheduleFilter, schedule_page
+from dangjian.policy.selectors import findings_for_org, pack_for_org
 from dangjian.records import services as record_services
 from dangjian.records.models import Activity, Filing, Training
 
@@ -909,12 +910,26 @@ class FindingsView(APIView):
 class ScheduleView(APIView):
     """工作日程：某党组织（含下级组织）某年度每条规则、每个对象、每个期间的到期日、状态
     （已完成、待办、逾期、未开始）和依据记录，截至检查日（当年为今天，往年为年末）。问题清单是其中
-    未完成的部分。管理员看到全部；党员看到本组织的日程和关于本人的各项。"""
+    未完成的部分。管理员看到全部；党员看到本组织的日程和关于本人的各项。
+
+    按期限、规则、对象、期间排序，分页返回：`count` 为符合条件的总项数，`offset`、`limit`
+    为本页位置，`next` 为下一页的地址（没有下一页时为 null）。
+    可按状态（status）和规则（rule）筛选。"""
 
     @extend_schema(
         parameters=[
             OpenApiParameter("org", OpenApiTypes.STR, required=True, description="党组织编号"),
             OpenApiParameter("year", OpenApiTypes.INT, required=True, description="年度"),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                description="只要这些状态的事项，逗号分隔：done、due、overdue、upcoming",
+            ),
+            OpenApiParameter("rule", OpenApiTypes.STR, description="只要这条规则的事项"),
+            OpenApiParameter(
+                "limit", OpenApiTypes.INT, description=f"每页最多多少项（默认和上限 {PAGE_MAX}）"
+            ),
+            OpenApiParameter("offset", OpenApiTypes.INT, description="从第几项开始（0 起）"),
         ],
         responses={200: {"type": "object", "description": "dangjian-schedule/1 日程"}},
         tags=["findings"],
@@ -922,19 +937,31 @@ class ScheduleView(APIView):
     def get(self, request: Request) -> Response:
         query = ScheduleQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        org = _visible_org(request, query.validated_data["org"], "org")
-        schedule = schedule_for_org(org=org, year=query.validated_data["year"])
-        items = schedule.items
+        data = query.validated_data
+        org = _visible_org(request, data["org"], "org")
+        subjects: tuple[tuple[str, str], ...] = ()
         if not can_administer(request.user, org):
             person = person_of(request.user)
-            own = person.ext_id if person is not None else None
-            items = [
-                i
-                for i in items
-                if (i.subject_type == "organization" and i.subject_id == org.ext_id)
-                or (i.subject_type == "person" and i.subject_id == own)
-            ]
-        return Response(schedule.as_dict(items))
+            subjects = (("organization", org.ext_id),)
+            if person is not None:
+                subjects += (("person", person.ext_id),)
+        page = schedule_page(
+            org=org,
+            year=data["year"],
+            where=ScheduleFilter(
+                statuses=data.get("status", ()), rule=data.get("rule", ""), subjects=subjects
+            ),
+            offset=data["offset"],
+            limit=data["limit"],
+        )
+        body = page.as_dict()
+        body["next"] = None
+        if page.has_next:
+            params = request.query_params.copy()
+            params["offset"] = str(page.offset + len(page.items))
+            params["limit"] = str(page.limit)
+            body["next"] = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        return Response(body)
 
 
 class CheckRunView(APIView):

@@ -789,11 +789,9 @@ def stored_schedule(org: Organization, pack_id: str, year: int, status: Status) 
     """`org`'s schedule from the stored lines of its subtree and the stored findings they
     carry: the engine's lines as computed at the last refresh of each scope. Two queries
     whatever the size of the tree; nothing is evaluated."""
-    from dangjian.policy.engine import rules_in_force
     from dangjian.policy.schedule import Item, _all_rules
 
-    pack = load_pack(pack_id)
-    rules = {r.qualified_id: r for r in _all_rules(pack)}
+    rules = {r.qualified_id: r for r in _all_rules(load_pack(pack_id))}
     findings: list[Finding] = []
     by_key: dict[str, Finding] = {}
     for r in (
@@ -818,21 +816,32 @@ def stored_schedule(org: Organization, pack_id: str, year: int, status: Status) 
         by_key.setdefault(r.key, f)
     items: list[Item] = []
     for line in schedule_lines(org, pack_id, year).iterator(chunk_size=BATCH):
-        item = _item_of_line(line, rules, by_key)
+        item = item_of_line(line, rules, by_key)
         if item is not None:
             items.append(item)
     items.sort(key=lambda i: (i.due, i.rule.title, i.subject_id, i.period, i.rule.qualified_id))
-    as_of = status.as_of or as_of_for(year)
-    report = Report(
+    report = report_head(org, pack_id, year, status)
+    report.findings = findings
+    return Schedule(
+        report=report, as_of=status.as_of or as_of_for(year), items=items, freshness=status
+    )
+
+
+def report_head(org: Organization, pack_id: str, year: int, status: Status) -> Report:
+    """The stored report of `org`'s subtree without its findings: pack, year, the day
+    computed for, how many rules and subjects."""
+    from dangjian.policy.engine import rules_in_force
+
+    pack = load_pack(pack_id)
+    return Report(
         policy=pack_id,
         year=year,
-        as_of=as_of.isoformat(),
-        findings=findings,
+        as_of=(status.as_of or as_of_for(year)).isoformat(),
+        findings=[],
         rules=len(rules_in_force(pack, year)),
         subjects=scopes_for(org, pack_id, year).aggregate(n=Sum("subjects"))["n"] or 0,
         pack_version=pack.version,
     )
-    return Schedule(report=report, as_of=as_of, items=items, freshness=status)
 
 
 def schedule_lines(org: Organization, pack_id: str, year: int) -> QuerySet[StoredScheduleLine]:
@@ -842,7 +851,7 @@ def schedule_lines(org: Organization, pack_id: str, year: int) -> QuerySet[Store
     )
 
 
-def _item_of_line(
+def item_of_line(
     line: StoredScheduleLine, rules: dict[str, Any], by_key: dict[str, Finding]
 ) -> Any:
     from dangjian.policy.schedule import Item
@@ -873,7 +882,7 @@ def _item_of_line(
 STATUS_ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
 
 
-def _findings_by_key(
+def findings_by_key(
     org: Organization, pack_id: str, year: int, keys: set[str]
 ) -> dict[str, Finding]:
     rows = stored(org, pack_id, year).filter(key__in=keys) if keys else []
@@ -939,11 +948,11 @@ def stored_calendar(
             exact |= Q(rule=rule, period=period, status=st, due=due, subject_ext=subject)
         picked = list(people.filter(exact))
     keys = {line.finding_key for line in [*own, *picked] if line.finding_key}
-    by_key = _findings_by_key(org, pack_id, year, keys)
-    own_items = [i for i in (_item_of_line(x, rules, by_key) for x in own) if i is not None]
+    by_key = findings_by_key(org, pack_id, year, keys)
+    own_items = [i for i in (item_of_line(x, rules, by_key) for x in own) if i is not None]
     groups = []
     for line in picked:
-        item = _item_of_line(line, rules, by_key)
+        item = item_of_line(line, rules, by_key)
         if item is not None:
             groups.append((item, open_[(line.rule, line.period)]))
     return own_items, groups

@@ -267,6 +267,36 @@ def schedule_rows(items: Iterable[Any]) -> Iterator[list[Any]]:
         ]
 
 
+SCHEDULE_SUMMARY_HEADERS = [
+    "部门",
+    "规则",
+    "依据文件",
+    "条款",
+    "已完成",
+    "待办",
+    "逾期",
+    "未开始",
+    "最早未完成期限",
+]
+
+
+def schedule_summary_rows(counts: Iterable[Any]) -> Iterator[list[Any]]:
+    """A committee's schedule counted per department and rule
+    (policy.schedule_query.DepartmentCount), one row each."""
+    for d in counts:
+        yield [
+            _ref(d.org_name, d.org_ext),
+            d.rule.title,
+            d.rule.citation.get("document"),
+            d.rule.citation.get("clause"),
+            d.counts["done"],
+            d.counts["due"],
+            d.counts["overdue"],
+            d.counts["upcoming"],
+            d.first_open_due.isoformat() if d.first_open_due else None,
+        ]
+
+
 def _cell(value: Any) -> Any:
     from dangjian.policy.labels import in_words, value_labels
 

@@ -56,6 +56,7 @@ from dangjian.spreadsheets.workbooks import (
     data_workbook,
     failed_rows_workbook,
     table_workbook,
+    tables_workbook,
     template_workbook,
 )
 from dangjian.web.views.common import year_param
@@ -381,15 +382,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     elif kind == "community":
         content = data_workbook([(COMMUNITY, selectors.community_rows(org, year))])
     elif kind == "schedule":
-        from dangjian.policy.selectors import schedule_for_org
-
-        schedule = schedule_for_org(org=org, year=year)
-        content = table_workbook(
-            f"工作日程{year}（截至{schedule.as_of.isoformat()}"
-            f"{'，正在更新' if schedule.updating else ''}）",
-            selectors.SCHEDULE_HEADERS,
-            selectors.schedule_rows(schedule.items),
-        )
+        content = _schedule_workbook(org, year)
     else:
         from dangjian.policy.selectors import findings_for_org
         from dangjian.web.page_findings import rule_titles
@@ -403,3 +396,40 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
             selectors.finding_rows(report, rule_titles(org)),
         )
     return _xlsx(content, f"{name}-{year}.xlsx")
+
+
+def _schedule_workbook(org: Organization, year: int) -> bytes:
+    """Every line of the schedule; a committee's longer than a sheet should hold is
+    counted per department and rule instead, with a sheet saying where the lines are."""
+    from dangjian.policy import schedule_query
+    from dangjian.policy.selectors import schedule_for_org
+
+    lines = schedule_query.committee_line_count(org, year) if org.depth == 0 else 0
+    if lines <= schedule_query.SHEET_LINES_MAX:
+        schedule = schedule_for_org(org=org, year=year)
+        return table_workbook(
+            f"工作日程{year}（截至{schedule.as_of.isoformat()}"
+            f"{'，正在更新' if schedule.updating else ''}）",
+            selectors.SCHEDULE_HEADERS,
+            selectors.schedule_rows(schedule.items),
+        )
+    page = schedule_query.schedule_page(
+        org=org, year=year, where=schedule_query.ScheduleFilter(), limit=0
+    )
+    head = page.schedule
+    note = (
+        f"本组织{year}年工作日程共 {lines} 项，超过单表 {schedule_query.SHEET_LINES_MAX} 项，"
+        "本表按部门和规则汇总各状态的项数。明细请进入部门后导出工作日程，"
+        "或通过接口 /api/v1/schedule/ 分页读取。"
+    )
+    return tables_workbook(
+        [
+            (
+                f"工作日程汇总{year}（截至{head.as_of.isoformat()}"
+                f"{'，正在更新' if head.updating else ''}）",
+                selectors.SCHEDULE_SUMMARY_HEADERS,
+                selectors.schedule_summary_rows(schedule_query.department_counts(org, year)),
+            ),
+            ("说明", ["说明"], [[note]]),
+        ]
+    )

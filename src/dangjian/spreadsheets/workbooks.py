@@ -188,17 +188,24 @@ def workbook_bytes(wb: Workbook) -> bytes:
 
 def table_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """A plain table (reports such as findings, not meant to be uploaded again)."""
+    return tables_workbook([(title, headers, rows)])
+
+
+def tables_workbook(tables: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """Plain tables, one sheet each, in order (the first is the one that opens)."""
     wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = title[:31]
-    append_row(ws, list(headers))
-    for cell in ws[1]:
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-    for row in rows:
-        append_row(ws, list(row))
-    for index in range(1, len(headers) + 1):
-        ws.column_dimensions[get_column_letter(index)].width = 18
-    ws.freeze_panes = "A2"
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    for title, headers, rows in tables:
+        ws = wb.create_sheet(title[:31])
+        append_row(ws, list(headers))
+        for cell in ws[1]:
+            cell.font = _HEADER_FONT
+            cell.fill = _HEADER_FILL
+        for row in rows:
+            append_row(ws, list(row))
+        for index in range(1, len(headers) + 1):
+            ws.column_dimensions[get_column_letter(index)].width = 18
+        ws.freeze_panes = "A2"
     return workbook_bytes(wb)
