@@ -501,7 +501,9 @@ def _store(
     schedule: Schedule | None = None,
 ) -> None:
     """Replace the claimed scopes' findings (and schedule lines) with the report's, mark
-    them computed, release."""
+    them computed, release. One transaction per scope: a whole tree's refresh (a
+    province: a million lines) never holds the database's write lock for all of it, so
+    the branches' writes on SQLite wait for one department's rows at most."""
     if not claimed:
         return
     any_scope = next(iter(claimed.values()))
@@ -513,8 +515,8 @@ def _store(
         else {}
     )
     now = timezone.now()
-    with transaction.atomic():
-        for scope in claimed.values():
+    for scope in claimed.values():
+        with transaction.atomic():
             StoredFinding.objects.filter(scope_id=scope.pk).delete()
             FindingTally.objects.filter(scope_id=scope.pk).delete()
             StoredScheduleLine.objects.filter(scope_id=scope.pk).delete()
