@@ -329,3 +329,31 @@ def test_two_threads_claiming_at_once_get_one_claim(settings):
         t.join()
     assert len(won) == 1
     assert FindingScope.objects.get(pk=pk).claimed_by == won[0]
+
+
+def test_a_lone_committees_root_restricts_no_person_query(province):
+    """Evaluating the root of the database's only tree (the nightly refresh) adds no person
+    restriction (it would admit everyone, at the price of a subquery in every person
+    query) and reports what a whole-database check does; with a second tree beside it,
+    the same root is restricted to its own people again."""
+    moved = province["m2"][0]
+    transfer(moved, province["b2"], province["b1"], date(YEAR, 6, 1))
+    out: dict = {}
+    rooted = evaluate(pack=PACK, year=YEAR, org_ext_id=province["root"].ext_id, context_out=out)
+    ctx = out["ctx"]
+    assert ctx.every_org and ctx.person_scope("p.id") == "1 = 1"
+    everyone = {p.pk for p in [*province["m1"], *province["m2"]]}
+    assert set(ctx.people) == everyone
+    whole = evaluate(pack=PACK, year=YEAR).as_dict()
+    assert canonical(rooted.as_dict()) == canonical(whole) and whole["findings"]
+    assert rooted.subjects == evaluate(pack=PACK, year=YEAR).subjects
+
+    other_root = org("W2", "work_committee", established="2000-01-01")
+    outsider = members(org("X1", "branch", parent=other_root, established="2000-01-01"), 2)
+    out = {}
+    evaluate(pack=PACK, year=YEAR, org_ext_id=province["root"].ext_id, context_out=out)
+    ctx = out["ctx"]
+    assert not ctx.every_org and ctx.person_scope("p.id") != "1 = 1"
+    assert set(ctx.people) == everyone
+    scoped = ctx.query(f"SELECT p.id FROM dj_person p WHERE {ctx.person_scope('p.id')}")
+    assert {pk for (pk,) in scoped} == everyone and not {p.pk for p in outsider} & everyone

@@ -196,6 +196,14 @@ class Context:
     memo: dict[Any, Any] = field(default_factory=dict)
     # When the schedule is asked for: every (rule, subject, period) a kind judged, met or not.
     schedule: list[Entry] | None = None
+    # The subtree holds every organisation of the database (a lone committee's root, as
+    # its nightly refresh evaluates): its people are everyone, so nothing is restricted.
+    every_org: bool = False
+
+    @property
+    def people_scoped(self) -> bool:
+        """Whether person queries must be restricted to the subtree's people."""
+        return bool(self.root_path) and not self.every_org
 
     def record(
         self,
@@ -273,7 +281,7 @@ class Context:
         so a kind adds it to any query without reordering its parameters. A whole-database
         check restricts nothing.
         """
-        if not self.root_path:
+        if not self.people_scoped:
             return "1 = 1"
         return f"{col} IN ({self._scope_people_sql()})"
 
@@ -311,7 +319,7 @@ class Context:
 
     def spans_cte(self) -> str:
         """`spans(person_id, org_id, start_d, end_d)` of the subtree's people (SPANS_CTE)."""
-        if not self.root_path:
+        if not self.people_scoped:
             return SPANS_CTE
         scope = self.person_scope
         return (
@@ -323,7 +331,7 @@ class Context:
 
     def transfer_spans_cte(self) -> str:
         """`tspans`: the transfer spans of the subtree's people (TRANSFER_SPANS_CTE)."""
-        if not self.root_path:
+        if not self.people_scoped:
             return TRANSFER_SPANS_CTE
         return "tspans AS (" + _transfer_spans(self.person_scope("t.person_id")) + ")"
 
@@ -377,7 +385,7 @@ class Context:
         """The people of the checked subtree: members of its organisations now, and whoever
         was transferred into or out of them (a whole-database check reads everyone)."""
         if self._people is None:
-            if self.root_path:
+            if self.people_scoped:
                 rows = self.query(
                     "SELECT p.id, p.ext_id, p.name FROM dj_person p"
                     f" WHERE {self.person_scope('p.id')}"
@@ -398,6 +406,9 @@ class Context:
             r[0]: OrgInfo(r[0], r[1], r[2], r[3], r[4], r[5], to_date(r[6]), to_date(r[7]), r[8])
             for r in rows
         }
+        if self.root_path:
+            (total,) = self.query("SELECT COUNT(*) FROM dj_organization")[0]
+            self.every_org = total == len(self.orgs)
 
     def org_ref(self, pk: int | None) -> dict[str, str]:
         o = self.orgs.get(pk) if pk is not None else None
