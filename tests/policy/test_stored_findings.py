@@ -2,6 +2,7 @@
 those scopes (one worker per scope at a time), and the result equals a full evaluation."""
 
 import json
+import os
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -357,3 +358,32 @@ def test_a_lone_committees_root_restricts_no_person_query(province):
     assert set(ctx.people) == everyone
     scoped = ctx.query(f"SELECT p.id FROM dj_person p WHERE {ctx.person_scope('p.id')}")
     assert {pk for (pk,) in scoped} == everyone and not {p.pk for p in outsider} & everyone
+
+
+def test_a_killed_workers_claim_is_released_without_waiting_for_the_lease(province):
+    """A worker killed mid-refresh leaves its claim; the next run on the same machine sees
+    that process has ended and takes the scope. A live process's claim, and another
+    machine's (whose processes cannot be seen from here), wait for the lease."""
+    import socket
+    import subprocess
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    host = socket.gethostname()
+    until = timezone.now() + store.LEASE
+    d1, d2, root = scope(province["d1"]), scope(province["d2"]), scope(province["root"])
+    FindingScope.objects.filter(pk=d1.pk).update(
+        claimed_by=f"{host}:{ended.pid}:1", claimed_until=until
+    )
+    FindingScope.objects.filter(pk=d2.pk).update(
+        claimed_by=f"{host}:{os.getppid()}:1", claimed_until=until
+    )
+    FindingScope.objects.filter(pk=root.pk).update(
+        claimed_by=f"elsewhere:{ended.pid}:1", claimed_until=until
+    )
+    FindingScope.objects.filter(pk__in=[d1.pk, d2.pk]).update(dirty=F("dirty") + 1)
+
+    assert store.run_pending("worker-a", debounce=0) == 1
+    assert not scope(province["d1"]).stale and scope(province["d1"]).claimed_by == ""
+    assert scope(province["d2"]).stale and scope(province["d2"]).claimed_by.startswith(host)
+    assert scope(province["root"]).claimed_by.startswith("elsewhere:")

@@ -297,6 +297,43 @@ def claim(scope_pk: int, worker: str, now: datetime | None = None) -> FindingSco
     return FindingScope.objects.filter(pk=scope_pk, claimed_by=worker).first()
 
 
+def reap_dead_claims(now: datetime | None = None) -> int:
+    """Release the live claims of workers on this machine whose process has ended (killed
+    mid-refresh): their scopes need not wait for the lease to run out. Claims from other
+    machines are left to the lease. Returns how many scopes were released."""
+    now = now or timezone.now()
+    host = socket.gethostname()
+    holders = (
+        FindingScope.objects.filter(claimed_until__gte=now, claimed_by__startswith=f"{host}:")
+        .values_list("claimed_by", flat=True)
+        .distinct()
+    )
+    dead = [name for name in holders if not _process_alive(name)]
+    if not dead:
+        return 0
+    log.warning("releasing claims of ended workers: %s", ", ".join(dead))
+    return FindingScope.objects.filter(claimed_by__in=dead).update(
+        claimed_by="", claimed_until=None
+    )
+
+
+def _process_alive(worker: str) -> bool:
+    """Whether the process named in a `worker_name()` on this machine still runs."""
+    try:
+        pid = int(worker.split(":")[1])
+    except (IndexError, ValueError):
+        return True  # not ours to judge: the lease decides
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, under another user
+    return True
+
+
 def release(scope_pk: int, worker: str) -> None:
     FindingScope.objects.filter(pk=scope_pk, claimed_by=worker).update(
         claimed_by="", claimed_until=None
@@ -592,6 +629,7 @@ def run_pending(
 ) -> int:
     """Refresh stale scopes until none is left (or `limit`); returns how many were refreshed."""
     worker = worker or worker_name()
+    reap_dead_claims()
     done = 0
     skipped: set[int] = set()
     while limit is None or done < limit:
@@ -626,6 +664,7 @@ def refresh_all(*, year: int | None = None, today: date | None = None) -> int:
     today = today or date.today()  # the day `days.check_day` counts from
     year = year or today.year
     worker = worker_name()
+    reap_dead_claims()
     written = 0
     for top in Organization.objects.filter(depth=0).order_by("path"):
         pack_id = pack_for_org(top)
