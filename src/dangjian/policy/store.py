@@ -363,8 +363,10 @@ def _rule_meta(pack_id: str) -> dict[str, tuple[str, bool]]:
 
 def _rows(
     report: Report, scopes: dict[int, FindingScope], pack_id: str, year: int
-) -> dict[int, list[StoredFinding]]:
-    """The report's findings as rows, split by scope (only the scopes given)."""
+) -> dict[int, list[dict[str, Any]]]:
+    """The report's findings as `StoredFinding` rows (column values by attribute name, not
+    model instances: a province has hundreds of thousands), split by scope (only the
+    scopes given)."""
     from dangjian.people.models import Person
     from dangjian.web.page_findings import finding_key
 
@@ -382,7 +384,7 @@ def _rows(
             Person.objects.filter(ext_id__in=ext_list[i : i + 5000]).values_list("ext_id", "pk")
         )
     meta = _rule_meta(pack_id)
-    out: dict[int, list[StoredFinding]] = defaultdict(list)
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for f in report.findings:
         owner = orgs.get(_owner_ext(f))
         if owner is None:
@@ -394,7 +396,7 @@ def _rows(
         stype, sid = str(f.subject.get("type", "")), str(f.subject.get("id", ""))
         kind, hours = meta.get(f.rule) or ("", False)
         out[scope.pk].append(
-            StoredFinding(
+            dict(
                 scope_id=scope.pk,
                 pack_id=pack_id,
                 year=year,
@@ -432,12 +434,12 @@ def _date_or_none(value: Any) -> date | None:
         return None
 
 
-def _insert(rows: list[StoredFinding] | list[StoredScheduleLine]) -> None:
-    """INSERT the rows with executemany: a scope holds thousands, and the ORM's per-value
-    preparation would cost more than the engine. JSON columns go in as orjson text."""
+def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT `model` rows (column values by attribute name) with executemany: a scope
+    holds thousands, and the ORM's per-value preparation would cost more than the engine.
+    JSON columns go in as orjson text."""
     if not rows:
         return
-    model = type(rows[0])
     columns = [f for f in model._meta.concrete_fields if not f.primary_key]
     connection = transaction.get_connection()
     postgres = connection.vendor == "postgresql"
@@ -445,9 +447,10 @@ def _insert(rows: list[StoredFinding] | list[StoredScheduleLine]) -> None:
     names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
     marks = ", ".join("%s::jsonb" if postgres and f.attname in json_cols else "%s" for f in columns)
     sql = f"INSERT INTO {model._meta.db_table} ({names}) VALUES ({marks})"
+    defaults = {f.attname: f.get_default() for f in columns}
 
-    def value(row: Any, attname: str) -> Any:
-        v = getattr(row, attname)
+    def value(row: dict[str, Any], attname: str) -> Any:
+        v = row[attname] if attname in row else defaults[attname]
         if attname in json_cols:
             return orjson.dumps(v).decode()
         if isinstance(v, date) and not postgres:
@@ -455,16 +458,20 @@ def _insert(rows: list[StoredFinding] | list[StoredScheduleLine]) -> None:
         return v
 
     attnames = [f.attname for f in columns]
+    unknown = rows[0].keys() - set(attnames)
+    if unknown:
+        raise ValueError(f"not columns of {model.__name__}: {sorted(unknown)}")
     with connection.cursor() as cur:
         for i in range(0, len(rows), BATCH):
             cur.executemany(sql, [[value(r, a) for a in attnames] for r in rows[i : i + BATCH]])
 
 
-def _tallies(scope: FindingScope, rows: list[StoredFinding]) -> list[FindingTally]:
+def _tallies(scope: FindingScope, rows: list[dict[str, Any]]) -> list[FindingTally]:
     counts: Counter[tuple[int, str, str, int]] = Counter()
     for r in rows:
-        month = r.due.month if r.due is not None and r.due.year == scope.year else 0
-        counts[(r.org_id or 0, r.org_path, r.severity, month)] += 1
+        due = r["due"]
+        month = due.month if due is not None and due.year == scope.year else 0
+        counts[(r["org_id"] or 0, r["org_path"], r["severity"], month)] += 1
     return [
         FindingTally(
             scope_id=scope.pk,
@@ -482,7 +489,7 @@ def _tallies(scope: FindingScope, rows: list[StoredFinding]) -> list[FindingTall
 
 def _schedule_rows(
     schedule: Schedule, scopes: dict[int, FindingScope], pack_id: str, year: int
-) -> dict[int, list[StoredScheduleLine]]:
+) -> dict[int, list[dict[str, Any]]]:
     """The schedule's lines as rows, split by scope like the findings (by the organisation
     the line belongs to; an organisation's own line without one: the organisation)."""
     from dangjian.web.page_findings import finding_key
@@ -491,7 +498,7 @@ def _schedule_rows(
     paths = dict(
         Organization.objects.filter(path__startswith=f"/{root}/").values_list("ext_id", "path")
     )
-    out: dict[int, list[StoredScheduleLine]] = defaultdict(list)
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for i in schedule.items:
         owner = i.org_id or (i.subject_id if i.subject_type == "organization" else "")
         path = paths.get(owner)
@@ -500,7 +507,7 @@ def _schedule_rows(
         if scope is None or path is None:
             continue
         out[scope.pk].append(
-            StoredScheduleLine(
+            dict(
                 scope_id=scope.pk,
                 pack_id=pack_id,
                 year=year,
@@ -557,8 +564,8 @@ def _store(
             StoredFinding.objects.filter(scope_id=scope.pk).delete()
             FindingTally.objects.filter(scope_id=scope.pk).delete()
             StoredScheduleLine.objects.filter(scope_id=scope.pk).delete()
-            _insert(rows.get(scope.pk, []))
-            _insert(lines.get(scope.pk, []))
+            _insert(StoredFinding, rows.get(scope.pk, []))
+            _insert(StoredScheduleLine, lines.get(scope.pk, []))
             FindingTally.objects.bulk_create(
                 _tallies(scope, rows.get(scope.pk, [])), batch_size=BATCH
             )
