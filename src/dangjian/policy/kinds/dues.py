@@ -154,9 +154,14 @@ class DuesRate(Kind):
             # only who paid for a month of the year by as_of (as the join did)
             if person_id in dues and dues[person_id][1]
         ]
+        # The table once per rule, and each (employment, income) priced once: incomes repeat.
+        table = calc.table_from_params(rule.params)
+        rates: dict[tuple[str, Any], Decimal | None] = {}
         for person_id, org_id, employment, income, months, paid in rows:
             ctx.evaluated.add(("person", person_id))
-            rate = self.monthly(rule.params, employment, _dec(income))
+            if (employment, income) not in rates:
+                rates[employment, income] = calc.monthly_dues(employment, _dec(income), table=table)
+            rate = rates[employment, income]
             if rate is None:
                 continue
             expected = rate * int(months)
