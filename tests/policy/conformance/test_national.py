@@ -14,6 +14,7 @@ from policy.builders import (
     severities,
     term,
     training,
+    transfer,
 )
 
 pytestmark = pytest.mark.django_db
@@ -357,6 +358,25 @@ def test_branch_assembly_quorum(present, expected):
     if found:
         assert (found[0].required, found[0].actual, found[0].evidence) == (5, 4, ["BA1"])
         assert found[0].source["quote"] == "半数以上有表决权的党员到会"
+
+
+def test_branch_assembly_quorum_follows_transfers():
+    """Voters and those present are the org's full members on the meeting's day: one moved
+    in on 2022-06-01 counts from then, one moved out counts until then."""
+    br, other = org("B1", "branch"), org("B2", "branch")
+    s1, s2, _, _ = members(br, 4)
+    moved_in = person(other, "IN")
+    moved_out = person(br, "OUT")
+    transfer(moved_in, other, br, "2022-06-01")
+    transfer(moved_out, br, other, "2022-06-01")
+    activity(br, "branch_assembly", "2022-03-15", attendees=[s1, s2, moved_in], ext_id="A1")
+    activity(br, "branch_assembly", "2022-09-15", attendees=[s1, moved_in, moved_out], ext_id="A2")
+    activity(br, "branch_assembly", "2022-10-15", attendees=[s1, s2, moved_in], ext_id="A3")
+    found = only(run("national", 2022), "branch-assembly-quorum")
+    assert sorted((f.period, f.required, f.actual, f.evidence[0]) for f in found) == [
+        ("2022-03-15", 2.5, 2, "A1"),
+        ("2022-09-15", 2.5, 2, "A2"),
+    ]
 
 
 def test_branch_has_a_secretary():

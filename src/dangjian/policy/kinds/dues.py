@@ -154,9 +154,14 @@ class DuesRate(Kind):
             # only who paid for a month of the year by as_of (as the join did)
             if person_id in dues and dues[person_id][1]
         ]
+        # The table once per rule, and each (employment, income) priced once: incomes repeat.
+        table = calc.table_from_params(rule.params)
+        rates: dict[tuple[str, Any], Decimal | None] = {}
         for person_id, org_id, employment, income, months, paid in rows:
             ctx.evaluated.add(("person", person_id))
-            rate = self.monthly(rule.params, employment, _dec(income))
+            if (employment, income) not in rates:
+                rates[employment, income] = calc.monthly_dues(employment, _dec(income), table=table)
+            rate = rates[employment, income]
             if rate is None:
                 continue
             expected = rate * int(months)
@@ -203,27 +208,26 @@ class DuesBackPayment(Kind):
         most = int(rule.params["max_months"])
         # One row per month of payment in the year: paid in month P, the month paid for
         # is too old when it is before P minus `most` months (as first days of months).
+        # Joined on the month paid in (text "YYYY-MM" on both databases), not on a range:
+        # a range join is a nested loop over every due times every month.
         rows_sql, params = [], []
         for m in range(1, 13):
             first = date(ctx.year, m, 1)
             if first > ctx.as_of:
                 break
-            rows_sql.append("(%s, %s, %s)")
-            params += [
-                ctx.param(first),
-                ctx.param(min(month_end(first), ctx.as_of)),
-                ctx.param(add_months(first, -most)),
-            ]
+            rows_sql.append("(%s, %s)")
+            params += [first.strftime("%Y-%m"), ctx.param(add_months(first, -most))]
         where, wparams = ctx.path_like("o")
         rows = ctx.query(
-            f"WITH pay(start_d, end_d, cutoff) AS (VALUES {', '.join(rows_sql)})"
+            f"WITH pay(m, cutoff) AS (VALUES {', '.join(rows_sql)})"
             " SELECT d.person_id, p.org_id, d.month, d.paid_on FROM dj_due d"
-            " JOIN pay ON d.paid_on >= pay.start_d AND d.paid_on <= pay.end_d"
+            " JOIN pay ON substr(CAST(d.paid_on AS TEXT), 1, 7) = pay.m"
             f" AND d.month < pay.cutoff AND {ctx.person_scope('d.person_id')}"
             " JOIN dj_person p ON p.id = d.person_id"
-            f" JOIN dj_organization o ON o.id = p.org_id WHERE {where}"
+            f" JOIN dj_organization o ON o.id = p.org_id"
+            f" WHERE d.paid_on >= %s AND d.paid_on <= %s AND {where}"
             " ORDER BY d.person_id, d.month",
-            [*params, *wparams],
+            [*params, ctx.param(ctx.year_start), ctx.param(ctx.as_of), *wparams],
         )
         late: dict[int, tuple[int, list[tuple[date, date]]]] = {}
         for person_id, org_id, month, paid_on in rows:

@@ -20,7 +20,6 @@ from dangjian.policy.context import (
     full_member_on,
     in_list,
     num_out,
-    org_on,
     split_ids,
     to_date,
 )
@@ -63,29 +62,57 @@ class MeetingQuorum(Kind):
         where, wparams = ctx.path_like("o")
         day = ctx.param(ctx.check_day)
         start = ctx.param(ctx.year_start)
-        # Per activity: voters (full members of the holding org on the day) and how many
-        # of them attended. People without transfers count in their own org (an index
-        # probe per activity); the few with transfers through their membership spans.
+        # Set-based, not a subquery per activity (which made PostgreSQL rebuild the
+        # transfer spans once per activity). Voters per (org, day) a meeting was held on,
+        # and per activity the attendees who were voters of the holding org on the day:
+        # everyone counted in their own org, then the few with transfers corrected, out of
+        # their own org and into their membership span's.
+        full_d = full_member_on("p", "d.date")
         full_x = full_member_on("p", "x.date")
-        org_sql, _ = org_on("p", "x.date")
         rows = ctx.query(
             f"WITH {ctx.transfer_spans_cte()}, acts AS (SELECT a.id, a.ext_id, a.org_id, a.date"
             " FROM dj_activity a JOIN dj_organization o ON o.id = a.org_id"
             f" WHERE a.kind IN {kinds_sql} AND o.type IN {types_sql} AND {where}"
-            " AND a.date >= %s AND a.date <= %s)"
-            " SELECT x.id, x.ext_id, x.org_id, x.date,"
-            f" (SELECT COUNT(*) FROM dj_person p WHERE p.org_id = x.org_id AND {full_x}"
-            " AND NOT EXISTS (SELECT 1 FROM dj_transfer tx WHERE tx.person_id = p.id))"
-            " + (SELECT COUNT(*) FROM tspans s JOIN dj_person p ON p.id = s.person_id"
-            f" WHERE s.org_id = x.org_id AND {covers('s', 'x.date')} AND {full_x}),"
-            " (SELECT COUNT(*) FROM dj_attendance at JOIN dj_person p ON p.id = at.person_id"
-            f" WHERE at.activity_id = x.id AND {full_x} AND {org_sql} = x.org_id)"
-            " FROM acts x",
+            " AND a.date >= %s AND a.date <= %s),"
+            " moved AS (SELECT DISTINCT person_id FROM dj_transfer),"
+            " days AS (SELECT DISTINCT org_id, date FROM acts),"
+            " voters AS (SELECT org_id, date, SUM(n) AS n FROM ("
+            " SELECT d.org_id, d.date, COUNT(*) AS n FROM days d"
+            f" JOIN dj_person p ON p.org_id = d.org_id WHERE {full_d} GROUP BY d.org_id, d.date"
+            " UNION ALL SELECT d.org_id, d.date, -COUNT(*) FROM days d"
+            " JOIN dj_person p ON p.org_id = d.org_id"
+            f" JOIN moved m ON m.person_id = p.id WHERE {full_d} GROUP BY d.org_id, d.date"
+            " UNION ALL SELECT d.org_id, d.date, COUNT(*) FROM days d"
+            f" JOIN tspans s ON s.org_id = d.org_id AND {covers('s', 'd.date')}"
+            f" JOIN dj_person p ON p.id = s.person_id WHERE {full_d}"
+            " GROUP BY d.org_id, d.date) v GROUP BY org_id, date),"
+            " present AS (SELECT id, SUM(n) AS n FROM ("
+            # A CASE, not a WHERE: as a join condition PostgreSQL estimates "own org" at
+            # one row in thousands (most attendees are) and sorts a million rows to group.
+            f" SELECT x.id, SUM(CASE WHEN p.org_id = x.org_id AND {full_x} THEN 1 ELSE 0 END)"
+            " AS n FROM acts x JOIN dj_attendance at ON at.activity_id = x.id"
+            " JOIN dj_person p ON p.id = at.person_id GROUP BY x.id"
+            " UNION ALL SELECT x.id, -COUNT(*) FROM moved m"
+            " JOIN dj_attendance at ON at.person_id = m.person_id"
+            " JOIN acts x ON x.id = at.activity_id"
+            " JOIN dj_person p ON p.id = at.person_id AND p.org_id = x.org_id"
+            f" WHERE {full_x} GROUP BY x.id"
+            " UNION ALL SELECT x.id, COUNT(*) FROM tspans s"
+            " JOIN dj_attendance at ON at.person_id = s.person_id"
+            f" JOIN acts x ON x.id = at.activity_id AND s.org_id = x.org_id"
+            f" AND {covers('s', 'x.date')}"
+            f" JOIN dj_person p ON p.id = at.person_id WHERE {full_x} GROUP BY x.id) c"
+            " GROUP BY id)"
+            " SELECT x.id, x.ext_id, x.org_id, x.date, COALESCE(v.n, 0), COALESCE(pr.n, 0)"
+            " FROM acts x LEFT JOIN voters v ON v.org_id = x.org_id AND v.date = x.date"
+            " LEFT JOIN present pr ON pr.id = x.id",
             [*kparams, *tparams, *wparams, start, day],
         )
         share = float(p["min_share"])
         what = "、".join(KIND_LABELS.get(k, k) for k in p["activity_kinds"])
-        for _, ext_id, org_id, on, voters, present in rows:
+        for _, ext_id, org_id, on, n_voters, n_present in rows:
+            # SUM gives PostgreSQL a numeric: back to ints.
+            voters, present = int(n_voters), int(n_present)
             org = ctx.orgs.get(org_id)
             if org is None or not voters:
                 continue

@@ -90,12 +90,15 @@ class AbsenceStreak(Kind):
         kinds_sql, kparams = in_list(p["activity_kinds"])
         rows = ctx.query(
             f"WITH {pcte}, {scte},"
+            # Each arm grouped by itself, then the (one row a person) results: grouping
+            # their union made SQLite write and sort every attendance row first.
             " took(person_id, date) AS ("
-            " SELECT at.person_id, a.date FROM dj_attendance at"
+            " SELECT at.person_id, MAX(a.date) FROM dj_attendance at"
             f" JOIN dj_activity a ON a.id = at.activity_id WHERE a.kind IN {kinds_sql}"
-            f" AND a.date <= %s AND {ctx.person_scope('at.person_id')}"
-            " UNION ALL SELECT a.speaker_id, a.date FROM dj_activity a"
-            f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {kinds_sql} AND a.date <= %s)"
+            f" AND a.date <= %s AND {ctx.person_scope('at.person_id')} GROUP BY at.person_id"
+            " UNION ALL SELECT a.speaker_id, MAX(a.date) FROM dj_activity a"
+            f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {kinds_sql} AND a.date <= %s"
+            " GROUP BY a.speaker_id)"
             " SELECT subj.person_id, subj.org_id, p.joined_on, t.last_d FROM subj"
             " JOIN dj_person p ON p.id = subj.person_id"
             " LEFT JOIN (SELECT person_id, MAX(date) AS last_d FROM took GROUP BY person_id) t"
