@@ -5,7 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from dangjian.core.actor import Actor
@@ -223,12 +223,27 @@ def _sized(prefix: str, n: int) -> dict:
     }
 
 
+def _queries_into_empty_tables(data: dict) -> int:
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as ctx:
+            dataset_import(data, actor=ACTOR)
+        assert Person.objects.count() == len(data["people"])
+        transaction.set_rollback(True)
+    return len(ctx.captured_queries)
+
+
 def test_query_count_does_not_grow_with_records(django_assert_max_num_queries):
+    # Into empty tables (every record new: nothing looked up) …
+    assert _queries_into_empty_tables(_sized("b", 100)) <= _queries_into_empty_tables(
+        _sized("s", 10)
+    )
+    # … and into tables that hold rows (each batch looks up what it may update).
+    dataset_import(_sized("a", 1), actor=ACTOR)
     with CaptureQueriesContext(connection) as small:
         dataset_import(_sized("s", 10), actor=ACTOR)
     with django_assert_max_num_queries(len(small.captured_queries)):
         dataset_import(_sized("b", 100), actor=ACTOR)
-    assert Person.objects.count() == 110 and Attendance.objects.count() == 110
+    assert Person.objects.count() == 111 and Attendance.objects.count() == 111
 
 
 def test_fast_record_check_agrees_with_the_full_check(full_dataset):

@@ -11,12 +11,16 @@ more is written but every record is still checked; any problem rolls back.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import json
 import logging
+import queue
 import sqlite3
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,6 +59,12 @@ SQLITE_ROWS = 100
 # From this many new rows on (into a table that held no others), a load sets aside
 # per-row costs: SQLite's secondary indexes, PostgreSQL's foreign-key triggers.
 BULK_LOAD_ROWS = 100_000
+# Batches of INSERTs queued for the writer thread (bounds the memory they hold).
+PIPELINE_DEPTH = 4
+# Seconds between the interpreter's thread switches while importing (Python's default 0.005).
+SWITCH_INTERVAL = 0.0005
+# Primary keys taken from a PostgreSQL sequence at a time for rows written with their key.
+PK_BLOCK = 50_000
 
 log = logging.getLogger("dangjian.interchange")
 
@@ -114,12 +124,87 @@ LIST_TITLES = {
 
 
 class _Writer:
-    """Batched raw INSERT/UPDATE on one connection; dates and Decimals adapt by themselves."""
+    """Batched raw INSERT/UPDATE on one connection; dates and Decimals adapt by themselves.
+
+    Inside `pipelined()`, INSERTs run on a second thread, fed by a short queue of
+    batches: the database's work (SQLite's statement execution, which releases the
+    GIL, or the PostgreSQL server's COPY) overlaps with the reading and checking of
+    the next records. Any other statement, through Django's cursor, first waits
+    until the queued INSERTs have run (and raises their error, if any): the
+    statements run in the order they were issued, on the one connection, in the
+    one transaction.
+    """
 
     def __init__(self, using: str) -> None:
         self.using = using
         self.connection = connections[using]
         self.postgres = self.connection.vendor == "postgresql"
+        self._queue: queue.Queue[Callable[[Any], None] | None] | None = None
+        self._error: BaseException | None = None
+        self._pks: dict[str, list[int]] = {}
+        self._sqlite_next: dict[str, int] = {}
+
+    # ------------------------------------------------------------ the writer thread
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        self.connection.ensure_connection()
+        raw = self.connection.connection
+        self._queue = queue.Queue(maxsize=PIPELINE_DEPTH)
+        self._error = None
+        thread = threading.Thread(target=self._work, args=(raw,), name="import-writer")
+        thread.start()
+        interval = sys.getswitchinterval()
+        # The writer thread needs the GIL back as soon as its statement is done.
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            with self.connection.execute_wrapper(self._in_order):
+                yield
+                self.sync()
+        finally:
+            self._queue.put(None)
+            thread.join()
+            self._queue = None
+            sys.setswitchinterval(interval)
+
+    def _work(self, raw: Any) -> None:
+        cursor = raw.cursor()
+        assert self._queue is not None
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    with self.connection.wrap_database_errors:
+                        job(cursor)
+            except BaseException as exc:  # raised again on the main thread
+                self._error = exc
+            finally:
+                self._queue.task_done()
+
+    def sync(self) -> None:
+        """Wait for the queued INSERTs; raise the first one's error."""
+        if self._queue is not None:
+            self._queue.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _in_order(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.sync()
+        return execute(sql, params, many, context)
+
+    def _submit(self, job: Callable[[Any], None]) -> None:
+        if self._queue is None:
+            with self.connection.cursor() as cursor, self.connection.wrap_database_errors:
+                job(cursor.cursor)
+            return
+        if self._error is not None:
+            self.sync()
+        self._queue.put(job)
+
+    # ------------------------------------------------------------ writes
 
     def insert(
         self,
@@ -134,35 +219,62 @@ class _Writer:
         qn = self.connection.ops.quote_name
         cols = ", ".join(qn(c) for c in columns)
         count = 0
-        with self.connection.cursor() as cursor:
-            if self.postgres:
-                with cursor.cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
-                    if integers:
-                        # Rows of plain ints: COPY text in blocks, not a call per row.
-                        for batch in _batches(rows, BATCH * 4):
-                            copy.write("".join("\t".join(map(str, r)) + "\n" for r in batch))
-                            count += len(batch)
-                    else:
-                        for row in rows:
-                            copy.write_row(row)
-                            count += 1
-                return count
-            # Many rows per statement (half the CPU of a statement per row: SQLite's cost
-            # is per statement run), straight to sqlite3 with its own placeholders.
-            one = f"({', '.join(['?'] * len(columns))})"
-            head = f"INSERT INTO {qn(table)} ({cols}) VALUES "
-            many = head + ", ".join([one] * SQLITE_ROWS)
-            raw = cursor.cursor
-            flat = itertools.chain.from_iterable
-            with self.connection.wrap_database_errors:
-                for batch in _batches(rows, BATCH):
-                    whole = len(batch) - len(batch) % SQLITE_ROWS
-                    for i in range(0, whole, SQLITE_ROWS):
-                        sqlite3.Cursor.execute(raw, many, list(flat(batch[i : i + SQLITE_ROWS])))
-                    if whole < len(batch):
-                        sqlite3.Cursor.executemany(raw, head + one, batch[whole:])
-                    count += len(batch)
+        if self.postgres:
+            sql = f"COPY {qn(table)} ({cols}) FROM STDIN"
+            for batch in _batches(rows, BATCH * 4 if integers else BATCH):
+                if integers:
+                    # Rows of plain ints: COPY text in one block, not a call per row.
+                    text = "".join(["\t".join(map(str, r)) + "\n" for r in batch])
+                    self._submit(functools.partial(_copy_text, sql, text))
+                else:
+                    self._submit(functools.partial(_copy_rows, sql, batch))
+                count += len(batch)
+            return count
+        # Many rows per statement (half the CPU of a statement per row: SQLite's cost
+        # is per statement run), straight to sqlite3 with its own placeholders.
+        one = f"({', '.join(['?'] * len(columns))})"
+        head = f"INSERT INTO {qn(table)} ({cols}) VALUES "
+        many = head + ", ".join([one] * SQLITE_ROWS)
+        flat = itertools.chain.from_iterable
+        for batch in _batches(rows, BATCH):
+            whole = len(batch) - len(batch) % SQLITE_ROWS
+            params = [list(flat(batch[i : i + SQLITE_ROWS])) for i in range(0, whole, SQLITE_ROWS)]
+            self._submit(functools.partial(_sqlite_run, many, params, head + one, batch[whole:]))
+            count += len(batch)
         return count
+
+    def new_pks(self, model: type[models.Model], n: int) -> list[int]:
+        """n primary keys no other row has or will get (the sequence moves past them)."""
+        table = model._meta.db_table
+        pool = self._pks.setdefault(table, [])
+        if len(pool) < n:
+            qn = self.connection.ops.quote_name
+            pk = model._meta.pk.column  # type: ignore[union-attr]
+            with self.connection.cursor() as cursor:
+                if self.postgres:
+                    # Taken from the sequence in blocks: concurrent inserts get others.
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                        "FROM generate_series(1, %s)",
+                        [table, pk, max(n - len(pool), PK_BLOCK)],
+                    )
+                    pool.extend(sorted(r[0] for r in cursor.fetchall()))
+                else:
+                    # The import holds SQLite's write lock: nobody else inserts meanwhile;
+                    # past AUTOINCREMENT's high-water mark, which the explicit ids then move.
+                    start = self._sqlite_next.get(table)
+                    if start is None:
+                        cursor.execute(f"SELECT max({qn(pk)}) FROM {qn(table)}")
+                        top = cursor.fetchone()[0] or 0
+                        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+                        seq = cursor.fetchone()
+                        start = max(top, seq[0] if seq else 0) + 1
+                    end = start + n - len(pool)
+                    pool.extend(range(start, end))
+                    self._sqlite_next[table] = end
+        taken = pool[:n]
+        del pool[:n]
+        return taken
 
     def set_aside(self, table: str) -> list[str]:
         """Set aside what costs per row on `table`; the statements that restore it.
@@ -214,6 +326,9 @@ class _Writer:
         self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
     ) -> int:
         """rows: (*values, pk)."""
+        rows = list(rows)
+        if not rows:
+            return 0  # (on PostgreSQL a scratch table would be made and dropped for nothing)
         qn = self.connection.ops.quote_name
         table = qn(model._meta.db_table)
         pk = qn(model._meta.pk.column)  # type: ignore[union-attr]
@@ -272,6 +387,24 @@ def _json(extra: dict[str, Any] | None) -> str:
     return json.dumps(extra, ensure_ascii=False) if extra else "{}"
 
 
+def _sqlite_run(many: str, params: list[list[Any]], one: str, rest: list[Any], cursor: Any) -> None:
+    for p in params:
+        sqlite3.Cursor.execute(cursor, many, p)
+    if rest:
+        sqlite3.Cursor.executemany(cursor, one, rest)
+
+
+def _copy_rows(sql: str, rows: list[Sequence[Any]], cursor: Any) -> None:
+    with cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_text(sql: str, text: str, cursor: Any) -> None:
+    with cursor.copy(sql) as copy:
+        copy.write(text)
+
+
 def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for row in rows:
@@ -305,10 +438,11 @@ def refresh_org_paths(*, using: str = "default") -> int:
 class _Load:
     """One list's inserts into one table, batch by batch.
 
-    Once BULK_LOAD_ROWS rows have gone in and the table held nothing else, what
+    `fresh`: the table held no rows when the list began (asked before its first
+    insert), so every record of the list is new and no stored rows need looking up.
+    Once BULK_LOAD_ROWS rows have gone into a table that held nothing else, what
     costs per row is set aside (indexes on SQLite, foreign keys on PostgreSQL)
-    until `close`; the rest of the list then needs no lookups of stored rows
-    (`bulk`), as the table held none before it.
+    until `close`.
     """
 
     def __init__(self, writer: _Writer, model: type[models.Model]) -> None:
@@ -316,6 +450,17 @@ class _Load:
         self.inserted = 0
         self.checked = False
         self.restore: list[str] | None = None
+        self._fresh: bool | None = None
+
+    @property
+    def fresh(self) -> bool:
+        if self._fresh is None:
+            assert self.inserted == 0, "asked before the first insert"
+            qn = self.writer.connection.ops.quote_name
+            with self.writer.connection.cursor() as cursor:
+                cursor.execute(f"SELECT 1 FROM {qn(self.model._meta.db_table)} LIMIT 1")
+                self._fresh = cursor.fetchone() is None
+        return self._fresh
 
     @property
     def bulk(self) -> bool:
@@ -327,17 +472,25 @@ class _Load:
         if not self.checked and self.inserted + len(rows) >= BULK_LOAD_ROWS:
             self.checked = True
             table = self.model._meta.db_table
-            qn = self.writer.connection.ops.quote_name
-            with self.writer.connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT count(*) FROM (SELECT 1 FROM {qn(table)} LIMIT %s) t",
-                    [self.inserted + 1],
-                )
-                if cursor.fetchone()[0] == self.inserted:
-                    self.restore = self.writer.set_aside(table)
+            if self._fresh is None:
+                qn = self.writer.connection.ops.quote_name
+                with self.writer.connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT count(*) FROM (SELECT 1 FROM {qn(table)} LIMIT %s) t",
+                        [self.inserted + 1],
+                    )
+                    alone = cursor.fetchone()[0] == self.inserted
+            else:
+                alone = self._fresh
+            if alone:
+                self.restore = self.writer.set_aside(table)
         count = self.writer.insert(self.model, columns, rows, **kw)
         self.inserted += count
         return count
+
+    def new_pks(self, n: int) -> list[int]:
+        """Primary keys for n new rows, written with them (no lookup of what was assigned)."""
+        return self.writer.new_pks(self.model, n)
 
     def close(self) -> None:
         if self.restore is not None:
@@ -525,6 +678,14 @@ class _Import:
                 for r, row in zip(batch, rows, strict=True)
                 if people[r["id"]] > 0
             ]
+            if load.fresh:
+                # Written with their pks (taken beforehand): no lookup of what was assigned.
+                pks = load.new_pks(len(new))
+                created += load.insert(
+                    ["id", "ext_id", *cols], [(p, *row) for p, row in zip(pks, new, strict=True)]
+                )
+                people.update(zip([row[0] for row in new], pks, strict=True))
+                continue
             created += load.insert(["ext_id", *cols], new)
             updated += self.writer.update(Person, cols, old)
             if new:
@@ -559,7 +720,12 @@ class _Import:
         created = updated = 0
         for batch in _batches(self.check.records(ln, raws), BATCH):
             rows = [row(r) for r in batch]
-            existing = {} if load.bulk else self._existing(model, key_names, rows)
+            if load.fresh:  # all new: the file's natural keys are unique
+                created += load.insert(
+                    key_cols + value_cols + extra_cols, [k + v + extra_vals for k, v in rows]
+                )
+                continue
+            existing = self._existing(model, key_names, rows)
             created += load.insert(
                 key_cols + value_cols + extra_cols,
                 [k + v + extra_vals for k, v in rows if k not in existing],
@@ -726,9 +892,29 @@ class _Import:
         extra_cols = [c for c, _ in new_only]
         extra_vals = tuple(v for _, v in new_only)
         created = updated = 0
+        pk = model._meta.pk.column  # type: ignore[union-attr]
         for batch in _batches(self.check.records(ln, raws), BATCH):
             ids = [r["id"] for r in batch]
-            existing = {} if load.bulk else self._ext_pks(model, ids)
+            if load.fresh:
+                # All new (the file's ids are unique): no lookups; where the pks are
+                # needed (`after`), the rows are written with pks taken beforehand.
+                if after is None:
+                    created += load.insert(
+                        ["ext_id", *value_cols, *extra_cols],
+                        [(r["id"], *values(r), *extra_vals) for r in batch],
+                    )
+                    continue
+                new = load.new_pks(len(batch))
+                created += load.insert(
+                    [pk, "ext_id", *value_cols, *extra_cols],
+                    [
+                        (p, r["id"], *values(r), *extra_vals)
+                        for p, r in zip(new, batch, strict=True)
+                    ],
+                )
+                after(batch, dict(zip(ids, new, strict=True)), [])
+                continue
+            existing = self._ext_pks(model, ids)
             created += load.insert(
                 ["ext_id", *value_cols, *extra_cols],
                 [(r["id"], *values(r), *extra_vals) for r in batch if r["id"] not in existing],
@@ -937,7 +1123,9 @@ def dataset_import(source: Source, *, actor: Actor, using: str = "default") -> I
 def _dataset_import(source: Source, *, actor: Actor, using: str) -> ImportSummary:
     started = time.perf_counter()
     with transaction.atomic(using=using), _gc_paused(), _sqlite_cache(using):
-        summary = _Import(using).run(read_dataset(source))
+        job = _Import(using)
+        with job.writer.pipelined():
+            summary = job.run(read_dataset(source))
         changes = {"format": "dangjian/1", **summary.as_dict()}
         if using == "default":
             audit_record(actor=actor, action="import", object_type="dataset", changes=changes)
