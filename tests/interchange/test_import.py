@@ -312,6 +312,26 @@ def test_bulk_load_path_keeps_indexes_and_data(full_dataset, monkeypatch, export
     assert export_json() == canonical_dataset(full_dataset)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="roles are PostgreSQL's")
+def test_bulk_load_as_a_role_that_owns_no_table(full_dataset, monkeypatch, export_json):
+    # docs/deploy.md runs the application as a role that may write rows but not alter
+    # tables: the bulk path then sets nothing aside and the import still goes through.
+    monkeypatch.setattr("dangjian.interchange.importer.BULK_LOAD_ROWS", 1)
+    before = _schema()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE dj_import_test_app")  # rolled back with the test
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO dj_import_test_app")
+        cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO dj_import_test_app")
+        cursor.execute("SET ROLE dj_import_test_app")
+    try:
+        dataset_import(full_dataset, actor=ACTOR)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    assert _schema() == before
+    assert export_json() == canonical_dataset(full_dataset)
+
+
 def test_many_rows_per_insert_statement_round_trip(full_dataset, monkeypatch, export_json):
     # SQLite writes SQLITE_ROWS rows per INSERT and the rest of a batch one statement a row:
     # with 3, every list of the dataset takes both paths (PostgreSQL COPY ignores it).

@@ -18,7 +18,6 @@ import json
 import logging
 import queue
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
@@ -62,8 +61,6 @@ SQLITE_ROWS = 100
 BULK_LOAD_ROWS = 100_000
 # Batches of INSERTs queued for the writer thread (bounds the memory they hold).
 PIPELINE_DEPTH = 4
-# Seconds between the interpreter's thread switches while importing (Python's default 0.005).
-SWITCH_INTERVAL = 0.0005
 # Primary keys taken from a PostgreSQL sequence at a time for rows written with their key.
 PK_BLOCK = 50_000
 # PostgreSQL's maintenance_work_mem while the import rebuilds the indexes it set aside.
@@ -157,9 +154,6 @@ class _Writer:
         self._error = None
         thread = threading.Thread(target=self._work, args=(raw,), name="import-writer")
         thread.start()
-        interval = sys.getswitchinterval()
-        # The writer thread needs the GIL back as soon as its statement is done.
-        sys.setswitchinterval(SWITCH_INTERVAL)
         # Millions of dates bound: the same text as Django's adapter (`val.isoformat()`),
         # without a Python call per value.
         key = (date, sqlite3.PrepareProtocol)
@@ -174,7 +168,6 @@ class _Writer:
             self._queue.put(None)
             thread.join()
             self._queue = None
-            sys.setswitchinterval(interval)
             if not self.postgres:
                 if adapter is None:
                     sqlite3.adapters.pop(key, None)
@@ -305,6 +298,15 @@ class _Writer:
     def _set_aside(self, cursor: Any, table: str) -> list[str]:
         qn = self.connection.ops.quote_name
         if self.postgres:
+            # Only the table's owner may alter it (docs/deploy.md runs the application as
+            # a role that owns nothing): otherwise the rows go in with everything in place.
+            cursor.execute(
+                "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
+                "WHERE oid = %s::regclass",
+                [table],
+            )
+            if not cursor.fetchone()[0]:
+                return []
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                 "WHERE conrelid = %s::regclass AND contype = 'f'",
