@@ -228,6 +228,7 @@ def test_a_database_error_on_the_writer_thread_fails_the_whole_import(monkeypatc
     # database's check refuses) reaches the caller, and nothing at all is kept.
     from dangjian.interchange import importer
 
+    monkeypatch.setattr(importer, "SQLITE_WRITER_THREAD", True)  # (off by default)
     real = importer._Writer.insert
 
     def insert(self, model, columns, rows, **kw):  # type: ignore[no-untyped-def]

@@ -61,6 +61,9 @@ SQLITE_ROWS = 100
 BULK_LOAD_ROWS = 100_000
 # Batches of INSERTs queued for the writer thread (bounds the memory they hold).
 PIPELINE_DEPTH = 4
+# The writer thread on SQLite: measured at 200k members it cost more than it saved (the
+# two threads contend for the GIL: SQLite's statement execution is a third of the work).
+SQLITE_WRITER_THREAD = False
 # Primary keys taken from a PostgreSQL sequence at a time for rows written with their key.
 PK_BLOCK = 50_000
 # PostgreSQL's maintenance_work_mem while the import rebuilds the indexes it set aside.
@@ -126,13 +129,12 @@ LIST_TITLES = {
 class _Writer:
     """Batched raw INSERT/UPDATE on one connection; dates and Decimals adapt by themselves.
 
-    Inside `pipelined()`, INSERTs run on a second thread, fed by a short queue of
-    batches: the database's work (SQLite's statement execution, which releases the
-    GIL, or the PostgreSQL server's COPY) overlaps with the reading and checking of
-    the next records. Any other statement, through Django's cursor, first waits
-    until the queued INSERTs have run (and raises their error, if any): the
-    statements run in the order they were issued, on the one connection, in the
-    one transaction.
+    Inside `pipelined()` on PostgreSQL (on SQLite only with SQLITE_WRITER_THREAD),
+    INSERTs run on a second thread, fed by a short queue of batches: the server's
+    COPY work overlaps with the reading and checking of the next records. Any other
+    statement, through Django's cursor, first waits until the queued INSERTs have
+    run (and raises their error, if any): the statements run in the order they were
+    issued, on the one connection, in the one transaction.
     """
 
     def __init__(self, using: str) -> None:
@@ -148,18 +150,25 @@ class _Writer:
 
     @contextmanager
     def pipelined(self) -> Iterator[None]:
+        if not self.postgres:
+            with _sqlite_dates():
+                if not SQLITE_WRITER_THREAD:
+                    yield
+                    return
+                with self._thread():
+                    yield
+            return
+        with self._thread():
+            yield
+
+    @contextmanager
+    def _thread(self) -> Iterator[None]:
         self.connection.ensure_connection()
         raw = self.connection.connection
         self._queue = queue.Queue(maxsize=PIPELINE_DEPTH)
         self._error = None
         thread = threading.Thread(target=self._work, args=(raw,), name="import-writer")
         thread.start()
-        # Millions of dates bound: the same text as Django's adapter (`val.isoformat()`),
-        # without a Python call per value.
-        key = (date, sqlite3.PrepareProtocol)
-        adapter = sqlite3.adapters.get(key)
-        if not self.postgres:
-            sqlite3.adapters[key] = date.isoformat
         try:
             with self.connection.execute_wrapper(self._in_order):
                 yield
@@ -168,11 +177,6 @@ class _Writer:
             self._queue.put(None)
             thread.join()
             self._queue = None
-            if not self.postgres:
-                if adapter is None:
-                    sqlite3.adapters.pop(key, None)
-                else:
-                    sqlite3.adapters[key] = adapter
 
     def _work(self, raw: Any) -> None:
         cursor = raw.cursor()
@@ -423,6 +427,22 @@ class _Writer:
 def _json(extra: dict[str, Any] | None) -> str:
     """`extra` as the JSON text the column holds (dates and Decimals adapt by themselves)."""
     return json.dumps(extra, ensure_ascii=False) if extra else "{}"
+
+
+@contextmanager
+def _sqlite_dates() -> Iterator[None]:
+    """Millions of dates bound: the same text as Django's adapter (`val.isoformat()`),
+    without a Python call per value."""
+    key = (date, sqlite3.PrepareProtocol)
+    adapter = sqlite3.adapters.get(key)
+    sqlite3.adapters[key] = date.isoformat
+    try:
+        yield
+    finally:
+        if adapter is None:
+            sqlite3.adapters.pop(key, None)
+        else:
+            sqlite3.adapters[key] = adapter
 
 
 def _sqlite_run(many: str, params: list[list[Any]], one: str, rest: list[Any], cursor: Any) -> None:
