@@ -366,3 +366,22 @@ def test_large_import_refreshes_planner_statistics(monkeypatch):
     monkeypatch.setattr(importer, "STATISTICS_THRESHOLD", 50)
     dataset_import(_sized("large", 60), actor=ACTOR)
     assert _planner_rows("dj_training") == 65
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_large_import_outside_a_transaction_vacuums_on_postgresql(monkeypatch):
+    """Outside a transaction the import also VACUUMs: the loaded pages are marked
+    all-visible, so index-only scans need not read the table (autovacuum may be off, or
+    not yet come by)."""
+    from dangjian.interchange import importer
+
+    def all_visible(table: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = %s", [table])
+            return int(cursor.fetchone()[0])
+
+    monkeypatch.setattr(importer, "STATISTICS_THRESHOLD", 50)
+    assert all_visible("dj_training") == 0
+    dataset_import(_sized("vac", 60), actor=ACTOR)
+    assert all_visible("dj_training") > 0 and _planner_rows("dj_training") == 60
