@@ -21,7 +21,7 @@ from dangjian.records.models import ActivityKind
 from dangjian.web import page_cache, page_findings
 from dangjian.web import selectors as sel
 from dangjian.web.page_cache import ReadPage
-from dangjian.web.selectors_keeping import hours_per_member
+from dangjian.web.selectors_keeping import MemberHours
 from dangjian.web.views.common import actor_of, administered_org, paginate, year_param
 
 
@@ -130,6 +130,7 @@ def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _hours_page(org: Organization, year: int, raw_page: str) -> tuple[ReadPage, dict[int, Any]]:
-    page = Paginator(hours_per_member(org, year), 50).get_page(raw_page)
+    members: Any = MemberHours(org, year)  # a sequence: only the page becomes objects
+    page = Paginator(members, 50).get_page(raw_page)
     required = page_findings.required_hours(org, year, [p.pk for p in page.object_list])
     return ReadPage.of(page), required
