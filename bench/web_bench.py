@@ -33,6 +33,7 @@ import http.cookiejar
 import json
 import os
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -258,6 +259,10 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     if opts.https_proxy:
         PROXY_HEADERS[:] = [("X-Forwarded-Proto", "https")]
+    if not opts.base:
+        # one key for every gunicorn worker: the development default is per process, and a
+        # session signed by one worker would be refused by the others (readers logged out)
+        env.setdefault("DANGJIAN_SECRET_KEY", "bench-" + secrets.token_urlsafe(32))
     if opts.base:
         pass  # a deployed server: its environment (database) is this process's
     elif opts.database_url:
