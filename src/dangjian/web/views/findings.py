@@ -13,6 +13,8 @@ from django.db.models import Count, F, Min, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from dangjian.access import selectors as access
 from dangjian.policy.days import check_day
@@ -192,6 +194,7 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
         period,
         raw_page,
     )
+    page = figures["page"].page()
     context = {
         "org": org,
         "tab": "findings",
@@ -206,7 +209,20 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
         "period": period,
         "violations": figures["violations"],
         "warnings": figures["warnings"],
-        "page": figures["page"].page(),
+        "page": page,
+        # the rendered lines (most of the page's cost): kept beside the figures
+        "rows_html": page_cache.cached(
+            org,
+            year,
+            "findings-rows",
+            lambda: mark_safe(
+                render_to_string("web/_findings_rows.html", {"page": page, "org": org})
+            ),
+            rule,
+            severity,
+            period,
+            raw_page,
+        ),
         "freshness": freshness,
         "engine_ready": page_findings.available(),
         "pack": pack,
