@@ -124,3 +124,31 @@ def test_branch_pages_are_not_cached(tree):
         tree.branch1, datetime.date.today().year, "x", lambda: calls.append(1) or len(calls)
     )
     assert (value, again) == (1, 2)
+
+
+def test_the_cached_rendered_lines_follow_the_refresh(tree, login, settings):
+    """The 问题清单's rendered lines are cached too: before the refresh the write's
+    finding is still listed (正在更新), after it the list is rendered anew without it."""
+    from dangjian.policy.models import StoredFinding
+
+    settings.FINDINGS_REFRESH_ON_WRITE = False
+    year = datetime.date.today().year
+    refresh_all()
+    cache.clear()
+    person = tree.members1[2]
+    short = StoredFinding.objects.filter(year=year, hours=True, subject_pk=person.pk).first()
+    assert short is not None
+    client = login("wc")
+    url = reverse("web:org_findings", args=[tree.root.pk])
+    assert short.key in client.get(url).content.decode()
+    records_services.training_record(
+        person=person,
+        date=datetime.date(year, 1, 20),
+        hours=Decimal("200"),
+        kind="general",
+        actor=Actor(user=tree.users["b1"], source="web"),
+    )
+    assert short.key in client.get(url).content.decode()  # the stored figures, pending
+    assert store.run_pending(debounce=0) >= 1
+    assert not StoredFinding.objects.filter(year=year, hours=True, subject_pk=person.pk).exists()
+    assert short.key not in client.get(url).content.decode()
