@@ -12,6 +12,7 @@ BENCHMARKS = {
     "import": "bench.import_bench",
     "check": "bench.check_bench",
     "web": "bench.web_bench",
+    "freshness": "bench.freshness_bench",
 }
 
 

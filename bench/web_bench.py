@@ -10,7 +10,12 @@ Reported: requests, throughput and p50/p95/p99 latency per page, and for the
 writes. Figures, not a test; loopback only, every loop bounded by the deadline.
 
     python -m bench.web_bench [--database-url URL] [--users 16] [--writers 4]
-        [--seconds 60] [--workers 4] [--port 18790] [--workdir var/bench] [--json FILE]
+        [--seconds 60] [--workers 4] [--threads 1] [--worker] [--port 18790]
+        [--workdir var/bench] [--json FILE]
+
+`--worker` runs the findings worker (`dangjian run_huey`) beside the server, as in
+production, so the writes' refreshes compete for the cores. Printed with the latencies:
+the server's and the load generator's CPU per request (comparable on a shared machine).
 
 Against a deployed production server instead (docs/deploy.md): load its environment
 (the accounts are made with `dangjian shell` on its database) and name the server;
@@ -28,6 +33,7 @@ import http.cookiejar
 import json
 import os
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -192,6 +198,25 @@ def _timed(
         results.add(name, None)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's master and workers)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        return 0.0
+    for p in set(pids):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def reader(
     base: str, username: str, pages: list[tuple[str, str]], deadline: float, results: Results
 ) -> None:
@@ -211,7 +236,9 @@ def writer(
     i = 0
     while time.monotonic() < deadline:
         person = branch["people"][i % len(branch["people"])]
-        body = {"person": person, "date": "2025-06-15", "hours": 1.5, "kind": "general"}
+        # this year's date: the pages show this year's findings, so the writes change them
+        day = f"{time.gmtime().tm_year}-01-15"
+        body = {"person": person, "date": day, "hours": 1.5, "kind": "general"}
         request = urllib.request.Request(
             base + "/api/v1/trainings/",
             data=json.dumps(body).encode(),
@@ -232,6 +259,10 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     if opts.https_proxy:
         PROXY_HEADERS[:] = [("X-Forwarded-Proto", "https")]
+    if not opts.base:
+        # one key for every gunicorn worker: the development default is per process, and a
+        # session signed by one worker would be refused by the others (readers logged out)
+        env.setdefault("DANGJIAN_SECRET_KEY", "bench-" + secrets.token_urlsafe(32))
     if opts.base:
         pass  # a deployed server: its environment (database) is this process's
     elif opts.database_url:
@@ -267,6 +298,8 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
                 "dangjian.wsgi:application",
                 "--workers",
                 str(opts.workers),
+                "--threads",
+                str(opts.threads),
                 "--bind",
                 f"127.0.0.1:{opts.port}",
                 "--timeout",
@@ -277,6 +310,13 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
             env=env,
             cwd=REPO,
         )
+    )
+    worker = (
+        subprocess.Popen(
+            [sys.executable, "-m", "dangjian", "run_huey", "--quiet"], env=env, cwd=REPO
+        )
+        if opts.worker
+        else None
     )
     try:
         for _ in range(120):
@@ -319,17 +359,29 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
         ]
         with open("/proc/loadavg") as fh:
             load_before = fh.read().split()[:3]
+        server_cpu = _cpu_seconds(server.pid) if server is not None else 0.0
+        worker_cpu = _cpu_seconds(worker.pid) if worker is not None else 0.0
+        own = os.times()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
+        own_after = os.times()
+        client_cpu = own_after.user + own_after.system - own.user - own.system
+        if server is not None:
+            server_cpu = _cpu_seconds(server.pid) - server_cpu
+        if worker is not None:
+            worker_cpu = _cpu_seconds(worker.pid) - worker_cpu
         with open("/proc/loadavg") as fh:
             load_after = fh.read().split()[:3]
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
     rows = [s.summary(elapsed) for s in results.series.values()]
     total = sum(r["requests"] for r in rows)
     return {
@@ -341,6 +393,10 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
         "per_second": round(total / elapsed, 1),
         "load_average_before": load_before,
         "load_average_after": load_after,
+        # CPU per request: the comparable figure on a shared machine
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / total, 1) if total else 0.0,
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / total, 1) if total else 0.0,
+        "worker_cpu_seconds": round(worker_cpu, 1),
         "pages": rows,
     }
 
@@ -353,7 +409,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between writes")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=18790)
+    parser.add_argument(
+        "--worker", action="store_true", help="run `dangjian run_huey` beside the server"
+    )
     parser.add_argument("--workdir", default=str(REPO / "var" / "bench"))
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--base", help="a running server to load (e.g. http://127.0.0.1:8000)")
@@ -367,6 +427,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"gunicorn workers, {figures['seconds']} s: {figures['requests']} requests, "
         f"{figures['per_second']}/s; load average {' '.join(figures['load_average_before'])} "
         f"→ {' '.join(figures['load_average_after'])}"
+    )
+    print(
+        f"CPU per request: server {figures['server_cpu_ms_per_request']} ms, load generator "
+        f"{figures['client_cpu_ms_per_request']} ms; worker {figures['worker_cpu_seconds']} s"
     )
     print(f"{'page':<40} {'n':>6} {'err':>4} {'/s':>7} {'p50':>8} {'p95':>8} {'p99':>8}")
     for r in figures["pages"]:

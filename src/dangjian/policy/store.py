@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q, QuerySet, Sum
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.orgs.models import Organization
@@ -706,6 +706,9 @@ class Status:
     as_of: date | None
     pending: bool
     complete: bool  # every scope under the organisation has been computed once
+    # Changes with every refresh of a scope under the organisation (and only then): the
+    # key under which pages cache what they build from the stored rows.
+    version: str = ""
 
 
 def subtree(field: str, path: str) -> Q:
@@ -735,6 +738,8 @@ def status(org: Organization, pack_id: str, year: int, *, today: date | None = N
         stale=models_count(Q(dirty__gt=F("refreshed"))),
         never=models_count(Q(computed_at__isnull=True)),
         old=models_count(Q(as_of__lt=wanted_as_of)),
+        refreshed=Sum("refreshed"),
+        last_computed=Max("computed_at"),
     )
     missing = agg["n"] < len(expected)
     if missing:
@@ -753,7 +758,12 @@ def status(org: Organization, pack_id: str, year: int, *, today: date | None = N
         as_of=agg["first_as_of"],
         pending=asked or bool(agg["stale"]),
         complete=not missing and not agg["never"],
+        version=f"{agg['n']}.{agg['refreshed'] or 0}.{_stamp(agg['last_computed'])}",
     )
+
+
+def _stamp(at: datetime | None) -> str:
+    return f"{at.timestamp():.6f}" if at is not None else "-"
 
 
 def _own_scope(org: Organization) -> list[Organization]:

@@ -92,12 +92,17 @@ def available() -> bool:
 
 
 def pack_id_for(org: Organization) -> str:
+    """The organisation's pack id, read once per organisation object (one request)."""
+    known = org.__dict__.get("_web_pack_id")
+    if known is not None:
+        return str(known)
     try:
         from dangjian.policy.selectors import pack_for_org
     except ImportError:
         return DEFAULT_PACK
     pack = pack_for_org(org)
-    return str(_get(pack, "id", pack) or DEFAULT_PACK)
+    org.__dict__["_web_pack_id"] = pack_id = str(_get(pack, "id", pack) or DEFAULT_PACK)
+    return pack_id
 
 
 @lru_cache(maxsize=32)

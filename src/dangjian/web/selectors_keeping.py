@@ -237,70 +237,99 @@ def _spans(transfers: list[Any]) -> dict[int, list[Span]]:
 
 def hours_per_member(org: Organization, year: int) -> list[Person]:
     """Members who belonged to the subtree in `year`, each with `hours` (training hours
-    while they belonged to it) and `attended` (its activities they attended).
+    while they belonged to it) and `attended` (its activities they attended), fewest
+    hours first (`MemberHours`, every member read)."""
+    members = MemberHours(org, year)
+    return members[0 : len(members)]
+
+
+class MemberHours:
+    """The members of `hours_per_member` in its order, as a sequence for the paginator:
+    everyone's hours, organisation path and name are read as plain values and sorted;
+    only the members of a page become objects, with their attended counts.
 
     A member transferred on 1 July counts January–June in the first organisation and
-    July–December in the second, as in the engine. Five queries whatever the size.
+    July–December in the second, as in the engine. A few queries whatever the size.
     """
-    from decimal import Decimal
 
-    from django.db.models import DecimalField, Sum, Value
-    from django.db.models.functions import Coalesce
+    def __init__(self, org: Organization, year: int) -> None:
+        from decimal import Decimal
 
-    from dangjian.people.models import Transfer
-    from dangjian.records.models import Attendance, Training
+        from django.db.models import DecimalField, Sum, Value
+        from django.db.models.functions import Coalesce
 
-    start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
-    subtree = Organization.objects.filter(path__startswith=org.path)
-    in_tree = set(subtree.values_list("pk", flat=True))
-    moved = Transfer.objects.filter(
-        Q(from_org__in=subtree) | Q(to_org__in=subtree) | Q(person__org__in=subtree)
-    ).values("person_id")
-    spans = _spans(list(Transfer.objects.filter(person_id__in=moved)))
+        from dangjian.people.models import Transfer
+        from dangjian.records.models import Training
 
-    def overlaps(s: tuple[Any, Any, Any]) -> bool:
-        return s[0] in in_tree and (s[1] is None or s[1] < end) and (s[2] is None or s[2] > start)
+        start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+        self.start, self.end = start, end
+        self.subtree = Organization.objects.filter(path__startswith=org.path)
+        in_tree = set(self.subtree.values_list("pk", flat=True))
+        moved = Transfer.objects.filter(
+            Q(from_org__in=self.subtree)
+            | Q(to_org__in=self.subtree)
+            | Q(person__org__in=self.subtree)
+        ).values("person_id")
+        spans = _spans(list(Transfer.objects.filter(person_id__in=moved)))
 
-    moved_here = [pid for pid, ss in spans.items() if any(overlaps(s) for s in ss)]
-    in_year = Q(trainings__date__gte=start, trainings__date__lt=end)
-    zero = Value(Decimal("0"), output_field=DecimalField(max_digits=8, decimal_places=2))
-    people: list[Person] = list(
-        Person.objects.filter(status__in=MEMBER_STATUSES)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=start))
-        .filter(
-            Q(org__path__startswith=org.path, left_on__isnull=True) & ~Q(pk__in=list(spans))
-            | Q(pk__in=moved_here)
-        )
-        .select_related("org")
-        .annotate(
-            hours=Coalesce(
-                Sum("trainings__hours", filter=in_year),
-                zero,
+        def overlaps(s: tuple[Any, Any, Any]) -> bool:
+            return (
+                s[0] in in_tree and (s[1] is None or s[1] < end) and (s[2] is None or s[2] > start)
             )
+
+        moved_here = [pid for pid, ss in spans.items() if any(overlaps(s) for s in ss)]
+        in_year = Q(trainings__date__gte=start, trainings__date__lt=end)
+        zero = Value(Decimal("0"), output_field=DecimalField(max_digits=8, decimal_places=2))
+        rows = (
+            Person.objects.filter(status__in=MEMBER_STATUSES)
+            .filter(Q(left_on__isnull=True) | Q(left_on__gt=start))
+            .filter(
+                Q(org__path__startswith=org.path, left_on__isnull=True) & ~Q(pk__in=list(spans))
+                | Q(pk__in=moved_here)
+            )
+            .values_list("pk", "org__path", "name")
+            .annotate(hours=Coalesce(Sum("trainings__hours", filter=in_year), zero))
+            .order_by()
         )
-    )
-    trainings = Training.objects.filter(person_id__in=moved_here, date__gte=start, date__lt=end)
-    here: dict[int, Decimal] = {}
-    for pid, day, hours in trainings.values_list("person_id", "date", "hours"):
-        if any(
-            s[0] in in_tree and (s[1] is None or s[1] <= day) and (s[2] is None or day < s[2])
-            for s in spans[pid]
-        ):
-            here[pid] = here.get(pid, Decimal("0")) + hours
-    attended = dict(
-        Attendance.objects.filter(
-            activity__org__in=subtree,
-            activity__date__gte=start,
-            activity__date__lt=end,
-            person_id__in=[p.pk for p in people],
+        here: dict[int, Decimal] = {}
+        trainings = Training.objects.filter(person_id__in=moved_here, date__gte=start, date__lt=end)
+        for pid, day, hours in trainings.values_list("person_id", "date", "hours"):
+            if any(
+                s[0] in in_tree and (s[1] is None or s[1] <= day) and (s[2] is None or day < s[2])
+                for s in spans[pid]
+            ):
+                here[pid] = here.get(pid, Decimal("0")) + hours
+        self.keys: list[tuple[Decimal, str, str, int]] = sorted(
+            (here.get(pk, Decimal("0")) if pk in spans else Decimal(hours), path, name, pk)
+            for pk, path, name, hours in rows
         )
-        .values("person_id")
-        .annotate(n=Count("id"))
-        .values_list("person_id", "n")
-    )
-    for p in people:
-        if p.pk in spans:
-            p.hours = here.get(p.pk, Decimal("0"))  # type: ignore[attr-defined]
-        p.attended = attended.get(p.pk, 0)  # type: ignore[attr-defined]
-    people.sort(key=lambda p: (p.hours, p.org.path, p.name))  # type: ignore[attr-defined]
-    return people
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def count(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, index: slice) -> list[Person]:
+        from dangjian.records.models import Attendance
+
+        picked = self.keys[index]
+        people = Person.objects.select_related("org").in_bulk([k[3] for k in picked])
+        attended = dict(
+            Attendance.objects.filter(
+                activity__org__in=self.subtree,
+                activity__date__gte=self.start,
+                activity__date__lt=self.end,
+                person_id__in=[k[3] for k in picked],
+            )
+            .values("person_id")
+            .annotate(n=Count("id"))
+            .values_list("person_id", "n")
+        )
+        out: list[Person] = []
+        for hours, _, _, pk in picked:
+            p = people[pk]
+            p.hours = hours  # type: ignore[attr-defined]
+            p.attended = attended.get(pk, 0)  # type: ignore[attr-defined]
+            out.append(p)
+        return out

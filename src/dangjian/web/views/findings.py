@@ -8,17 +8,21 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from dangjian.access import selectors as access
 from dangjian.policy.days import check_day
 from dangjian.policy.models import StoredFinding
-from dangjian.web import page_findings
+from dangjian.web import page_cache, page_findings
 from dangjian.web import selectors as sel
-from dangjian.web.views.common import administered_org, int_param, paginate, year_param, year_value
+from dangjian.web.page_cache import ReadPage
+from dangjian.web.views.common import administered_org, int_param, year_param, year_value
 
 
 def default_org_pk(request: HttpRequest) -> int:
@@ -172,13 +176,69 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
     year = year_param(request)
     pack = page_findings.pack_id_for(org)
     freshness = page_findings.freshness(org, year)
-    rows = page_findings.stored(org, year)
     if not freshness.complete and org.depth > 0:
         page_findings.findings(org, year)  # a branch's first load: evaluated (and stored) once
         freshness = page_findings.freshness(org, year)
     rule = request.GET.get("rule", "")
     severity = request.GET.get("severity", "")
     period = request.GET.get("period", "")
+    raw_page = request.GET.get("page") or "1"
+    # built from the stored rows: kept in the shared cache until the next refresh
+    figures = page_cache.cached(
+        org,
+        year,
+        "findings",
+        lambda: list_figures(org, year, pack, rule, severity, period, raw_page),
+        rule,
+        severity,
+        period,
+        raw_page,
+    )
+    page = figures["page"].page()
+    context = {
+        "org": org,
+        "tab": "findings",
+        "ancestors": sel.ancestors(org),
+        "year": year,
+        "as_of": freshness.as_of or check_day(year),
+        "years": range(today.year, today.year - 5, -1),
+        "rules": figures["rules"],
+        "periods": figures["periods"],
+        "rule": rule,
+        "severity": severity,
+        "period": period,
+        "violations": figures["violations"],
+        "warnings": figures["warnings"],
+        "page": page,
+        # the rendered lines (most of the page's cost): kept beside the figures
+        "rows_html": page_cache.cached(
+            org,
+            year,
+            "findings-rows",
+            lambda: mark_safe(
+                render_to_string("web/_findings_rows.html", {"page": page, "org": org})
+            ),
+            rule,
+            severity,
+            period,
+            raw_page,
+        ),
+        "freshness": freshness,
+        "engine_ready": page_findings.available(),
+        "pack": pack,
+        "scopes": figures["scopes"],
+    }
+    return render(request, "web/findings_list.html", context)
+
+
+def list_figures(
+    org: Any, year: int, pack: str, rule: str, severity: str, period: str, raw_page: str
+) -> dict[str, Any]:
+    """The list's filters, counts and one page of lines, from the stored rows (the same
+    for every reader of `org`)."""
+    from dangjian.orgs.models import Organization
+
+    rows = page_findings.stored(org, year)
     titles = page_findings.pack_rules(pack)
     rules = sorted(
         (
@@ -211,27 +271,15 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
             v=Sum("count", filter=Q(severity="violation"), default=0),
             w=Sum("count", filter=~Q(severity="violation"), default=0),
         )
-    context = {
-        "org": org,
-        "tab": "findings",
-        "ancestors": sel.ancestors(org),
-        "year": year,
-        "as_of": freshness.as_of or check_day(year),
-        "years": range(today.year, today.year - 5, -1),
+    lines: Any = Lines(shown, pack)
+    return {
         "rules": rules,
         "periods": periods,
-        "rule": rule,
-        "severity": severity,
-        "period": period,
         "violations": counts["v"],
         "warnings": counts["w"],
-        "page": paginate(request, Lines(shown, pack), 50),
-        "freshness": freshness,
-        "engine_ready": page_findings.available(),
-        "pack": pack,
+        "page": ReadPage.of(Paginator(lines, 50).get_page(raw_page)),
         "scopes": list(Organization.objects.filter(parent=org).order_by("type", "name")[:200]),
     }
-    return render(request, "web/findings_list.html", context)
 
 
 @login_required

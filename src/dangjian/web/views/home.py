@@ -20,7 +20,7 @@ from dangjian.people.dues_selectors import person_dues
 from dangjian.people.pipeline import branch_pipeline
 from dangjian.policy.days import as_of_label
 from dangjian.web import calendar as cal
-from dangjian.web import page_findings
+from dangjian.web import page_cache, page_findings
 from dangjian.web import selectors as sel
 from dangjian.web.views.common import administered_org, int_param
 
@@ -170,7 +170,24 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
     """Counts, ranking and chart are grouped queries over the stored findings: the page
     never evaluates the tree (a pending refresh is shown instead)."""
     today = datetime.date.today()
-    freshness = page_findings.freshness(org, today.year)
+    context = {
+        "org": org,
+        "grants": grants,
+        "today": today,
+        "freshness": page_findings.freshness(org, today.year),
+        # built from the stored rows: kept in the shared cache until the next refresh
+        **page_cache.cached(
+            org, today.year, "home", lambda: committee_figures(org, today), today.isoformat()
+        ),
+        "engine_ready": page_findings.available(),
+        "unread_notices": unread_count(request.user),
+    }
+    return render(request, "web/home_committee.html", context)
+
+
+def committee_figures(org: Organization, today: datetime.date) -> dict[str, Any]:
+    """The committee home's counts, ranking, chart, terms and vacancies: grouped queries
+    over the stored findings' tallies and rows (the same for every reader of `org`)."""
     rows = page_findings.stored(org, today.year)
     # Sums over the tallies (a few rows per organisation), grouped in SQL.
     tallies = page_findings.tallies(org, today.year)
@@ -180,10 +197,6 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
         .order_by()
         .values_list("severity", "n")
     )
-    counts = {
-        "v": by_severity.get("violation", 0),
-        "w": sum(n for sev, n in by_severity.items() if sev != "violation"),
-    }
     per_path = dict(
         tallies.filter(severity="violation")
         .values_list("org_path")
@@ -214,13 +227,9 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
     vacancies = page_findings.from_rows(
         rows.filter(rule_kind="vacancy_filled").order_by("org_path", "rule", "period")[:30], pack
     )
-    context = {
-        "org": org,
-        "grants": grants,
-        "today": today,
-        "freshness": freshness,
-        "violation_count": counts["v"],
-        "warning_count": counts["w"],
+    return {
+        "violation_count": by_severity.get("violation", 0),
+        "warning_count": sum(n for sev, n in by_severity.items() if sev != "violation"),
         "ranking": ranking[:20],
         "ranking_json": {
             "names": [c.name for c, _ in ranking[:15]][::-1],
@@ -232,11 +241,8 @@ def committee_home(request: HttpRequest, org: Organization, grants: list[Grant])
         "soon_terms": soon_terms,
         "vacancies": vacancies,
         "member_count": sel.subtree_members(org).count(),
-        "engine_ready": page_findings.available(),
         "pack": pack,
-        "unread_notices": unread_count(request.user),
     }
-    return render(request, "web/home_committee.html", context)
 
 
 def member_home(request: HttpRequest) -> HttpResponse:

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dangjian.access import selectors as access
-from dangjian.orgs.models import OrgType
+from dangjian.orgs.models import Organization, OrgType
 from dangjian.policy.models import PackAssignment
 from dangjian.policy.services import member_points_switch, pack_choose
 from dangjian.records.models import ActivityKind
-from dangjian.web import page_findings
+from dangjian.web import page_cache, page_findings
 from dangjian.web import selectors as sel
-from dangjian.web.selectors_keeping import hours_per_member
+from dangjian.web.page_cache import ReadPage
+from dangjian.web.selectors_keeping import MemberHours
 from dangjian.web.views.common import actor_of, administered_org, paginate, year_param
 
 
@@ -105,8 +108,13 @@ def org_ledger(request: HttpRequest, pk: int) -> HttpResponse:
 def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, pk)
     year = year_param(request)
-    page = paginate(request, hours_per_member(org, year), 50)
-    required = page_findings.required_hours(org, year, [p.pk for p in page.object_list])
+    raw_page = request.GET.get("page") or "1"
+    # a committee's every member is read and sorted: kept in the shared cache until the
+    # next refresh of the stored findings (which every training or attendance write asks for)
+    read, required = page_cache.cached(
+        org, year, "hours", lambda: _hours_page(org, year, raw_page), raw_page
+    )
+    page = read.page()
     rows = [(p, required.get(p.pk)) for p in page.object_list]
     context = {
         "org": org,
@@ -119,3 +127,10 @@ def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
         "freshness": page_findings.freshness(org, year),
     }
     return render(request, "web/org_hours.html", context)
+
+
+def _hours_page(org: Organization, year: int, raw_page: str) -> tuple[ReadPage, dict[int, Any]]:
+    members: Any = MemberHours(org, year)  # a sequence: only the page becomes objects
+    page = Paginator(members, 50).get_page(raw_page)
+    required = page_findings.required_hours(org, year, [p.pk for p in page.object_list])
+    return ReadPage.of(page), required
