@@ -127,11 +127,19 @@ def term_deadlines(
     )
 
 
+def subtree_org_ids(org: Organization) -> QuerySet[Organization]:
+    """The ids of the organisation's subtree, as a subquery. Records are filtered by
+    `org_id IN (…)`, not by a join on the path: with the join, SQLite drives from the
+    records (every activity of the year at a province: half a second for one branch)
+    instead of from the few organisations and their (org, …) indexes."""
+    return Organization.objects.filter(path__startswith=org.path).values("pk")
+
+
 def ledger(
     org: Organization, *, kind: str = "", month: str = "", year: int | None = None
 ) -> QuerySet[Activity]:
     """Activities held in the organisation's subtree, newest first, with attendee counts."""
-    qs = Activity.objects.filter(org__path__startswith=org.path)
+    qs = Activity.objects.filter(org_id__in=subtree_org_ids(org))
     if kind:
         qs = qs.filter(kind=kind)
     if month:
@@ -236,7 +244,7 @@ def history(object_type: str, object_id: Any) -> list[AuditEntry]:
 
 def org_filings(org: Organization, year: int) -> QuerySet[Filing]:
     return (
-        Filing.objects.filter(org__path__startswith=org.path, date__year=year)
+        Filing.objects.filter(org_id__in=subtree_org_ids(org), date__year=year)
         .select_related("org", "by")
         .order_by("-date")
     )
@@ -250,7 +258,7 @@ def month_counts(org: Organization, year: int) -> list[int]:
     """Activities held in the subtree per month of `year` (one grouped query)."""
     counts = [0] * 12
     rows = (
-        Activity.objects.filter(org__path__startswith=org.path, date__year=year)
+        Activity.objects.filter(org_id__in=subtree_org_ids(org), date__year=year)
         .annotate(m=ExtractMonth("date"))
         .values("m")
         .annotate(n=Count("id"))
