@@ -127,7 +127,7 @@ def term_deadlines(
     )
 
 
-def subtree_org_ids(org: Organization) -> QuerySet[Organization]:
+def subtree_org_ids(org: Organization) -> QuerySet[Organization, Any]:
     """The ids of the organisation's subtree, as a subquery. Records are filtered by
     `org_id IN (…)`, not by a join on the path: with the join, SQLite drives from the
     records (every activity of the year at a province: half a second for one branch)
