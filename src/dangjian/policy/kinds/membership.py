@@ -98,7 +98,7 @@ class AbsenceStreak(Kind):
             f" AND a.date <= %s AND {ctx.person_scope('at.person_id')} GROUP BY at.person_id"
             " UNION ALL SELECT a.speaker_id, MAX(a.date) FROM dj_activity a"
             f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {kinds_sql} AND a.date <= %s"
-            " GROUP BY a.speaker_id)"
+            f" AND {ctx.person_scope('a.speaker_id')} GROUP BY a.speaker_id)"
             " SELECT subj.person_id, subj.org_id, p.joined_on, t.last_d FROM subj"
             " JOIN dj_person p ON p.id = subj.person_id"
             " LEFT JOIN (SELECT person_id, MAX(date) AS last_d FROM took GROUP BY person_id) t"
