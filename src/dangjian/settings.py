@@ -171,7 +171,7 @@ else:
 HUEY["consumer"] = {"workers": 1, "worker_type": "thread"}
 # Stored findings: a refresh waits for this long without writes to its department; the
 # nightly full refresh (rolling the check day forward) runs at this hour.
-FINDINGS_DEBOUNCE_SECONDS = float(os.environ.get("DANGJIAN_FINDINGS_DEBOUNCE", "5"))
+FINDINGS_DEBOUNCE_SECONDS = float(os.environ.get("DANGJIAN_FINDINGS_DEBOUNCE", "2"))
 FINDINGS_MAX_WAIT_SECONDS = float(os.environ.get("DANGJIAN_FINDINGS_MAX_WAIT", "60"))
 FINDINGS_NIGHTLY_HOUR = int(os.environ.get("DANGJIAN_FINDINGS_NIGHTLY_HOUR", "2"))
 FINDINGS_REFRESH_ON_WRITE = True
