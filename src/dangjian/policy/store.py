@@ -854,7 +854,7 @@ def stored_schedule(org: Organization, pack_id: str, year: int, status: Status) 
     by_key: dict[str, Finding] = {}
     for r in (
         stored(org, pack_id, year)
-        .order_by("org_ext", "subject_ext", "rule", "period", "severity")
+        .order_by("org_ext", "subject_ext", "rule", "period", "severity", "pk")
         .iterator(chunk_size=BATCH)
     ):
         f = Finding(
@@ -943,9 +943,21 @@ STATUS_ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
 def findings_by_key(
     org: Organization, pack_id: str, year: int, keys: set[str]
 ) -> dict[str, Finding]:
-    rows = stored(org, pack_id, year).filter(key__in=keys) if keys else []
-    return {
-        r.key: Finding(
+    """The stored findings with these keys. A key (rule, subject, period) with several
+    findings (e.g. one per branch head of a coverage rule) gives the first in the stored
+    report's order, as `stored_schedule` and the engine's schedule link a line to it."""
+    rows = (
+        stored(org, pack_id, year)
+        .filter(key__in=keys)
+        .order_by("org_ext", "subject_ext", "rule", "period", "severity", "pk")
+        if keys
+        else []
+    )
+    out: dict[str, Finding] = {}
+    for r in rows:
+        if r.key in out:
+            continue
+        out[r.key] = Finding(
             rule=r.rule,
             source=dict(r.source or {}),
             subject={"type": r.subject_type, "id": r.subject_ext, "name": r.subject_name},
@@ -958,8 +970,7 @@ def findings_by_key(
             message=r.message,
             org={"id": r.org_ext, "name": r.org_name} if r.org_ext else {},
         )
-        for r in rows
-    }
+    return out
 
 
 def stored_calendar(
