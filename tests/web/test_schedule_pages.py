@@ -45,14 +45,20 @@ def _all_pages(api: APIClient, url: str) -> tuple[list[dict], list[dict]]:
     return bodies, items
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("where", ["root", "department"])
-def test_pages_hold_every_line_once_in_order(tree, where):
+def _committee_reader(tree, where: str):
+    """After a full refresh: the organisation (the root or a department), an API client
+    of the work committee, and the schedule's URL for it."""
     refresh_all()
     org = tree.root if where == "root" else tree.dept
     api = APIClient()
     api.force_authenticate(tree.users["wc"])
-    base = f"/api/v1/schedule/?org={org.ext_id}&year={YEAR}"
+    return org, api, f"/api/v1/schedule/?org={org.ext_id}&year={YEAR}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("where", ["root", "department"])
+def test_pages_hold_every_line_once_in_order(tree, where):
+    org, api, base = _committee_reader(tree, where)
     whole = api.get(base).json()
     assert whole["count"] == len(whole["items"]) > 7 and whole["next"] is None
     assert whole["offset"] == 0 and whole["limit"] == schedule_query.PAGE_MAX
@@ -75,11 +81,7 @@ def test_pages_hold_every_line_once_in_order(tree, where):
 @pytest.mark.django_db
 @pytest.mark.parametrize("where", ["root", "department"])
 def test_status_and_rule_filters(tree, where):
-    refresh_all()
-    org = tree.root if where == "root" else tree.dept
-    api = APIClient()
-    api.force_authenticate(tree.users["wc"])
-    base = f"/api/v1/schedule/?org={org.ext_id}&year={YEAR}"
+    _, api, base = _committee_reader(tree, where)
     every = api.get(base).json()["items"]
     statuses = Counter(i["status"] for i in every)
     assert statuses["overdue"] and statuses["done"]
