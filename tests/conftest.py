@@ -30,3 +30,10 @@ def system_actor():
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _kept_pages_rebuilt_after_every_refresh(settings):
+    """Tests see a committee's kept page built again right after a refresh (production
+    waits PAGE_REBUILD_SECONDS between rebuilds; the test of that sets it)."""
+    settings.PAGE_REBUILD_SECONDS = 0

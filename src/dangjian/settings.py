@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dangjian.web.page_cache.csrf_placeholder",
             ],
         },
     },
@@ -142,6 +143,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # other server. Tests run tasks in memory at once (DANGJIAN_TASKS_IMMEDIATE / pytest).
 REDIS_URL = os.environ.get("DANGJIAN_REDIS_URL", "")
 TASKS_IMMEDIATE = env_bool("DANGJIAN_TASKS_IMMEDIATE", "pytest" in sys.modules)
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -157,6 +159,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "dj_cache",
+            # whole pages per user and address: room for a committee's readers
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
     TASKS_DB = Path(os.environ.get("DANGJIAN_TASKS_DB", REPO_DIR / "var" / "tasks.sqlite3"))
@@ -175,6 +179,9 @@ FINDINGS_DEBOUNCE_SECONDS = float(os.environ.get("DANGJIAN_FINDINGS_DEBOUNCE", "
 FINDINGS_MAX_WAIT_SECONDS = float(os.environ.get("DANGJIAN_FINDINGS_MAX_WAIT", "60"))
 FINDINGS_NIGHTLY_HOUR = int(os.environ.get("DANGJIAN_FINDINGS_NIGHTLY_HOUR", "2"))
 FINDINGS_REFRESH_ON_WRITE = True
+# A committee's or department's page, kept whole, is built again after a refresh at most
+# this often (its readers are served the last one, with its 截至, in between).
+PAGE_REBUILD_SECONDS = float(os.environ.get("DANGJIAN_PAGE_REBUILD_SECONDS", "60"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -66,16 +66,16 @@ def findings_for_org(*, org: Organization, year: int, as_of: date | None = None)
 def schedule_for_org(*, org: Organization, year: int, as_of: date | None = None) -> Schedule:
     """The year's schedule for `org`'s subtree on the check day (`days.check_day`).
 
-    A work committee (a top organisation) reads the stored schedule lines of its scopes
-    (`store.stored_schedule`, refreshed with the findings by the worker): no evaluation
-    in the request; `Schedule.freshness` says when they were computed and whether a
-    refresh is pending. Within a department the subtree is evaluated (the same engine
-    schedule), cached in the shared cache under the write counters of the scopes holding
-    it: every audited write that can change it marks those scopes (see
-    `store.mark_stale`), which changes the key."""
+    Where the subtree's scopes have been computed, the stored schedule lines are read
+    (`store.stored_schedule`, refreshed with the findings by the worker, a few seconds
+    after a write): no evaluation in the request; `Schedule.freshness` says when they were
+    computed and whether a refresh is pending. A subtree never computed yet, or asked
+    for another day, is evaluated (the same engine schedule), cached in the shared cache
+    under the write counters of the scopes holding it: every audited write that can
+    change it marks those scopes (see `store.mark_stale`), which changes the key."""
     pack_id = pack_for_org(org)
     status = store.status(org, pack_id, year)  # makes sure the scopes exist, so writes mark them
-    if org.depth == 0 and (as_of is None or as_of == status.as_of):
+    if (org.depth == 0 or status.complete) and (as_of is None or as_of == status.as_of):
         return store.stored_schedule(org, pack_id, year, status)
     as_of = as_of or check_day(year)
     pack = load_pack(pack_id)

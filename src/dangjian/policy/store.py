@@ -149,6 +149,29 @@ _IRRELEVANT = {
     "disclosure",
 }
 
+# The records an audited write names, whose organisations it can affect.
+_RECORD_MODELS = {
+    "organization": "orgs.Organization",
+    "position": "orgs.Position",
+    "term": "orgs.Term",
+    "person": "people.Person",
+    "transfer": "people.Transfer",
+    "activity": "records.Activity",
+    "training": "records.Training",
+    "filing": "records.Filing",
+    "rectification": "oversight.Rectification",
+    "assessment": "oversight.Assessment",
+    "inspection": "oversight.Inspection",
+    "responsibility_list": "oversight.ResponsibilityList",
+}
+
+
+def marks_its_scopes(object_type: str) -> bool:
+    """Whether a write of this type is seen only through the scopes it marks stale: a
+    record of one department's (not an organisation's name and place, shown on every
+    page below it, nor an account, grant or notice, which mark nothing)."""
+    return object_type in _RECORD_MODELS and object_type != "organization"
+
 
 def orgs_of_entry(entry: Any) -> set[int] | None:
     """The organisations an audited write can affect (None: it could be anything).
@@ -162,21 +185,7 @@ def orgs_of_entry(entry: Any) -> set[int] | None:
     if object_type in _IRRELEVANT:
         return set()
     using = entry._state.db or "default"
-    models = {
-        "organization": "orgs.Organization",
-        "position": "orgs.Position",
-        "term": "orgs.Term",
-        "person": "people.Person",
-        "transfer": "people.Transfer",
-        "activity": "records.Activity",
-        "training": "records.Training",
-        "filing": "records.Filing",
-        "rectification": "oversight.Rectification",
-        "assessment": "oversight.Assessment",
-        "inspection": "oversight.Inspection",
-        "responsibility_list": "oversight.ResponsibilityList",
-    }
-    label = models.get(object_type)
+    label = _RECORD_MODELS.get(object_type)
     if label is None:
         return None
     org_refs: list[Any] = []
@@ -709,6 +718,9 @@ class Status:
     # Changes with every refresh of a scope under the organisation (and only then): the
     # key under which pages cache what they build from the stored rows.
     version: str = ""
+    # The scopes' `refreshed` counters summed: a refresh has stored every write marked
+    # before it once this reaches the dirty count read after that write.
+    refreshed: int = 0
 
 
 def subtree(field: str, path: str) -> Q:
@@ -730,7 +742,7 @@ def status(org: Organization, pack_id: str, year: int, *, today: date | None = N
     stale or computed for an earlier day (a page never waits for it)."""
     today = today or date.today()  # the day `days.check_day` counts from
     wanted_as_of = as_of_for(year, today)
-    expected = scopes_of_tree(org) if org.depth == 0 else _own_scope(org)
+    expected = _scopes_expected(org)
     agg = scopes_for(org, pack_id, year).aggregate(
         n=models_count(),
         first_computed=Min("computed_at"),
@@ -741,9 +753,9 @@ def status(org: Organization, pack_id: str, year: int, *, today: date | None = N
         refreshed=Sum("refreshed"),
         last_computed=Max("computed_at"),
     )
-    missing = agg["n"] < len(expected)
+    missing = agg["n"] < expected
     if missing:
-        ensure_scopes(pack_id, year, expected)
+        ensure_scopes(pack_id, year, scopes_of_tree(org) if org.depth == 0 else _own_scope(org))
     if agg["old"]:
         # computed for an earlier day: stale (once; a scope already stale is left alone,
         # so page loads do not keep pushing its debounce back)
@@ -759,11 +771,20 @@ def status(org: Organization, pack_id: str, year: int, *, today: date | None = N
         pending=asked or bool(agg["stale"]),
         complete=not missing and not agg["never"],
         version=f"{agg['n']}.{agg['refreshed'] or 0}.{_stamp(agg['last_computed'])}",
+        refreshed=agg["refreshed"] or 0,
     )
 
 
 def _stamp(at: datetime | None) -> str:
     return f"{at.timestamp():.6f}" if at is not None else "-"
+
+
+def _scopes_expected(org: Organization) -> int:
+    """How many scope rows hold `org`'s subtree: a tree's top and departments, or one."""
+    if org.depth > 0:
+        return 1
+    root_pk = _path_ids(org.path)[0]
+    return Organization.objects.filter(Q(pk=root_pk) | Q(parent_id=root_pk)).count()
 
 
 def _own_scope(org: Organization) -> list[Organization]:

@@ -149,7 +149,8 @@ def year_calendar(org: Organization, year: int) -> YearCalendar:
         as_of = freshness.as_of or store.as_of_for(year)
     else:
         schedule = schedule_for_org(org=org, year=year)
-        items, as_of, freshness = calendar_items(schedule, org), schedule.as_of, None
+        items, as_of = calendar_items(schedule, org), schedule.as_of
+        freshness = schedule.freshness  # stored lines: when computed, whether pending
     months = [Month(m) for m in range(1, 13)]
     for item in items:
         month = item.due.month if item.due.year == year else (12 if item.due.year > year else 1)

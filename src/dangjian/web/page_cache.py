@@ -1,4 +1,5 @@
-"""What committee-sized pages build from the stored findings, kept in the shared cache.
+"""What pages build from the stored findings, kept in the shared cache: parts of
+committee-sized pages (`cached`), and whole pages (`page`).
 
 Keyed by the organisation, the year, what the part depends on (page, filters) and the
 stored findings' version of the organisation's scopes (`store.Status.version`, which
@@ -13,14 +14,19 @@ pages read its few rows directly and show its own writes as soon as they are sto
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 
 from dangjian.orgs.models import Organization
 from dangjian.web import page_findings
@@ -111,3 +117,206 @@ class _Read:
 
     def __getitem__(self, index: slice) -> list[Any]:
         return self.read.lines
+
+
+# --- whole pages --------------------------------------------------------------------------
+#
+# A page is kept as its HTML, per user and address, under what its content depends on:
+#  - the stored findings of the organisation's scopes: for a committee or department
+#    their version (a refresh) and whether one is pending;
+#  - for a branch (depth 2 and below), when a record of its subtree was last written and
+#    whether the refresh that stores that write has been (`models.OrgChange`, marked in
+#    the write's transaction): a branch sees its own write on the next load and its findings after
+#    their refresh, while refreshes for other branches of its department do not rebuild
+#    its pages (a branch's findings are read from its own records);
+#  - every other write (notices, accounts and grants, organisation names, a whole-tree
+#    import): `GENERATION`, renewed after each such write commits (`on_record_written`);
+#  - the day (due dates and 截至 count from it).
+# The form token and script nonce of the request that built it are placeholders in the
+# kept copy, filled in for each request. A page with a message to show is not kept.
+# When a committee page's key is new (a refresh), the previous one is served until it is
+# `PAGE_REBUILD_SECONDS` old; then one request builds it while the others are still served
+# the previous one. A kept page's figures and its 截至 are consistent with each other.
+
+GENERATION = "web:pages:generation"
+# In the keys: a release that keeps pages in another shape never reads the older ones.
+KEPT_FORMAT = 2
+CSRF_PLACEHOLDER = "__dangjian_page_cache_csrf__"
+NONCE_PLACEHOLDER = "__dangjian_page_cache_nonce__"
+
+
+def generation() -> str:
+    """The current generation (started anew if the cache lost it: never reused)."""
+    value = cache.get(GENERATION)
+    if value is None:
+        cache.add(GENERATION, time.time_ns(), None)
+        value = cache.get(GENERATION)
+    return str(value)
+
+
+def renew_generation() -> None:
+    cache.set(GENERATION, time.time_ns(), None)
+
+
+def page_version(org: Organization, year: int) -> str | None:
+    """What `org`'s pages for `year` depend on in the stored findings (None: nothing
+    stored yet; the page is built every time until it is)."""
+    status = page_findings.freshness(org, year)
+    if not status.version or not status.complete:
+        return None
+    if worth_caching(org):
+        return f"{status.version}|{status.pending}"
+    at, waiting_for = changed(org.pk)
+    stored = status.refreshed >= waiting_for.get(f"{page_findings.pack_id_for(org)}:{year}", 0)
+    return f"{status.as_of}|{at}|{stored}"
+
+
+def changed(org_pk: int) -> tuple[str, dict[str, int]]:
+    """When a record of the organisation's subtree was last written ("-": never since
+    marks were kept), and per pack and year the dirty count its refresh must reach."""
+    from dangjian.web.models import OrgChange
+
+    row = OrgChange.objects.filter(org_id=org_pk).values_list("at", "waiting_for").first()
+    if row is None:
+        return "-", {}
+    return row[0].isoformat(), dict(row[1] or {})
+
+
+def page_keys(request: HttpRequest, org: Organization, year: int) -> tuple[str, str] | None:
+    """The keys of this user's page at this address: for what it shows now, and for the
+    last one built (None: not kept)."""
+    version = page_version(org, year)
+    if version is None:
+        return None
+    who = getattr(request.user, "pk", None)
+    raw = f"{who}|{org.pk}|{request.get_full_path()}|{datetime.date.today()}|{generation()}"
+    base = f"web:page{KEPT_FORMAT}:" + hashlib.sha1(raw.encode()).hexdigest()[:24]
+    return f"{base}:{hashlib.sha1(version.encode()).hexdigest()[:16]}", f"{base}:latest"
+
+
+def page(
+    request: HttpRequest, org: Organization, year: int, build: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """`build()`'s page for this user and address, or the kept one while nothing it shows
+    has changed."""
+    if request.method != "GET" or len(get_messages(request)):
+        return build()
+    keys = page_keys(request, org, year)
+    if keys is None:
+        return build()
+    k, latest = keys
+    found = cache.get_many([k, latest])
+    if k in found:
+        return _serve(request, found[k])
+    stale = found.get(latest) if worth_caching(org) else None
+    if stale is not None and time.time() - stale[2] < settings.PAGE_REBUILD_SECONDS:
+        return _serve(request, stale)
+    lock = f"{k}:building"
+    if cache.add(lock, 1, timeout=int(BUILD_WAIT) + 10):
+        try:
+            return _build(request, build, keys)
+        finally:
+            cache.delete(lock)
+    if stale is not None:
+        return _serve(request, stale)
+    waited = time.monotonic() + BUILD_WAIT
+    while time.monotonic() < waited:
+        time.sleep(0.1)
+        hit = cache.get(k)
+        if hit is not None:
+            return _serve(request, hit)
+    return _build(request, build, None)
+
+
+def _build(
+    request: HttpRequest, build: Callable[[], HttpResponse], keys: tuple[str, str] | None
+) -> HttpResponse:
+    request._page_cache_building = True  # type: ignore[attr-defined]
+    try:
+        response = build()
+    finally:
+        request._page_cache_building = False  # type: ignore[attr-defined]
+    if response.streaming:
+        return response
+    body = response.content.decode(response.charset)
+    nonce = getattr(request, "_csp_nonce", None)
+    kept = body.replace(nonce, NONCE_PLACEHOLDER) if nonce else body
+    content_type = response.get("Content-Type", "")
+    if (
+        keys is not None
+        and response.status_code == 200
+        and content_type.startswith("text/html")
+        and not response.cookies
+    ):
+        cache.set_many({key: (content_type, kept, time.time()) for key in keys}, TIMEOUT)
+    if CSRF_PLACEHOLDER in body:
+        response.content = body.replace(CSRF_PLACEHOLDER, get_token(request)).encode(
+            response.charset
+        )
+    return response
+
+
+def _serve(request: HttpRequest, kept: tuple[str, str, float]) -> HttpResponse:
+    content_type, body, _built = kept
+    if CSRF_PLACEHOLDER in body:
+        body = body.replace(CSRF_PLACEHOLDER, get_token(request))
+    if NONCE_PLACEHOLDER in body:
+        body = body.replace(NONCE_PLACEHOLDER, str(request.csp_nonce))  # type: ignore[attr-defined]
+    return HttpResponse(body, content_type=content_type)
+
+
+def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
+    """Context processor: while a page is built to be kept, its form token is a
+    placeholder (each request that is served the page gets its own token)."""
+    if getattr(request, "_page_cache_building", False):
+        return {"csrf_token": CSRF_PLACEHOLDER}
+    return {}
+
+
+def on_record_written(*, entry: Any, **kwargs: Any) -> None:
+    """In the write's transaction: the organisations whose records it wrote (and their
+    ancestors) are marked changed (`OrgChange`, one upsert); a write not confined to them
+    (`store.marks_its_scopes`, or one that could touch anything) renews the generation
+    once it commits."""
+    from dangjian.policy.store import after_commit, marks_its_scopes, orgs_of_entry
+
+    orgs = orgs_of_entry(entry) if marks_its_scopes(str(entry.object_type)) else None
+    if not orgs:
+        after_commit(renew_generation)
+        return
+    mark_changed(orgs, using=entry._state.db or "default")
+
+
+def mark_changed(org_pks: set[int], *, using: str = "default") -> None:
+    """The organisations and their ancestors changed now; their pages wait for the
+    refresh that reads their scopes' dirty counts as they are now (policy's receiver has
+    marked them: it runs first)."""
+    from django.utils import timezone
+
+    from dangjian.policy.models import FindingScope
+    from dangjian.web.models import OrgChange
+
+    paths = Organization.objects.using(using).filter(pk__in=org_pks).values_list("path", flat=True)
+    scope_of: dict[int, int] = {}
+    for path in paths:
+        ids = [int(p) for p in path.strip("/").split("/") if p]
+        for depth, pk in enumerate(ids):
+            # the top is its own scope; everything below it, its department
+            scope_of[pk] = pk if depth == 0 else ids[1]
+    dirty: dict[int, dict[str, int]] = {}
+    for scope_pk, pack_id, year, n in (
+        FindingScope.objects.using(using)
+        .filter(org_id__in=set(scope_of.values()))
+        .values_list("org_id", "pack_id", "year", "dirty")
+    ):
+        dirty.setdefault(scope_pk, {})[f"{pack_id}:{year}"] = n
+    now = timezone.now()
+    OrgChange.objects.using(using).bulk_create(
+        [
+            OrgChange(org_id=pk, at=now, waiting_for=dirty.get(scope_pk, {}))
+            for pk, scope_pk in scope_of.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["org"],
+        update_fields=["at", "waiting_for"],
+    )

@@ -172,8 +172,12 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
     from dangjian.orgs.models import Organization
 
     assert isinstance(org, Organization)
-    today = datetime.date.today()
     year = year_param(request)
+    return page_cache.page(request, org, year, lambda: _list_page(request, org, year))
+
+
+def _list_page(request: HttpRequest, org: Any, year: int) -> HttpResponse:
+    today = datetime.date.today()
     pack = page_findings.pack_id_for(org)
     freshness = page_findings.freshness(org, year)
     if not freshness.complete and org.depth > 0:

@@ -57,8 +57,12 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "web/home_empty.html", {})
     role = next((g.role for g in grants if g.org_id == org.pk), None)
     if org.type in BRANCH_TYPES or role == Role.BRANCH_ADMIN:
-        return branch_home(request, org, grants)
-    return committee_home(request, org, grants)
+        return page_cache.page(
+            request, org, datetime.date.today().year, lambda: branch_home(request, org, grants)
+        )
+    return page_cache.page(
+        request, org, datetime.date.today().year, lambda: committee_home(request, org, grants)
+    )
 
 
 def branch_home(request: HttpRequest, org: Organization, grants: list[Grant]) -> HttpResponse:

@@ -36,6 +36,12 @@ def org_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def org_overview(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, pk)
+    return page_cache.page(
+        request, org, datetime.date.today().year, lambda: _overview(request, org)
+    )
+
+
+def _overview(request: HttpRequest, org: Organization) -> HttpResponse:
     today = datetime.date.today()
     members = sel.org_members(org).order_by("org__path", "name")
     context = {
@@ -108,6 +114,10 @@ def org_ledger(request: HttpRequest, pk: int) -> HttpResponse:
 def org_hours(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, pk)
     year = year_param(request)
+    return page_cache.page(request, org, year, lambda: _hours(request, org, year))
+
+
+def _hours(request: HttpRequest, org: Organization, year: int) -> HttpResponse:
     raw_page = request.GET.get("page") or "1"
     # a committee's every member is read and sorted: kept in the shared cache until the
     # next refresh of the stored findings (which every training or attendance write asks for)

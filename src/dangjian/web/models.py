@@ -1,0 +1,23 @@
+from django.db import models
+
+
+class OrgChange(models.Model):
+    """When a record of an organisation's subtree was last written, and per pack and year
+    the dirty count of its stored-findings scope right after that write: a branch's kept
+    pages (`page_cache.page`) are built again after its own write, and again once the
+    refresh that read the write (its `refreshed` reaching that count) is stored.
+
+    Written in the write's own transaction (`page_cache.on_record_written`)."""
+
+    org = models.OneToOneField(
+        "orgs.Organization", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField()
+    waiting_for = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "dj_org_change"
+        verbose_name = "组织记录变更"
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.at:%Y-%m-%d %H:%M:%S}"
