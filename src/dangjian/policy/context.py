@@ -3,6 +3,7 @@ SQL helpers over the fact tables, in the dialect SQLite, PostgreSQL and DuckDB s
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -334,6 +335,13 @@ class Context:
         if not self.people_scoped:
             return TRANSFER_SPANS_CTE
         return "tspans AS (" + _transfer_spans(self.person_scope("t.person_id")) + ")"
+
+    def id_list_sql(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """A subquery of `ids` (one column) in one parameter, however many there are: a
+        query stays one query whatever the number of people it is about."""
+        if self.vendor == "postgresql":
+            return "SELECT unnest(%s::bigint[])", [list(ids)]
+        return "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
 
     def path_like(self, alias: str) -> tuple[str, list[Any]]:
         """SQL restricting organisation `alias` to the checked subtree."""
