@@ -200,6 +200,10 @@ class Context:
     # The subtree holds every organisation of the database (a lone committee's root, as
     # its nightly refresh evaluates): its people are everyone, so nothing is restricted.
     every_org: bool = False
+    # A finding's "org" and a person's "subject": one read-only dict each, however many
+    # findings name them (a province-wide report holds hundreds of thousands).
+    _org_refs: dict[int | None, dict[str, str]] = field(default_factory=dict, repr=False)
+    _person_subjects: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def people_scoped(self) -> bool:
@@ -419,16 +423,23 @@ class Context:
             self.every_org = total == len(self.orgs)
 
     def org_ref(self, pk: int | None) -> dict[str, str]:
-        o = self.orgs.get(pk) if pk is not None else None
-        return {"id": o.ext_id, "name": o.name} if o else {}
+        ref = self._org_refs.get(pk)
+        if ref is None:
+            o = self.orgs.get(pk) if pk is not None else None
+            ref = self._org_refs[pk] = {"id": o.ext_id, "name": o.name} if o else {}
+        return ref
 
     def org_subject(self, pk: int) -> dict[str, str]:
         o = self.orgs[pk]
         return {"type": "organization", "id": o.ext_id, "name": o.name}
 
     def person_subject(self, pk: int) -> dict[str, str]:
-        p = self.people[pk]
-        return {"type": "person", "id": p.ext_id, "name": p.name}
+        subject = self._person_subjects.get(pk)
+        if subject is None:
+            p = self.people[pk]
+            subject = {"type": "person", "id": p.ext_id, "name": p.name}
+            self._person_subjects[pk] = subject
+        return subject
 
     def descendants(self, pk: int) -> list[OrgInfo]:
         path = self.orgs[pk].path

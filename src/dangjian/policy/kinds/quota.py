@@ -225,8 +225,13 @@ class PersonQuota(Kind):
         label = self.what(rule)
         unit = "学时" if p["measure"] == "training_hours" else "次"
         span = f"近{window}年" if window > 1 else ""
-        # Hoisted out of the loop: the biggest rules yield a finding for most members.
-        people, as_of, reminder = ctx.people, ctx.as_of, rule.reminder_days
+        # Hoisted out of the loop: the biggest rules yield a finding for most members
+        # (and most of them the same figures): each judgement and figure is made once.
+        as_of, reminder = ctx.as_of, rule.reminder_days
+        qid, source = rule.qualified_id, rule._source
+        ends = {per.key: per.end.isoformat() for per in periods}
+        judged: dict[tuple[str, float], str | None] = {}
+        outs: dict[float, int | float] = {}
         for person_id, pkey, org_id, total, ids in rows:
             per = by_key[pkey]
             actual = to_num(total)
@@ -245,28 +250,36 @@ class PersonQuota(Kind):
                 )
                 if actual >= need:
                     continue
-            sev = judge(
-                start=per.start,
-                due=per.end,
-                actual=actual,
-                required=need,
-                as_of=as_of,
-                reminder_days=reminder,
-            )
+            if (pkey, actual) in judged:
+                sev = judged[pkey, actual]
+            else:
+                sev = judged[pkey, actual] = judge(
+                    start=per.start,
+                    due=per.end,
+                    actual=actual,
+                    required=need,
+                    as_of=as_of,
+                    reminder_days=reminder,
+                )
             if sev is None:
                 continue
-            person = people[person_id]
-            actual_out = num_out(actual)
-            yield rule.finding(
-                subject={"type": "person", "id": person.ext_id, "name": person.name},
-                period=per.key,
+            subject = ctx.person_subject(person_id)
+            if actual in outs:
+                actual_out = outs[actual]
+            else:
+                actual_out = outs[actual] = num_out(actual)
+            yield Finding(
+                rule=qid,
+                source=source,
+                subject=subject,
+                period=pkey,
                 severity=sev,
                 required=need_out,
                 actual=actual_out,
-                due=per.end,
+                due=ends[pkey],
                 evidence=split_ids(ids),
                 message=(
-                    f"{person.name} {per.label}{span}{label} {actual_out}"
+                    f"{subject['name']} {per.label}{span}{label} {actual_out}"
                     f" {unit}，少于 {need_out} {unit}"
                 ),
                 org=ctx.org_ref(org_id),
