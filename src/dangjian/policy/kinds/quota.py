@@ -161,13 +161,17 @@ class PersonQuota(Kind):
         """
         pcte, pparams = periods_sql
         fcte, fparams = facts_cte(ctx.person_scope)
-        key = ("person_quota.totals", pcte, tuple(pparams), fcte, tuple(fparams))
+        # With the schedule asked for, every subject (met or not) is a line of it, with its
+        # evidence: then the one pass collects the ids too.
+        every = ctx.schedule is not None
+        ids_sql = f", {ctx.agg_ids('f.ext_id')}" if every else ", NULL"
+        key = ("person_quota.totals", every, pcte, tuple(pparams), fcte, tuple(fparams))
         totals = ctx.memo.get(key)
         if totals is None:
             totals = {
-                (person_id, pkey): total
-                for person_id, pkey, total in ctx.query(
-                    f"WITH {pcte}, {fcte} SELECT f.person_id, pr.pkey, SUM(f.val)"
+                (person_id, pkey): (total, ids)
+                for person_id, pkey, total, ids in ctx.query(
+                    f"WITH {pcte}, {fcte} SELECT f.person_id, pr.pkey, SUM(f.val){ids_sql}"
                     " FROM facts f JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
                     " GROUP BY f.person_id, pr.pkey",
                     [*pparams, *fparams],
@@ -175,30 +179,24 @@ class PersonQuota(Kind):
             }
             ctx.memo[key] = totals
         need = rule.params["min"]
-        # With the schedule asked for, every subject (met or not) is a line of it.
-        every = ctx.schedule is not None
+        none = (0, None)
         short = []
         for pkey, person_id, org_id in subject_rows(ctx, rule, periods):
-            total = totals.get((person_id, pkey), 0)
+            total, ids = totals.get((person_id, pkey), none)
             if every or to_num(total) < need:
-                short.append((person_id, pkey, org_id, total))
-        if not short:
-            return []
-        ids_params: list[Any] = []
-        if every:
-            ids_cte, scope = "", ctx.person_scope
-        else:
-            ids_sql, ids_params = ctx.id_list_sql(sorted({row[0] for row in short}))
-            ids_cte = f"ids(id) AS ({ids_sql}), "
+                short.append((person_id, pkey, org_id, total, ids))
+        if every or not short:
+            return short
+        ids_list, ids_params = ctx.id_list_sql(sorted({row[0] for row in short}))
 
-            def scope(col: str) -> str:
-                return f"{ctx.person_scope(col)} AND {col} IN (SELECT id FROM ids)"
+        def scope(col: str) -> str:
+            return f"{ctx.person_scope(col)} AND {col} IN (SELECT id FROM ids)"
 
         fcte, fparams = facts_cte(scope)
         evidence = {
             (person_id, pkey): ids
             for person_id, pkey, ids in ctx.query(
-                f"WITH {ids_cte}{pcte}, {fcte}"
+                f"WITH ids(id) AS ({ids_list}), {pcte}, {fcte}"
                 f" SELECT f.person_id, pr.pkey, {ctx.agg_ids('f.ext_id')}"
                 " FROM facts f JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
                 " GROUP BY f.person_id, pr.pkey",
@@ -207,7 +205,7 @@ class PersonQuota(Kind):
         }
         return [
             (person_id, pkey, org_id, total, evidence.get((person_id, pkey)))
-            for person_id, pkey, org_id, total in short
+            for person_id, pkey, org_id, total, _ in short
         ]
 
     def _findings(
