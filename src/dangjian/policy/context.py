@@ -3,6 +3,7 @@ SQL helpers over the fact tables, in the dialect SQLite, PostgreSQL and DuckDB s
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -199,6 +200,10 @@ class Context:
     # The subtree holds every organisation of the database (a lone committee's root, as
     # its nightly refresh evaluates): its people are everyone, so nothing is restricted.
     every_org: bool = False
+    # A finding's "org" and a person's "subject": one read-only dict each, however many
+    # findings name them (a province-wide report holds hundreds of thousands).
+    _org_refs: dict[int | None, dict[str, str]] = field(default_factory=dict, repr=False)
+    _person_subjects: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def people_scoped(self) -> bool:
@@ -335,6 +340,13 @@ class Context:
             return TRANSFER_SPANS_CTE
         return "tspans AS (" + _transfer_spans(self.person_scope("t.person_id")) + ")"
 
+    def id_list_sql(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """A subquery of `ids` (one column) in one parameter, however many there are: a
+        query stays one query whatever the number of people it is about."""
+        if self.vendor == "postgresql":
+            return "SELECT unnest(%s::bigint[])", [list(ids)]
+        return "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
+
     def path_like(self, alias: str) -> tuple[str, list[Any]]:
         """SQL restricting organisation `alias` to the checked subtree."""
         if not self.root_path:
@@ -411,16 +423,23 @@ class Context:
             self.every_org = total == len(self.orgs)
 
     def org_ref(self, pk: int | None) -> dict[str, str]:
-        o = self.orgs.get(pk) if pk is not None else None
-        return {"id": o.ext_id, "name": o.name} if o else {}
+        ref = self._org_refs.get(pk)
+        if ref is None:
+            o = self.orgs.get(pk) if pk is not None else None
+            ref = self._org_refs[pk] = {"id": o.ext_id, "name": o.name} if o else {}
+        return ref
 
     def org_subject(self, pk: int) -> dict[str, str]:
         o = self.orgs[pk]
         return {"type": "organization", "id": o.ext_id, "name": o.name}
 
     def person_subject(self, pk: int) -> dict[str, str]:
-        p = self.people[pk]
-        return {"type": "person", "id": p.ext_id, "name": p.name}
+        subject = self._person_subjects.get(pk)
+        if subject is None:
+            p = self.people[pk]
+            subject = {"type": "person", "id": p.ext_id, "name": p.name}
+            self._person_subjects[pk] = subject
+        return subject
 
     def descendants(self, pk: int) -> list[OrgInfo]:
         path = self.orgs[pk].path

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
 from dangjian.policy.context import Context, in_list, member_on, org_on
 from dangjian.policy.findings import Finding
+from dangjian.policy.periods import Period
 
 REGISTRY: dict[str, Kind] = {}
 
@@ -258,6 +259,21 @@ def people_cte(ctx: Context, rule: Rule) -> tuple[str, list[Any]]:
     )
     assert n_day == 2  # the day is a column reference here: no parameters to repeat
     return cte, [*params, *wparams]
+
+
+def subject_rows(ctx: Context, rule: Rule, periods: Sequence[Period]) -> list[tuple[str, int, int]]:
+    """`(pkey, person_id, org_id)` of people_cte() over `periods`: read once per context
+    for every rule that selects the same people over the same periods (ctx.memo)."""
+    pcte, pparams = ctx.periods_cte(periods)
+    scte, sparams = people_cte(ctx, rule)
+    key = ("subject_rows", pcte, tuple(pparams), scte, tuple(sparams))
+    rows = ctx.memo.get(key)
+    if rows is None:
+        rows = ctx.query(
+            f"WITH {pcte}, {scte} SELECT pkey, person_id, org_id FROM subj", [*pparams, *sparams]
+        )
+        ctx.memo[key] = rows
+    return rows  # type: ignore[no-any-return]
 
 
 def person_label(selector: str | None) -> str:

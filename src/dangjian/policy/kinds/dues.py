@@ -10,31 +10,16 @@ from typing import Any
 from dangjian.people import dues as calc
 from dangjian.policy.context import Context, in_list, num_out, to_date
 from dangjian.policy.findings import Finding
-from dangjian.policy.kinds.base import CTE_SELECTORS, S_COUNT, Kind, Rule, people_cte, register
+from dangjian.policy.kinds.base import (
+    CTE_SELECTORS,
+    S_COUNT,
+    Kind,
+    Rule,
+    people_cte,
+    register,
+    subject_rows,
+)
 from dangjian.policy.periods import add_months, month_end
-
-_NO_DUES: tuple[Any, int, Any] = (None, 0, None)
-
-
-def dues_by_person(ctx: Context) -> dict[int, tuple[Any, int, Any]]:
-    """person -> (latest month paid for by the check day, months of the year paid by as_of,
-    their sum): one pass over the subtree's dues that arrears and rate share (ctx.memo)."""
-    year = ctx.periods("year")[0]
-    key = ("dues_by_person", ctx.check_day, year.start, year.end, ctx.as_of)
-    if key not in ctx.memo:
-        in_year = "d0.month >= %s AND d0.month <= %s AND d0.paid_on <= %s"
-        rows = ctx.query(
-            "SELECT d0.person_id, MAX(CASE WHEN d0.paid_on <= %s THEN d0.month END),"
-            f" SUM(CASE WHEN {in_year} THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN {in_year} THEN d0.amount END)"
-            f" FROM dj_due d0 WHERE {ctx.person_scope('d0.person_id')} GROUP BY d0.person_id",
-            [
-                ctx.param(ctx.check_day),
-                *[ctx.param(year.start), ctx.param(year.end), ctx.param(ctx.as_of)] * 2,
-            ],
-        )
-        ctx.memo[key] = {r[0]: (r[1], int(r[2] or 0), r[3]) for r in rows}
-    return ctx.memo[key]  # type: ignore[no-any-return]
 
 
 @register
@@ -55,20 +40,26 @@ class DuesArrears(Kind):
         if not periods:
             return
         day = ctx.check_day
+        p = rule.params
         pcte, pparams = ctx.periods_cte(periods)
         scte, sparams = people_cte(ctx, rule)
-        dues = dues_by_person(ctx)
-        rows = [
-            (person_id, org_id, joined, dues.get(person_id, _NO_DUES)[0])
-            for person_id, org_id, joined in ctx.query(
-                f"WITH {pcte}, {scte} SELECT subj.person_id, subj.org_id, p.joined_on"
-                " FROM subj JOIN dj_person p ON p.id = subj.person_id",
-                [*pparams, *sparams],
-            )
-        ]
-        p = rule.params
-        for person_id, org_id, joined, paid in rows:
+        for _, person_id, _ in subject_rows(ctx, rule, periods):
             ctx.evaluated.add(("person", person_id))
+        # Whoever paid by the check day for a month on or after `recent` has a run shorter
+        # than either threshold: only the others (an anti-join) are read, with their
+        # latest month paid for by the check day.
+        shortest = min(int(p["warning_months"]), int(p["violation_months"]))
+        recent = calc.add_months(calc.last_ended_month(day), 1 - shortest)
+        rows = ctx.query(
+            f"WITH {pcte}, {scte} SELECT subj.person_id, subj.org_id, p.joined_on,"
+            " (SELECT MAX(d.month) FROM dj_due d WHERE d.person_id = subj.person_id"
+            " AND d.paid_on <= %s)"
+            " FROM subj JOIN dj_person p ON p.id = subj.person_id"
+            " WHERE NOT EXISTS (SELECT 1 FROM dj_due d WHERE d.person_id = subj.person_id"
+            " AND d.month >= %s AND d.paid_on <= %s)",
+            [*pparams, *sparams, ctx.param(day), ctx.param(recent), ctx.param(day)],
+        )
+        for person_id, org_id, joined, paid in rows:
             joined, paid = to_date(joined), to_date(paid)
             start, run = calc.unpaid_run(paid, joined, day, ctx.year_start)
             severity = calc.arrears_severity(
@@ -141,24 +132,42 @@ class DuesRate(Kind):
         pcte, pparams = ctx.periods_cte(periods)
         scte, sparams = people_cte(ctx, rule)
         fixed_sql, fparams = in_list(sorted(rule.params.get("fixed") or {}))
-        dues = dues_by_person(ctx)
-        rows = [
-            (person_id, org_id, employment, income, *dues[person_id][1:])
-            for person_id, org_id, employment, income in ctx.query(
-                f"WITH {pcte}, {scte}"
-                " SELECT subj.person_id, subj.org_id, p.employment, p.monthly_income"
-                " FROM subj JOIN dj_person p ON p.id = subj.person_id"
-                f" WHERE p.monthly_income IS NOT NULL OR p.employment IN {fixed_sql}",
-                [*pparams, *sparams, *fparams],
-            )
-            # only who paid for a month of the year by as_of (as the join did)
-            if person_id in dues and dues[person_id][1]
-        ]
         # The table once per rule, and each (employment, income) priced once: incomes repeat.
         table = calc.table_from_params(rule.params)
+        cand_sql, cparams = _may_fall_short(ctx, table)
+        # Only who paid for a month of the year by as_of: each is a subject, and only those
+        # who may have paid less than the most the rule can ask for (a bound in SQL, with
+        # a margin) are priced, exactly, here. Over the whole database the engine counts
+        # every member on the check day itself (these are such members): only those rows
+        # are read.
+        counted = not ctx.people_scoped
+        rows = ctx.query(
+            f"WITH {pcte}, {scte}, paid AS (SELECT d.person_id, COUNT(*) AS n,"
+            " SUM(d.amount) AS total FROM dj_due d WHERE d.month >= %s AND d.month <= %s"
+            f" AND d.paid_on <= %s AND {ctx.person_scope('d.person_id')} GROUP BY d.person_id)"
+            " SELECT y.person_id, y.cand, y.org_id, y.employment, y.income, y.n, y.total"
+            " FROM (SELECT subj.person_id, subj.org_id, p.employment,"
+            f" p.monthly_income AS income, paid.n, paid.total, {cand_sql} AS cand"
+            " FROM subj JOIN dj_person p ON p.id = subj.person_id"
+            " JOIN paid ON paid.person_id = subj.person_id"
+            f" WHERE p.monthly_income IS NOT NULL OR p.employment IN {fixed_sql}) y"
+            + (" WHERE y.cand" if counted else ""),
+            [
+                *pparams,
+                *sparams,
+                ctx.param(per.start),
+                ctx.param(per.end),
+                ctx.param(ctx.as_of),
+                *cparams,
+                *fparams,
+            ],
+        )
         rates: dict[tuple[str, Any], Decimal | None] = {}
-        for person_id, org_id, employment, income, months, paid in rows:
-            ctx.evaluated.add(("person", person_id))
+        for person_id, candidate, org_id, employment, income, months, paid in rows:
+            if not counted:
+                ctx.evaluated.add(("person", person_id))
+            if not candidate:
+                continue
             if (employment, income) not in rates:
                 rates[employment, income] = calc.monthly_dues(employment, _dec(income), table=table)
             rate = rates[employment, income]
@@ -206,28 +215,27 @@ class DuesBackPayment(Kind):
         if ctx.as_of < ctx.year_start:
             return
         most = int(rule.params["max_months"])
-        # One row per month of payment in the year: paid in month P, the month paid for
-        # is too old when it is before P minus `most` months (as first days of months).
-        # Joined on the month paid in (text "YYYY-MM" on both databases), not on a range:
-        # a range join is a nested loop over every due times every month.
-        rows_sql, params = [], []
-        for m in range(1, 13):
-            first = date(ctx.year, m, 1)
-            if first > ctx.as_of:
-                break
-            rows_sql.append("(%s, %s)")
-            params += [first.strftime("%Y-%m"), ctx.param(add_months(first, -most))]
+        # Paid in month P, the month paid for is too old when it is before P minus `most`
+        # months: more than `most` months between their month numbers. One pass over the
+        # year's dues; the cheap text/date bounds first (no month paid for on or after the
+        # latest cutoff can be too old), the month arithmetic only for the rest.
+        last_first = date(ctx.year, min(ctx.as_of, ctx.year_end).month, 1)
         where, wparams = ctx.path_like("o")
         rows = ctx.query(
-            f"WITH pay(m, cutoff) AS (VALUES {', '.join(rows_sql)})"
-            " SELECT d.person_id, p.org_id, d.month, d.paid_on FROM dj_due d"
-            " JOIN pay ON substr(CAST(d.paid_on AS TEXT), 1, 7) = pay.m"
-            f" AND d.month < pay.cutoff AND {ctx.person_scope('d.person_id')}"
+            "SELECT d.person_id, p.org_id, d.month, d.paid_on FROM dj_due d"
             " JOIN dj_person p ON p.id = d.person_id"
-            f" JOIN dj_organization o ON o.id = p.org_id"
-            f" WHERE d.paid_on >= %s AND d.paid_on <= %s AND {where}"
+            " JOIN dj_organization o ON o.id = p.org_id"
+            " WHERE d.paid_on >= %s AND d.paid_on <= %s AND d.month < %s"
+            f" AND {_month_number(ctx, 'd.paid_on')} - {_month_number(ctx, 'd.month')} > %s"
+            f" AND {ctx.person_scope('d.person_id')} AND {where}"
             " ORDER BY d.person_id, d.month",
-            [*params, ctx.param(ctx.year_start), ctx.param(ctx.as_of), *wparams],
+            [
+                ctx.param(ctx.year_start),
+                ctx.param(ctx.as_of),
+                ctx.param(add_months(last_first, -most)),
+                most,
+                *wparams,
+            ],
         )
         late: dict[int, tuple[int, list[tuple[date, date]]]] = {}
         for person_id, org_id, month, paid_on in rows:
@@ -254,6 +262,69 @@ class DuesBackPayment(Kind):
                 ),
                 org=ctx.org_ref(org_id),
             )
+
+
+def _may_fall_short(ctx: Context, table: calc.DuesTable) -> tuple[str, list[Any]]:
+    """SQL (on `p` and `paid`): true for whoever may have paid less than the rule asks.
+
+    Never false for one who did; true for some who did not, whom the exact computation
+    in Python (`calc.monthly_dues`) then clears. The month's amount `x` is the fixed one
+    of the person's employment, else their income times the rate of its band, rounded to
+    the cent: exactly so on PostgreSQL; in SQLite's floats, except within a hair of a half
+    cent (such an `x` is let through), and an income within a thousandth of a band's
+    bound is let through too. Short means at least a cent short: less than the amount due
+    minus 0.004 (amounts are in cents; SUM of floats errs by far less).
+    """
+    exact = ctx.vendor == "postgresql"
+
+    def num(value: object) -> Any:
+        return Decimal(str(value)) if exact else float(str(value))
+
+    arms: list[str] = []
+    params: list[Any] = []
+
+    def short(x: str, xparams: list[Any]) -> tuple[str, list[Any]]:
+        return (
+            f"COALESCE(paid.total < ROUND({x}, 2) * paid.n - 0.004"
+            f" OR ROUND({x} + 0.00001, 2) <> ROUND({x} - 0.00001, 2), TRUE)",
+            [*xparams, *xparams, *xparams],
+        )
+
+    for employment, amount in sorted(table.fixed.items()):
+        cond, cparams = short("%s", [num(amount)])
+        arms.append(f"WHEN p.employment = %s THEN {cond}")
+        params += [employment, *cparams]
+    for employment, bands in sorted(table.brackets.items()):
+        if employment in table.fixed or not bands:
+            continue
+        whens: list[str] = []
+        wparams: list[Any] = []
+        for upper, rate in bands:
+            if upper is None:
+                whens.append("ELSE p.monthly_income * %s")
+                wparams.append(num(rate))
+                break
+            whens.append(
+                "WHEN p.monthly_income <= %s THEN p.monthly_income * %s"
+                " WHEN p.monthly_income <= %s THEN NULL"
+            )
+            wparams += [num(upper) - num(0.001), num(rate), num(upper) + num(0.001)]
+        else:
+            whens.append("ELSE NULL")
+        cond, cparams = short(f"(CASE {' '.join(whens)} END)", wparams)
+        arms.append(f"WHEN p.employment = %s AND p.monthly_income IS NOT NULL THEN {cond}")
+        params += [employment, *cparams]
+    if not arms:
+        return "FALSE", []
+    return f"CASE {' '.join(arms)} ELSE FALSE END", params
+
+
+def _month_number(ctx: Context, col: str) -> str:
+    """SQL: year * 12 + month of a date column (SQLite keeps dates as ISO text)."""
+    if ctx.vendor == "postgresql":
+        return f"(date_part('year', {col}) * 12 + date_part('month', {col}))"
+    text = f"CAST({col} AS TEXT)"
+    return f"(CAST(substr({text}, 1, 4) AS INTEGER) * 12 + CAST(substr({text}, 6, 2) AS INTEGER))"
 
 
 def _dec(value: object) -> Decimal | None:

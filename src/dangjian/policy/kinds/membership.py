@@ -13,7 +13,7 @@ the 党员教育管理条例 and the 支部工作条例).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from dangjian.policy.context import Context, a_date, in_list, to_date
 from dangjian.policy.findings import Finding
@@ -25,6 +25,7 @@ from dangjian.policy.kinds.base import (
     Rule,
     people_cte,
     register,
+    subject_rows,
 )
 from dangjian.policy.kinds.frequency import KIND_LABELS
 from dangjian.policy.kinds.structure import ORG_LABELS, Standing, _violation, full_members_on
@@ -88,27 +89,53 @@ class AbsenceStreak(Kind):
         pcte, pparams = ctx.periods_cte(periods)
         scte, sparams = people_cte(ctx, rule)
         kinds_sql, kparams = in_list(p["activity_kinds"])
+        # Whoever took part on or after `recent` cannot be reported (the day N months after
+        # a later participation has not come): one pass over that stretch's activities
+        # finds them, and only the others' last participation is looked up, by person.
+        recent = ctx.param(_first_day_not_due(day, min(p["warning_months"], p["violation_months"])))
+        scope = ctx.person_scope
         rows = ctx.query(
             f"WITH {pcte}, {scte},"
-            # Each arm grouped by itself, then the (one row a person) results: grouping
-            # their union made SQLite write and sort every attendance row first.
-            " took(person_id, date) AS ("
-            " SELECT at.person_id, MAX(a.date) FROM dj_attendance at"
-            f" JOIN dj_activity a ON a.id = at.activity_id WHERE a.kind IN {kinds_sql}"
-            f" AND a.date <= %s AND {ctx.person_scope('at.person_id')} GROUP BY at.person_id"
-            " UNION ALL SELECT a.speaker_id, MAX(a.date) FROM dj_activity a"
-            f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {kinds_sql} AND a.date <= %s"
-            f" AND {ctx.person_scope('a.speaker_id')} GROUP BY a.speaker_id)"
-            " SELECT subj.person_id, subj.org_id, p.joined_on, t.last_d FROM subj"
-            " JOIN dj_person p ON p.id = subj.person_id"
-            " LEFT JOIN (SELECT person_id, MAX(date) AS last_d FROM took GROUP BY person_id) t"
-            " ON t.person_id = subj.person_id",
-            [*pparams, *sparams, *kparams, ctx.param(day), *kparams, ctx.param(day)],
+            " recent(person_id) AS (SELECT at.person_id FROM dj_activity a"
+            " JOIN dj_attendance at ON at.activity_id = a.id"
+            f" WHERE a.kind IN {kinds_sql} AND a.date >= %s AND a.date <= %s"
+            f" AND {scope('at.person_id')}"
+            " UNION SELECT a.speaker_id FROM dj_activity a WHERE a.speaker_id IS NOT NULL"
+            f" AND a.kind IN {kinds_sql} AND a.date >= %s AND a.date <= %s"
+            f" AND {scope('a.speaker_id')}),"
+            # An anti-join (NOT IN over a large set is a per-row scan on PostgreSQL).
+            " stale AS (SELECT subj.person_id, subj.org_id FROM subj"
+            " LEFT JOIN recent r ON r.person_id = subj.person_id WHERE r.person_id IS NULL)"
+            # Per person, by index: the few stale subjects only.
+            " SELECT s.person_id, s.org_id, p.joined_on,"
+            " (SELECT MAX(a.date) FROM dj_attendance at JOIN dj_activity a ON a.id = at.activity_id"
+            f" WHERE at.person_id = s.person_id AND a.kind IN {kinds_sql} AND a.date <= %s),"
+            " (SELECT MAX(a.date) FROM dj_activity a WHERE a.speaker_id = s.person_id"
+            f" AND a.kind IN {kinds_sql} AND a.date <= %s)"
+            " FROM stale s JOIN dj_person p ON p.id = s.person_id",
+            [
+                *pparams,
+                *sparams,
+                *kparams,
+                recent,
+                ctx.param(day),
+                *kparams,
+                recent,
+                ctx.param(day),
+                *kparams,
+                ctx.param(day),
+                *kparams,
+                ctx.param(day),
+            ],
         )
-        what = "、".join(KIND_LABELS.get(k, k) for k in p["activity_kinds"])
-        for person_id, org_id, joined, last in rows:
+        for _, person_id, _ in subject_rows(ctx, rule, periods):
             ctx.evaluated.add(("person", person_id))
-            joined, last = to_date(joined), to_date(last)
+        what = "、".join(KIND_LABELS.get(k, k) for k in p["activity_kinds"])
+        for person_id, org_id, joined, attended, spoke in rows:
+            joined = to_date(joined)
+            last = max(
+                (d for d in (to_date(attended), to_date(spoke)) if d is not None), default=None
+            )
             since = max(d for d in (joined, last) if d is not None) if (joined or last) else None
             if since is None:
                 continue
@@ -194,3 +221,12 @@ class AdmissionAge(Kind):
 def _age(born: date, on: date) -> int:
     """Full years of age on `on` (one born on 29 February comes of age on 1 March)."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _first_day_not_due(day: date, months: int) -> date:
+    """The first date `since` for which `add_months(since, months) <= day` fails (it is
+    monotone in `since`): a participation on or after it cannot make a streak due."""
+    since = day - timedelta(days=31 * months + 31)
+    while add_months(since, months) <= day:
+        since += timedelta(days=1)
+    return since

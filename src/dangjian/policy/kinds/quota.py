@@ -16,11 +16,11 @@ from dangjian.policy.kinds.base import (
     TRAINING_KINDS,
     Kind,
     Rule,
-    people_cte,
     register,
+    subject_rows,
 )
 from dangjian.policy.kinds.frequency import KIND_LABELS
-from dangjian.policy.periods import judge
+from dangjian.policy.periods import Period, judge
 from dangjian.records.models import TrainingKind
 
 TRAINING_LABELS = dict(TrainingKind.choices)
@@ -123,77 +123,55 @@ class PersonQuota(Kind):
         window = int(p.get("window_years") or 1)
         starts = [[date(per.start.year - window + 1, per.start.month, 1)] for per in periods]
         pcte, pparams = ctx.periods_cte(periods, extra=starts)
-        scte, sparams = people_cte(ctx, rule)
-        fsql, fparams = facts_sql(rule, ctx.person_scope)
         own = p.get("own_org") and not p["measure"].startswith("training")
 
-        def facts_cte(name: str) -> str:
+        def facts_cte(scope: Callable[[str], str]) -> tuple[str, list[Any]]:
+            """`facts` of the people `scope` admits (and `spans` when they count only in
+            their own org)."""
+            fsql, fparams = facts_sql(rule, scope)
             if not own:
-                return f"{name} AS ({fsql})"
+                return f"facts AS ({fsql})", fparams
             # Only activities held by the org the person belonged to on that day: a join
             # (not a correlated EXISTS) so every database can hash or index it.
             return (
-                f"{name}0 AS ({fsql}), {name} AS (SELECT f0.* FROM {name}0 f0 JOIN spans s2"
-                " ON s2.person_id = f0.person_id AND s2.org_id = f0.org_id"
-                f" AND {covers('s2', 'f0.date')})"
+                f"{ctx.spans_cte()}, facts0 AS ({fsql}), facts AS (SELECT f0.* FROM facts0 f0"
+                " JOIN spans s2 ON s2.person_id = f0.person_id AND s2.org_id = f0.org_id"
+                f" AND {covers('s2', 'f0.date')})",
+                fparams,
             )
 
-        if p["measure"] in ("training_hours", "training_count"):
-            rows = self._short_of_trainings(
-                ctx, rule, (pcte, pparams), (scte, sparams), (fsql, fparams)
-            )
-            yield from self._findings(ctx, rule, periods, window, rows)
-            return
-        # Sum the facts per person and period in one sequential pass, keep the subjects
-        # short of the minimum (pace can only flag those), and only then collect the
-        # evidence ids of those few (a semi-join, then one join by person and period).
-        # The facts are spelled twice (facts, facts2) so each use is planned on its own.
-        rows = ctx.query(
-            f"WITH {pcte}, {ctx.spans_cte()}, {scte}, {facts_cte('facts')}, {facts_cte('facts2')},"
-            " totals AS (SELECT f.person_id, pr.pkey, SUM(f.val) AS total FROM facts f"
-            " JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
-            " GROUP BY f.person_id, pr.pkey),"
-            " short AS (SELECT subj.person_id, subj.pkey, subj.org_id,"
-            " COALESCE(tt.total, 0) AS total FROM subj LEFT JOIN totals tt"
-            " ON tt.person_id = subj.person_id AND tt.pkey = subj.pkey"
-            " WHERE COALESCE(tt.total, 0) < %s),"
-            f" ev AS (SELECT f2.person_id, pr.pkey, {ctx.agg_ids('f2.ext_id')} AS ids"
-            " FROM facts2 f2 JOIN periods pr ON f2.date >= pr.x1 AND f2.date <= pr.end_d"
-            " WHERE f2.person_id IN (SELECT person_id FROM short)"
-            " GROUP BY f2.person_id, pr.pkey)"
-            " SELECT sh.person_id, sh.pkey, sh.org_id, sh.total, ev.ids FROM short sh"
-            " LEFT JOIN ev ON ev.person_id = sh.person_id AND ev.pkey = sh.pkey",
-            # With the schedule asked for, every subject (met or not) is a line of it.
-            [*pparams, *sparams, *fparams, *fparams, p["min"] if ctx.schedule is None else 1e12],
-        )
+        rows = self._short(ctx, rule, periods, (pcte, pparams), facts_cte)
         yield from self._findings(ctx, rule, periods, window, rows)
 
     @staticmethod
-    def _short_of_trainings(
+    def _short(
         ctx: Context,
         rule: Rule,
+        periods: list[Period],
         periods_sql: tuple[str, list[Any]],
-        subj_sql: tuple[str, list[Any]],
-        facts: tuple[str, list[Any]],
+        facts_cte: Callable[[Callable[[str], str]], tuple[str, list[Any]]],
     ) -> list[tuple[Any, ...]]:
         """`(person_id, pkey, org_id, total, ids)` of the subjects short of the minimum.
 
-        Several rules count the same trainings over the same periods (hours of every
-        member, of the leadership team …): one pass over the trainings gives every
-        person's total and evidence per period, shared through `ctx.memo`; each rule
-        then only reads its own subjects.
+        Several rules count the same facts over the same periods (hours of every member,
+        of the leadership team …): one pass over the facts gives every person's total per
+        period, shared through `ctx.memo`; each rule reads its subjects (shared too, see
+        `subject_rows`), keeps those short of its minimum, and only then collects the
+        evidence ids of those (the facts of those people only, by index).
         """
         pcte, pparams = periods_sql
-        scte, sparams = subj_sql
-        fsql, fparams = facts
-        key = ("person_quota.trainings", pcte, tuple(pparams), fsql, tuple(fparams))
+        fcte, fparams = facts_cte(ctx.person_scope)
+        # With the schedule asked for, every subject (met or not) is a line of it, with its
+        # evidence: then the one pass collects the ids too.
+        every = ctx.schedule is not None
+        ids_sql = f", {ctx.agg_ids('f.ext_id')}" if every else ", NULL"
+        key = ("person_quota.totals", every, pcte, tuple(pparams), fcte, tuple(fparams))
         totals = ctx.memo.get(key)
         if totals is None:
             totals = {
                 (person_id, pkey): (total, ids)
                 for person_id, pkey, total, ids in ctx.query(
-                    f"WITH {pcte}, facts AS ({fsql})"
-                    f" SELECT f.person_id, pr.pkey, SUM(f.val), {ctx.agg_ids('f.ext_id')}"
+                    f"WITH {pcte}, {fcte} SELECT f.person_id, pr.pkey, SUM(f.val){ids_sql}"
                     " FROM facts f JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
                     " GROUP BY f.person_id, pr.pkey",
                     [*pparams, *fparams],
@@ -201,16 +179,34 @@ class PersonQuota(Kind):
             }
             ctx.memo[key] = totals
         need = rule.params["min"]
-        out = []
         none = (0, None)
-        for person_id, pkey, org_id in ctx.query(
-            f"WITH {pcte}, {scte} SELECT person_id, pkey, org_id FROM subj",
-            [*pparams, *sparams],
-        ):
+        short = []
+        for pkey, person_id, org_id in subject_rows(ctx, rule, periods):
             total, ids = totals.get((person_id, pkey), none)
-            if to_num(total) < need or ctx.schedule is not None:
-                out.append((person_id, pkey, org_id, total, ids))
-        return out
+            if every or to_num(total) < need:
+                short.append((person_id, pkey, org_id, total, ids))
+        if every or not short:
+            return short
+        ids_list, ids_params = ctx.id_list_sql(sorted({row[0] for row in short}))
+
+        def scope(col: str) -> str:
+            return f"{ctx.person_scope(col)} AND {col} IN (SELECT id FROM ids)"
+
+        fcte, fparams = facts_cte(scope)
+        evidence = {
+            (person_id, pkey): ids
+            for person_id, pkey, ids in ctx.query(
+                f"WITH ids(id) AS ({ids_list}), {pcte}, {fcte}"
+                f" SELECT f.person_id, pr.pkey, {ctx.agg_ids('f.ext_id')}"
+                " FROM facts f JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
+                " GROUP BY f.person_id, pr.pkey",
+                [*ids_params, *pparams, *fparams],
+            )
+        }
+        return [
+            (person_id, pkey, org_id, total, evidence.get((person_id, pkey)))
+            for person_id, pkey, org_id, total, _ in short
+        ]
 
     def _findings(
         self,
@@ -227,8 +223,13 @@ class PersonQuota(Kind):
         label = self.what(rule)
         unit = "学时" if p["measure"] == "training_hours" else "次"
         span = f"近{window}年" if window > 1 else ""
-        # Hoisted out of the loop: the biggest rules yield a finding for most members.
-        people, as_of, reminder = ctx.people, ctx.as_of, rule.reminder_days
+        # Hoisted out of the loop: the biggest rules yield a finding for most members
+        # (and most of them the same figures): each judgement and figure is made once.
+        as_of, reminder = ctx.as_of, rule.reminder_days
+        qid, source = rule.qualified_id, rule._source
+        ends = {per.key: per.end.isoformat() for per in periods}
+        judged: dict[tuple[str, float], str | None] = {}
+        outs: dict[float, int | float] = {}
         for person_id, pkey, org_id, total, ids in rows:
             per = by_key[pkey]
             actual = to_num(total)
@@ -247,28 +248,36 @@ class PersonQuota(Kind):
                 )
                 if actual >= need:
                     continue
-            sev = judge(
-                start=per.start,
-                due=per.end,
-                actual=actual,
-                required=need,
-                as_of=as_of,
-                reminder_days=reminder,
-            )
+            if (pkey, actual) in judged:
+                sev = judged[pkey, actual]
+            else:
+                sev = judged[pkey, actual] = judge(
+                    start=per.start,
+                    due=per.end,
+                    actual=actual,
+                    required=need,
+                    as_of=as_of,
+                    reminder_days=reminder,
+                )
             if sev is None:
                 continue
-            person = people[person_id]
-            actual_out = num_out(actual)
-            yield rule.finding(
-                subject={"type": "person", "id": person.ext_id, "name": person.name},
-                period=per.key,
+            subject = ctx.person_subject(person_id)
+            if actual in outs:
+                actual_out = outs[actual]
+            else:
+                actual_out = outs[actual] = num_out(actual)
+            yield Finding(
+                rule=qid,
+                source=source,
+                subject=subject,
+                period=pkey,
                 severity=sev,
                 required=need_out,
                 actual=actual_out,
-                due=per.end,
+                due=ends[pkey],
                 evidence=split_ids(ids),
                 message=(
-                    f"{person.name} {per.label}{span}{label} {actual_out}"
+                    f"{subject['name']} {per.label}{span}{label} {actual_out}"
                     f" {unit}，少于 {need_out} {unit}"
                 ),
                 org=ctx.org_ref(org_id),
