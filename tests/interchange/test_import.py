@@ -334,8 +334,8 @@ def test_bulk_load_as_a_role_that_owns_no_table(full_dataset, monkeypatch, expor
 
 
 def test_many_rows_per_insert_statement_round_trip(full_dataset, monkeypatch, export_json):
-    # SQLite writes SQLITE_ROWS rows per INSERT and the rest of a batch one statement a row:
-    # with 3, every list of the dataset takes both paths (PostgreSQL COPY ignores it).
+    # SQLite writes SQLITE_ROWS rows per INSERT and the rest of a batch in statements of
+    # 2^k rows: with 3, every list of the dataset takes both paths (COPY ignores it).
     monkeypatch.setattr("dangjian.interchange.importer.SQLITE_ROWS", 3)
     dataset_import(full_dataset, actor=ACTOR)
     assert export_json() == canonical_dataset(full_dataset)

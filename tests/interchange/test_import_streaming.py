@@ -242,3 +242,36 @@ def test_an_unknown_absentee_is_named_by_its_place_and_nothing_is_written(writes
         info.value.render()
     )
     assert export_json() == before
+
+
+def _records(source: Any) -> dict[str, Any]:
+    return {k: v if isinstance(v, str) else list(v) for k, v in stream.read_dataset(source)}
+
+
+def test_records_one_a_line_read_as_any_other_layout(monkeypatch):
+    # Lines of one record each are taken a buffer at a time; whatever else comes between
+    # them (a record over several lines, indented, CRLF, two on a line, blank lines) and
+    # the buffer's edges (small chunks) read as the standard library reads them.
+    monkeypatch.setattr(stream, "CHUNK", 64)
+    dues = _province(40)["dues"]
+    lines = [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in dues]
+    lines[5] = json.dumps(dues[5], indent=2)
+    lines[9] = "   " + lines[9]
+    lines[12] = lines[12] + " \r"
+    lines[20] = lines[20] + ", " + json.dumps(dues[21])
+    del lines[21]
+    lines[30] = "\n\n" + lines[30]
+    text = '{"format":"dangjian/1",\n"dues":[\n' + ",\n".join(lines) + '\n],\n"terms":[]}\n'
+    expected = json.loads(text)
+    assert _records(io.BytesIO(text.encode())) == expected
+    assert _records(io.BytesIO(text.replace("\n", "\r\n").encode())) == expected
+
+
+def test_a_malformed_line_among_records_one_a_line_is_placed_exactly(monkeypatch):
+    monkeypatch.setattr(stream, "CHUNK", 256)
+    data = _one_record_a_line(_province(30))
+    cut = data.rindex(b",\n", 0, len(data) - 100) + 2
+    line = data[:cut].count(b"\n") + 1
+    broken = data[:cut] + b'{"person": oops},\n' + data[cut:]
+    with pytest.raises(DatasetError, match=f"第 {line} 行第 12 列"):
+        _records(io.BytesIO(broken))

@@ -54,8 +54,8 @@ from dangjian.people.models import (
 from dangjian.records.models import Absence, Activity, Attendance, Filing, Training
 
 BATCH = 5000
-# Rows per INSERT statement on SQLite (at most 16 columns: far below its 32,766 parameters).
-SQLITE_ROWS = 100
+# Rows per INSERT statement on SQLite at most (fewer where its parameter limit says so).
+SQLITE_ROWS = 500
 # From this many new rows on (into a table that held no others), a load sets aside
 # per-row costs: SQLite's secondary indexes, PostgreSQL's foreign-key triggers.
 BULK_LOAD_ROWS = 100_000
@@ -232,27 +232,37 @@ class _Writer:
         count = 0
         if self.postgres:
             sql = f"COPY {qn(table)} ({cols}) FROM STDIN"
+            line = "\t".join(["%d"] * len(columns)) + "\n"
             for batch in _batches(rows, BATCH * 4 if integers else BATCH):
                 if integers:
-                    # Rows of plain ints: COPY text in one block, not a call per row.
-                    text = "".join(["\t".join(map(str, r)) + "\n" for r in batch])
+                    # Rows of plain ints: COPY text in one block, formatted in C row by row.
+                    text = "".join(map(line.__mod__, map(tuple, batch)))
                     self._submit(functools.partial(_copy_text, sql, text))
                 else:
                     self._submit(functools.partial(_copy_rows, sql, batch))
                 count += len(batch)
             return count
         # Many rows per statement (half the CPU of a statement per row: SQLite's cost
-        # is per statement run), straight to sqlite3 with its own placeholders.
+        # is per statement run), straight to sqlite3 with its own placeholders. A batch
+        # goes in as few statements as the parameter limit allows (the writer thread, if
+        # on, takes the GIL back once per statement): SQLITE_ROWS rows at a time, the
+        # rest in statements of 2^k rows (a handful of texts, each prepared once).
         one = f"({', '.join(['?'] * len(columns))})"
         head = f"INSERT INTO {qn(table)} ({cols}) VALUES "
-        many = head + ", ".join([one] * SQLITE_ROWS)
-        flat = itertools.chain.from_iterable
+        size = max(1, min(SQLITE_ROWS, self._sqlite_params() // len(columns)))
         for batch in _batches(rows, BATCH):
-            whole = len(batch) - len(batch) % SQLITE_ROWS
-            params = [list(flat(batch[i : i + SQLITE_ROWS])) for i in range(0, whole, SQLITE_ROWS)]
-            self._submit(functools.partial(_sqlite_run, many, params, head + one, batch[whole:]))
+            self._submit(functools.partial(_sqlite_run, head, one, size, batch))
             count += len(batch)
         return count
+
+    def _sqlite_params(self) -> int:
+        """The most parameters one SQLite statement may have (999 before SQLite 3.32)."""
+        self.connection.ensure_connection()
+        raw = self.connection.connection
+        try:
+            return int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        except AttributeError:  # Python before 3.11
+            return 999
 
     def new_pks(self, model: type[models.Model], n: int) -> list[int]:
         """n primary keys no other row has or will get (the sequence moves past them)."""
@@ -445,11 +455,19 @@ def _sqlite_dates() -> Iterator[None]:
             sqlite3.adapters[key] = adapter
 
 
-def _sqlite_run(many: str, params: list[list[Any]], one: str, rest: list[Any], cursor: Any) -> None:
-    for p in params:
-        sqlite3.Cursor.execute(cursor, many, p)
-    if rest:
-        sqlite3.Cursor.executemany(cursor, one, rest)
+def _sqlite_run(head: str, one: str, size: int, rows: list[Sequence[Any]], cursor: Any) -> None:
+    flat = itertools.chain.from_iterable
+    start, end = 0, len(rows)
+    while start < end:
+        n = size if end - start >= size else 1 << ((end - start).bit_length() - 1)
+        sql = _sqlite_sql(head, one, n)
+        sqlite3.Cursor.execute(cursor, sql, list(flat(rows[start : start + n])))
+        start += n
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_sql(head: str, one: str, n: int) -> str:
+    return head + ", ".join([one] * n)
 
 
 def _copy_rows(sql: str, rows: list[Sequence[Any]], cursor: Any) -> None:
@@ -1024,7 +1042,12 @@ class _Import:
             activities.update(pks)
             self.attendance += attendance.insert(
                 ["activity_id", "person_id"],
-                [(pks[r["id"]], p) for r in batch for p in r["attendees"]],
+                # (tuples made in C: millions of rows)
+                list(
+                    itertools.chain.from_iterable(
+                        zip(itertools.repeat(pks[r["id"]]), r["attendees"]) for r in batch
+                    )
+                ),
                 integers=True,
             )
             # Absences (extension): replaced like attendance for an updated activity.

@@ -196,12 +196,45 @@ class _Scanner:
             if not self._skip_ws():
                 raise self._error("数组未结束", self.pos)
             yield self._value()
-            # Fast path: a comma and the next value, already in the buffer.
-            while (m := sep(self.buf, self.pos)) is not None:
+            while True:
+                # Fastest path: whole lines of one record each, already in the buffer.
+                if self.buf.startswith(",\n{", self.pos):
+                    yield from self._lines()
+                # Fast path: a comma and the next value, already in the buffer.
+                m = sep(self.buf, self.pos)
+                if m is None:
+                    break
                 self.pos = m.end()
                 yield self._value()
             if self._expect(",]", "，或 ]") == "]":
                 return
+
+    def _lines(self) -> Iterator[Any]:
+        """Records one a line, each line `{…},` (as `generate` and `export` write them).
+
+        Called with pos on the comma after a value and a newline after it; takes the
+        buffer's complete lines while each is a record (the fast path of `_value`
+        line by line, without a call per record) and leaves pos on the comma after the
+        last one taken. Anything else (the list's last record, a line cut by the
+        buffer's end, a record over several lines) is left to the general path.
+        """
+        buf = self.buf
+        start = self.pos + 2
+        last = buf.rfind("\n", start)
+        if last < 0:
+            return
+        loads, error = orjson.loads, orjson.JSONDecodeError
+        for line in buf[start:last].split("\n"):
+            core = line.rstrip(" \t\r")
+            if not (core.startswith("{") and core.endswith("},")):
+                return
+            try:
+                value = loads(core[:-1])
+            except error:
+                return
+            self.pos = start + len(core) - 1
+            yield value
+            start += len(line) + 1
 
     def document(self) -> Iterator[tuple[str, Any]]:
         self._expect("{", "{")

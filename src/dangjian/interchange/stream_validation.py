@@ -225,8 +225,7 @@ class StreamChecker:
                 if not value:
                     rec[name] = []
                     continue
-                people = self.people
-                pks = [people.get(v) for v in value]
+                pks = list(map(self.people.get, value))
                 if None in pks:
                     bad = [v for v, pk in zip(value, pks, strict=True) if pk is None]
                     shown = ", ".join(f'"{v}"' for v in bad[:5])
