@@ -124,11 +124,12 @@ class _Read:
 # A page is kept as its HTML, per user and address, under what its content depends on:
 #  - the stored findings of the organisation's scopes: for a committee or department
 #    their version (a refresh) and whether one is pending;
-#  - for a branch (depth 2 and below), when a record of its subtree was last written and
-#    whether the refresh that stores that write has been (`models.OrgChange`, marked in
-#    the write's transaction): a branch sees its own write on the next load and its findings after
-#    their refresh, while refreshes for other branches of its department do not rebuild
-#    its pages (a branch's findings are read from its own records);
+#  - for a branch (depth 2 and below), the check day and the pack's version, when a record
+#    of its subtree was last written and whether the refresh that stores that write has
+#    been (`models.OrgChange`, marked in the write's transaction): a branch sees its own
+#    write on the next load and its findings after their refresh, while refreshes for
+#    other branches of its department do not rebuild its pages (a branch's findings are
+#    read from its own records);
 #  - every other write (notices, accounts and grants, organisation names, a whole-tree
 #    import): `GENERATION`, renewed after each such write commits (`on_record_written`);
 #  - the day (due dates and 截至 count from it).
@@ -166,9 +167,12 @@ def page_version(org: Organization, year: int) -> str | None:
         return None
     if worth_caching(org):
         return f"{status.version}|{status.pending}"
+    from dangjian.policy.packs import load_pack
+
+    pack_id = page_findings.pack_id_for(org)
     at, waiting_for = changed(org.pk)
-    stored = status.refreshed >= waiting_for.get(f"{page_findings.pack_id_for(org)}:{year}", 0)
-    return f"{status.as_of}|{at}|{stored}"
+    stored = status.refreshed >= waiting_for.get(f"{pack_id}:{year}", 0)
+    return f"{status.as_of}|{load_pack(pack_id).version}|{at}|{stored}"
 
 
 def changed(org_pk: int) -> tuple[str, dict[str, int]]:
