@@ -303,7 +303,7 @@ def mark_changed(org_pks: set[int], *, using: str = "default") -> None:
     paths = Organization.objects.using(using).filter(pk__in=org_pks).values_list("path", flat=True)
     scope_of: dict[int, int] = {}
     for path in paths:
-        ids = [int(p) for p in path.strip("/").split("/") if p]
+        ids = [int(p) for p in path.strip("/").split("/") if p.isdigit()]
         for depth, pk in enumerate(ids):
             # the top is its own scope; everything below it, its department
             scope_of[pk] = pk if depth == 0 else ids[1]
