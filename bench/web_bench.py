@@ -141,6 +141,9 @@ class _ProxiedPolicy(http.cookiejar.DefaultCookiePolicy):
         return True
 
 
+# A reader whose sign-in or first loads failed (the run stops: no figures).
+WARM_UP_FAILED: list[str] = []
+
 # Set by --https-proxy: what the TLS-terminating proxy adds to every request.
 PROXY_HEADERS: list[tuple[str, str]] = []
 
@@ -226,10 +229,18 @@ def reader(
     clock: list[float],
     results: Results,
 ) -> None:
-    opener = _session(base, username)
-    for _, path in pages:  # warm-up, not counted: sign-in and first loads
-        opener.open(base + path, timeout=600).read()
-    start.wait()
+    try:
+        opener = _session(base, username)
+        for _, path in pages:  # warm-up, not counted: sign-in and first loads
+            opener.open(base + path, timeout=600).read()
+    except (OSError, RuntimeError) as exc:
+        WARM_UP_FAILED.append(f"{username}: {exc}")
+        start.abort()  # the others stop waiting: no figures from a half-started run
+        return
+    try:
+        start.wait()
+    except threading.BrokenBarrierError:
+        return
     deadline = clock[0]
     i = 0
     while time.monotonic() < deadline:
@@ -248,7 +259,10 @@ def writer(
     results: Results,
 ) -> None:
     opener = _opener()
-    start.wait()
+    try:
+        start.wait()
+    except threading.BrokenBarrierError:
+        return
     deadline = clock[0]
     i = 0
     while time.monotonic() < deadline:
@@ -404,6 +418,8 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
             t.start()
         for t in threads:
             t.join()
+        if WARM_UP_FAILED:
+            raise SystemExit("warm-up failed (is the database migrated?): " + WARM_UP_FAILED[0])
         started, own = readings["started"], readings["own"]
         load_before = readings["load_before"]
         server_cpu, worker_cpu = readings["server_cpu"], readings["worker_cpu"]
