@@ -262,6 +262,7 @@ def _orgs_of_people(person_pks: set[int], using: str) -> set[int]:
 
 def mark_for_entry(entry: Any) -> None:
     orgs = orgs_of_entry(entry)
+    entry.affected_orgs = orgs  # read by later receivers (the kept pages' marks)
     if orgs == set():
         return
     mark_stale(orgs, using=entry._state.db or "default")

@@ -284,7 +284,12 @@ def on_record_written(*, entry: Any, **kwargs: Any) -> None:
     once it commits."""
     from dangjian.policy.store import after_commit, marks_its_scopes, orgs_of_entry
 
-    orgs = orgs_of_entry(entry) if marks_its_scopes(str(entry.object_type)) else None
+    if not marks_its_scopes(str(entry.object_type)):
+        orgs = None
+    elif hasattr(entry, "affected_orgs"):
+        orgs = entry.affected_orgs  # policy's receiver read them already (it runs first)
+    else:
+        orgs = orgs_of_entry(entry)
     if not orgs:
         after_commit(renew_generation)
         return
