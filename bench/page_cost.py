@@ -5,7 +5,8 @@ and refreshed database whose bench accounts exist (`bench.web_bench` makes them:
 `bench_wc` for the root, `bench_b0` for a branch). Each page is loaded once, then `N`
 times: the median CPU and wall time, the query count and time of the last load.
 `PROF=1` adds a cProfile listing and the slowest queries; `ONLY=text` keeps the pages
-whose name contains it. Figures, not a test.
+whose name contains it; `COLD=1` renews the kept pages' generation before every load, so
+each load builds its page (what a write costs the next reader). Figures, not a test.
 
     DATABASE_URL=sqlite:////tmp/web200k.sqlite3 N=5 python -m bench.page_cost
 """
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
 
     from dangjian.access.models import Grant
     from dangjian.orgs.models import Organization
+    from dangjian.web.page_cache import renew_generation
 
     settings.ALLOWED_HOSTS = ["*"]
     users = get_user_model()
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     clients["b"].force_login(branch_user)
     n = int(os.environ.get("N", "5"))
     only = os.environ.get("ONLY")
+    cold = bool(os.environ.get("COLD"))
     connection.force_debug_cursor = True  # keep connection.queries
     out: list[dict[str, Any]] = []
     for who, name, path in pages:
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         cpu: list[float] = []
         wall: list[float] = []
         for _ in range(n):
+            if cold:
+                renew_generation()
             reset_queries()
             c0, w0 = time.process_time(), time.perf_counter()
             response = client.get(path)
@@ -82,6 +87,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         print(json.dumps(row, ensure_ascii=False), flush=True)
         out.append(row)
         if os.environ.get("PROF"):
+            if cold:
+                renew_generation()
             reset_queries()
             profile = cProfile.Profile()
             profile.enable()

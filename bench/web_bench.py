@@ -4,13 +4,14 @@ A production server (gunicorn, several worker processes) on loopback, against a
 database that is already there (`--database-url`) or a fresh demo database.
 `--users` reader threads (16) log in, half as the work committee's
 administrator, half as branch administrators, load each of their pages once (a warm-up,
-not counted), then all together load their pages in a loop without pause
-for `--seconds` (60); meanwhile `--writers` branch administrators record
+not counted), then all together load their pages in a loop for `--seconds` (60),
+without pause (the stress figure) or, with `--think S`, pausing 0.5–1.5 × S seconds after
+each page as a person reading it would; meanwhile `--writers` branch administrators record
 trainings through the API (token authentication) with a pause between writes.
 Reported: requests, throughput and p50/p95/p99 latency per page, and for the
 writes. Figures, not a test; loopback only, every loop bounded by the deadline.
 
-    python -m bench.web_bench [--database-url URL] [--users 16] [--writers 4]
+    python -m bench.web_bench [--database-url URL] [--users 16] [--think 0] [--writers 4]
         [--seconds 60] [--workers 4] [--threads 1] [--worker] [--port 18790]
         [--workdir var/bench] [--json FILE]
 
@@ -33,6 +34,7 @@ import argparse
 import http.cookiejar
 import json
 import os
+import random
 import re
 import secrets
 import statistics
@@ -228,6 +230,7 @@ def reader(
     start: threading.Barrier,
     clock: list[float],
     results: Results,
+    think: float = 0.0,
 ) -> None:
     try:
         opener = _session(base, username)
@@ -242,12 +245,19 @@ def reader(
     except threading.BrokenBarrierError:
         return
     deadline = clock[0]
+    pause_draw = random.Random(username)
     i = 0
     while time.monotonic() < deadline:
         name, path = pages[i % len(pages)]
         timeout = max(1.0, deadline - time.monotonic())
         _timed(results, name, opener, base + path, timeout=timeout, deadline=deadline)
         i += 1
+        if think:
+            # a person reads the page before the next click: 0.5–1.5 × the mean, so the
+            # readers do not move in step
+            time.sleep(
+                min(think * (0.5 + pause_draw.random()), max(0.0, deadline - time.monotonic()))
+            )
 
 
 def writer(
@@ -404,7 +414,9 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
 
         start = threading.Barrier(len(sessions) + opts.writers, action=begin)
         threads = [
-            threading.Thread(target=reader, args=(base, user, pages, start, clock, results))
+            threading.Thread(
+                target=reader, args=(base, user, pages, start, clock, results, opts.think)
+            )
             for user, pages in sessions
         ]
         threads += [
@@ -443,6 +455,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     total = sum(r["requests"] for r in rows)
     return {
         "users": opts.users,
+        "think_seconds": opts.think,
         "writers": opts.writers,
         "workers": "?" if opts.base else opts.workers,
         "seconds": round(elapsed, 1),
@@ -464,6 +477,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between writes")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a reader pauses after each page (0: none, the stress figure)",
+    )
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
@@ -480,7 +499,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     opts, _ = parser.parse_known_args(argv)
     figures = run(opts)
     print(
-        f"{figures['users']} readers + {figures['writers']} writers, {figures['workers']} "
+        f"{figures['users']} readers (think {figures['think_seconds']} s) + "
+        f"{figures['writers']} writers, {figures['workers']} "
         f"gunicorn workers, {figures['seconds']} s: {figures['requests']} requests, "
         f"{figures['per_second']}/s; load average {' '.join(figures['load_average_before'])} "
         f"→ {' '.join(figures['load_average_after'])}"

@@ -22,13 +22,11 @@ CACHE_SECONDS = 24 * 3600
 def pack_for_org(org: Organization) -> str:
     """The pack assigned at the nearest organisation above (or at) `org`; default yunnan-2019."""
     ancestors = [int(pk) for pk in org.path.strip("/").split("/") if pk]
-    found = (
-        PackAssignment.objects.filter(org_id__in=ancestors)
-        .order_by("-org__depth")
-        .values_list("pack_id", flat=True)
-        .first()
+    assigned = dict(
+        PackAssignment.objects.filter(org_id__in=ancestors).values_list("org_id", "pack_id")
     )
-    return found or DEFAULT_PACK
+    # the nearest: the path lists the ancestors from the top down
+    return next((assigned[pk] for pk in reversed(ancestors) if pk in assigned), DEFAULT_PACK)
 
 
 def findings_for_org(*, org: Organization, year: int, as_of: date | None = None) -> Report:

@@ -21,13 +21,13 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.db.models import F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.orgs.models import Organization
@@ -743,18 +743,8 @@ def status(org: Organization, pack_id: str, year: int, *, today: date | None = N
     stale or computed for an earlier day (a page never waits for it)."""
     today = today or date.today()  # the day `days.check_day` counts from
     wanted_as_of = as_of_for(year, today)
-    expected = _scopes_expected(org)
-    agg = scopes_for(org, pack_id, year).aggregate(
-        n=models_count(),
-        first_computed=Min("computed_at"),
-        first_as_of=Min("as_of"),
-        stale=models_count(Q(dirty__gt=F("refreshed"))),
-        never=models_count(Q(computed_at__isnull=True)),
-        old=models_count(Q(as_of__lt=wanted_as_of)),
-        refreshed=Sum("refreshed"),
-        last_computed=Max("computed_at"),
-    )
-    missing = agg["n"] < expected
+    agg = _scope_figures(org, pack_id, year, wanted_as_of)
+    missing = agg["n"] < agg["expected"]
     if missing:
         ensure_scopes(pack_id, year, scopes_of_tree(org) if org.depth == 0 else _own_scope(org))
     if agg["old"]:
@@ -776,16 +766,71 @@ def status(org: Organization, pack_id: str, year: int, *, today: date | None = N
     )
 
 
+def _scope_figures(
+    org: Organization, pack_id: str, year: int, wanted_as_of: date
+) -> dict[str, Any]:
+    """The scope rows of `org`'s subtree summed up, and how many there should be: one
+    statement (every kept page's load asks it, so it is written out rather than built by
+    the ORM on each call)."""
+    from django.db import connection
+
+    scope = FindingScope._meta.db_table
+    org_table = Organization._meta.db_table
+    if org.depth == 0:
+        root_pk = _path_ids(org.path)[0]
+        where = "path >= %s AND path < %s"
+        where_params: list[Any] = [org.path, org.path[:-1] + "0"]
+        expected_sql = f"(SELECT COUNT(*) FROM {org_table} WHERE id = %s OR parent_id = %s)"
+        expected_params: list[Any] = [root_pk, root_pk]
+    else:
+        where = "org_id = %s"
+        where_params = [scope_pk_of_path(org.path)]
+        expected_sql, expected_params = "1", []
+    sql = (
+        "SELECT COUNT(*), MIN(computed_at), MIN(as_of),"
+        " SUM(CASE WHEN dirty > refreshed THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN computed_at IS NULL THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN as_of < %s THEN 1 ELSE 0 END),"
+        f" SUM(refreshed), MAX(computed_at), {expected_sql}"
+        f" FROM {scope} WHERE pack_id = %s AND year = %s AND {where}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [wanted_as_of, *expected_params, pack_id, year, *where_params])
+        n, first, first_as_of, stale, never, old, refreshed, last, expected = cursor.fetchone()
+    return {
+        "n": n,
+        "expected": expected,
+        "first_computed": _db_datetime(first),
+        "first_as_of": _db_date(first_as_of),
+        "stale": stale or 0,
+        "never": never or 0,
+        "old": old or 0,
+        "refreshed": int(refreshed or 0),
+        "last_computed": _db_datetime(last),
+    }
+
+
+def _db_datetime(value: Any) -> datetime | None:
+    """A timestamp as the database driver gives it in a raw row (SQLite: text in UTC)."""
+    if value is None or isinstance(value, datetime):
+        moment = value
+    else:
+        from django.utils.dateparse import parse_datetime
+
+        moment = parse_datetime(str(value))
+    if moment is not None and settings.USE_TZ and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return moment
+
+
+def _db_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 def _stamp(at: datetime | None) -> str:
     return f"{at.timestamp():.6f}" if at is not None else "-"
-
-
-def _scopes_expected(org: Organization) -> int:
-    """How many scope rows hold `org`'s subtree: a tree's top and departments, or one."""
-    if org.depth > 0:
-        return 1
-    root_pk = _path_ids(org.path)[0]
-    return Organization.objects.filter(Q(pk=root_pk) | Q(parent_id=root_pk)).count()
 
 
 def _own_scope(org: Organization) -> list[Organization]:
