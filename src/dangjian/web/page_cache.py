@@ -209,10 +209,17 @@ def page(
     if keys is None:
         return build()
     k, latest = keys
+    if not worth_caching(org):
+        # A branch's page: one reader builds it (the key is per user) in tens of
+        # milliseconds; no lock, no previous copy to fall back on.
+        hit = cache.get(k)
+        if hit is not None:
+            return _serve(request, hit)
+        return _build(request, build, (k,))
     found = cache.get_many([k, latest])
     if k in found:
         return _serve(request, found[k])
-    stale = found.get(latest) if worth_caching(org) else None
+    stale = found.get(latest)
     if stale is not None and time.time() - stale[2] < settings.PAGE_REBUILD_SECONDS:
         return _serve(request, stale)
     lock = f"{k}:building"
@@ -233,7 +240,7 @@ def page(
 
 
 def _build(
-    request: HttpRequest, build: Callable[[], HttpResponse], keys: tuple[str, str] | None
+    request: HttpRequest, build: Callable[[], HttpResponse], keys: tuple[str, ...] | None
 ) -> HttpResponse:
     request._page_cache_building = True  # type: ignore[attr-defined]
     try:
