@@ -1,7 +1,7 @@
 """Pages kept whole in the shared cache (`page_cache.page`): per user and address, under
 what they show; a branch sees its own write on the next load; committee readers are
-served the previous page while one request builds the new one; each session gets its
-own form token."""
+served the previous page while one request builds the new one (after its own response,
+served the previous page too, has gone); each session gets its own form token."""
 
 import datetime
 import re
@@ -113,8 +113,15 @@ def test_committee_readers_get_the_previous_page_while_one_builds(tree, login, s
     assert served.context is None  # not built: the previous page
     assert _tokenless(served.content.decode()) == _tokenless(before)
     cache.delete(f"{new_key}:building")
-    rebuilt = client.get(url)
-    assert rebuilt.context is not None and cache.get(new_key) is not None
+    # the next reader is served the previous page too, and the new one is built after
+    # its response has been sent
+    served_then_built = client.get(url)
+    assert _tokenless(served_then_built.content.decode()) == _tokenless(before)
+    kept = cache.get(new_key)
+    assert kept is not None and cache.get(f"{new_key}:building") is None
+    after = client.get(url)
+    assert after.context is None  # served as kept, not built again
+    assert _filled_in(kept[1], after.content.decode())
 
 
 def test_a_committee_page_is_rebuilt_at_most_once_a_while(tree, login, settings):
@@ -122,6 +129,7 @@ def test_a_committee_page_is_rebuilt_at_most_once_a_while(tree, login, settings)
     PAGE_REBUILD_SECONDS old; then it is built again from the new figures."""
     settings.FINDINGS_REFRESH_ON_WRITE = False
     settings.PAGE_REBUILD_SECONDS = 3600
+    year = datetime.date.today().year
     refresh_all()
     cache.clear()
     client = login("wc")
@@ -131,7 +139,12 @@ def test_a_committee_page_is_rebuilt_at_most_once_a_while(tree, login, settings)
     assert store.run_pending(debounce=0) == 1
     assert client.get(url).context is None  # the last one, younger than an hour
     settings.PAGE_REBUILD_SECONDS = 0
-    assert client.get(url).context is not None  # built from the refreshed figures
+    request = RequestFactory().get(url)
+    request.user = tree.users["wc"]
+    new_key, _ = page_cache.page_keys(request, type(tree.root).objects.get(pk=tree.root.pk), year)
+    assert cache.get(new_key) is None
+    client.get(url)  # served the last one; the new one built once it was sent
+    assert cache.get(new_key) is not None
 
 
 def test_each_session_gets_its_own_form_token(tree):
@@ -180,6 +193,14 @@ def test_a_notice_renews_every_kept_page_and_a_record_only_its_scope(
             actor=actor,
         )
     assert page_cache.generation() != start  # renewed once the notice committed
+
+
+def _filled_in(kept: str, served: str) -> bool:
+    """`served` is the kept page with its form token and script nonce filled in."""
+    pattern = re.escape(kept)
+    for placeholder in (page_cache.CSRF_PLACEHOLDER, page_cache.NONCE_PLACEHOLDER):
+        pattern = pattern.replace(re.escape(placeholder), "[^\"'<> ]+")
+    return re.fullmatch(pattern, served, re.S) is not None
 
 
 def _tokenless(html: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from dangjian.orgs.models import Organization
 from dangjian.web import page_findings
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 # Kept until replaced by a newer version's key (a refresh) or for an hour.
 TIMEOUT = 3600
@@ -136,8 +138,10 @@ class _Read:
 # The form token and script nonce of the request that built it are placeholders in the
 # kept copy, filled in for each request. A page with a message to show is not kept.
 # When a committee page's key is new (a refresh), the previous one is served until it is
-# `PAGE_REBUILD_SECONDS` old; then one request builds it while the others are still served
-# the previous one. A kept page's figures and its 截至 are consistent with each other.
+# `PAGE_REBUILD_SECONDS` old; then one request is served it too and builds the new one
+# after its response has gone, while the others are still served the previous one: no
+# reader waits for a committee page that was built before. A kept page's figures and its
+# 截至 are consistent with each other.
 
 GENERATION = "web:pages:generation"
 # In the keys: a release that keeps pages in another shape never reads the older ones.
@@ -224,6 +228,11 @@ def page(
         return _serve(request, stale)
     lock = f"{k}:building"
     if cache.add(lock, 1, timeout=int(BUILD_WAIT) + 10):
+        if stale is not None:
+            # This reader, too, is served the last page at once; the new one is built
+            # once the response has gone (`close`), for the next load.
+            served = _serve(request, stale)
+            return _ServedThenBuilt(served, lambda: _build(request, build, keys), lock)
         try:
             return _build(request, build, keys)
         finally:
@@ -265,6 +274,26 @@ def _build(
             response.charset
         )
     return response
+
+
+class _ServedThenBuilt(HttpResponse):
+    """The last page served, and the new one built after it has been sent: the server
+    calls `close()` once the response is written (WSGI), before it takes the next
+    request; the build holds the page's lock until then."""
+
+    def __init__(self, served: HttpResponse, after: Callable[[], Any], lock: str) -> None:
+        super().__init__(served.content, content_type=served["Content-Type"])
+        self._after = after
+        self._lock = lock
+
+    def close(self) -> None:
+        try:
+            self._after()
+        except Exception:
+            logger.exception("页面后台生成失败 (building a kept page after serving the last one)")
+        finally:
+            cache.delete(self._lock)
+            super().close()
 
 
 def _serve(request: HttpRequest, kept: tuple[str, str, float]) -> HttpResponse:
