@@ -16,7 +16,7 @@ from dangjian.policy import store
 from dangjian.policy.engine import evaluate
 from dangjian.policy.models import FindingScope, StoredFinding
 from dangjian.policy.selectors import findings_for_org
-from dangjian.policy.tasks import refresh_stale_findings
+from dangjian.policy.tasks import refresh_left_behind, refresh_stale_findings
 from dangjian.records import services as records_services
 from policy.builders import due, members, org, transfer
 
@@ -244,6 +244,16 @@ def test_the_worker_task_refreshes_stale_scopes(province, settings):
     # the task's own function, as the huey consumer runs it
     assert refresh_stale_findings.call_local() == 1
     assert not scope(province["d1"]).stale
+
+
+def test_stale_scopes_left_behind_are_asked_for_again(province, settings):
+    """A worker stopped mid-refresh, or a queue lost: the periodic check asks again."""
+    settings.FINDINGS_DEBOUNCE_SECONDS = 0
+    store.mark_stale([province["d1"].pk])  # marked, but no refresh asked for
+    assert scope(province["d1"]).stale
+    assert refresh_left_behind.call_local() is True
+    assert not scope(province["d1"]).stale
+    assert refresh_left_behind.call_local() is False  # nothing stale: nothing asked
 
 
 def test_the_top_scope_refreshes_the_whole_tree_it_can_claim(province):

@@ -33,6 +33,19 @@ def nightly_refresh_findings() -> int:
     return refresh_all()
 
 
+@db_periodic_task(crontab(minute="*"))
+def refresh_left_behind() -> bool:
+    """Once a minute: stale scopes that no queued refresh will reach (the worker was
+    stopped mid-refresh, or the queue was lost: Redis keeps nothing on disk) are asked
+    for again, so they do not wait for the next write or the night. One query."""
+    from dangjian.policy.models import FindingScope
+
+    if not FindingScope.objects.filter(dirty__gt=F("refreshed")).exists():
+        return False
+    request_refresh()
+    return True
+
+
 def request_refresh() -> None:
     """Schedule one refresh after the debounce delay; writes within it share it.
 
