@@ -104,3 +104,33 @@ def test_committee_home_ranks_and_charts(tree, login):
     assert "各单位未整改违规排名" in html
     assert 'id="months-data"' in html and "vendor/echarts/echarts.min.js" in html
     assert r.context["violation_count"] > 0
+
+
+def test_the_period_filter_offers_calendar_periods_not_each_persons_span(tree, login):
+    """At a province every member's own span ("1992-07-30/…") would be an option: the
+    filter offers the calendar periods, and a span only when a link asks for it."""
+    import re
+
+    from dangjian.policy.models import StoredFinding
+
+    c = login("wc")
+    year = datetime.date.today().year
+    url = reverse("web:org_findings", args=[tree.root.pk]) + f"?year={year}"
+    c.get(url)  # stored
+    span = f"2001-03-04/{year}-12-01"
+    person = StoredFinding.objects.filter(year=year, subject_type="person").first()
+    assert person is not None
+    StoredFinding.objects.filter(pk=person.pk).update(period=span)
+
+    def options(html: str) -> list[str]:
+        select = re.search(r'id="f-period">(.*?)</select>', html, re.S)
+        assert select is not None
+        return re.findall(r'<option value="([^"]*)"', select.group(1))
+
+    calendar = options(c.get(url + "&severity=warning").content.decode())
+    assert span not in calendar and any(p for p in calendar)
+    assert all("/" not in p for p in calendar)
+    asked = c.get(url + f"&period={span}")
+    assert span in options(asked.content.decode())
+    assert f'value="{span}" selected' in asked.content.decode()
+    assert asked.context["page"].paginator.count == 1

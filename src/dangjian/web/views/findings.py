@@ -254,7 +254,14 @@ def list_figures(
         )
         for r in rows.values_list("rule", flat=True).distinct().order_by()
     )
-    periods = sorted(rows.values_list("period", flat=True).distinct().order_by())
+    # The calendar periods (year, half, quarter, month) to filter by; a person's own span
+    # ("1992-07-30/2026-12-01": one per member at a province) is not a choice of its own,
+    # but stays selectable when a link asked for it.
+    periods = sorted(
+        rows.exclude(period__contains="/").values_list("period", flat=True).distinct().order_by()
+    )
+    if period and period not in periods:
+        periods.append(period)
     shown = rows
     if rule:
         shown = shown.filter(rule=rule)
