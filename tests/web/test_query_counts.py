@@ -22,8 +22,9 @@ from dangjian.records.models import Activity, Attendance, Training
 # on the database cache.
 KEEPING = 27
 KEPT_WHOLE = {"home_branch", "home_committee", "org", "hours", "findings"}
-# A later load of a kept page: session, user, grants, freshness, generation, page.
-KEPT_AGAIN = 12
+# A later load of a kept page: session, user, grants, pack, freshness, (a branch: its
+# changed mark), the page with its generation; a few more for some pages' own lookups.
+KEPT_AGAIN = 9
 
 BOUNDS = {
     # The branch and member homes also read the year's schedule: the stored lines of the

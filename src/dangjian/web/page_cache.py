@@ -133,7 +133,8 @@ class _Read:
 #    other branches of its department do not rebuild its pages (a branch's findings are
 #    read from its own records);
 #  - every other write (notices, accounts and grants, organisation names, a whole-tree
-#    import): `GENERATION`, renewed after each such write commits (`on_record_written`);
+#    import): `GENERATION`, renewed after each such write commits (`on_record_written`),
+#    kept with the page and read with it (a page of another generation is not served);
 #  - the day (due dates and 截至 count from it).
 # The form token and script nonce of the request that built it are placeholders in the
 # kept copy, filled in for each request. A page with a message to show is not kept.
@@ -145,7 +146,7 @@ class _Read:
 
 GENERATION = "web:pages:generation"
 # In the keys: a release that keeps pages in another shape never reads the older ones.
-KEPT_FORMAT = 2
+KEPT_FORMAT = 3
 CSRF_PLACEHOLDER = "__dangjian_page_cache_csrf__"
 NONCE_PLACEHOLDER = "__dangjian_page_cache_nonce__"
 
@@ -197,7 +198,8 @@ def page_keys(request: HttpRequest, org: Organization, year: int) -> tuple[str, 
     if version is None:
         return None
     who = getattr(request.user, "pk", None)
-    raw = f"{who}|{org.pk}|{request.get_full_path()}|{datetime.date.today()}|{generation()}"
+    # the generation is not in the key but in the kept value (read with it, one query)
+    raw = f"{who}|{org.pk}|{request.get_full_path()}|{datetime.date.today()}"
     base = f"web:page{KEPT_FORMAT}:" + hashlib.sha1(raw.encode()).hexdigest()[:24]
     return f"{base}:{hashlib.sha1(version.encode()).hexdigest()[:16]}", f"{base}:latest"
 
@@ -216,14 +218,18 @@ def page(
     if not worth_caching(org):
         # A branch's page: one reader builds it (the key is per user) in tens of
         # milliseconds; no lock, no previous copy to fall back on.
-        hit = cache.get(k)
+        found = cache.get_many([k, GENERATION])
+        now = _current(found)
+        hit = _valid(found.get(k), now)
         if hit is not None:
             return _serve(request, hit)
-        return _build(request, build, (k,))
-    found = cache.get_many([k, latest])
-    if k in found:
-        return _serve(request, found[k])
-    stale = found.get(latest)
+        return _build(request, build, (k,), now)
+    found = cache.get_many([k, latest, GENERATION])
+    now = _current(found)
+    hit = _valid(found.get(k), now)
+    if hit is not None:
+        return _serve(request, hit)
+    stale = _valid(found.get(latest), now)
     if stale is not None and time.time() - stale[2] < settings.PAGE_REBUILD_SECONDS:
         return _serve(request, stale)
     lock = f"{k}:building"
@@ -232,9 +238,9 @@ def page(
             # This reader, too, is served the last page at once; the new one is built
             # once the response has gone (`close`), for the next load.
             served = _serve(request, stale)
-            return _ServedThenBuilt(served, lambda: _build(request, build, keys), lock)
+            return _ServedThenBuilt(served, lambda: _build(request, build, keys, now), lock)
         try:
-            return _build(request, build, keys)
+            return _build(request, build, keys, now)
         finally:
             cache.delete(lock)
     if stale is not None:
@@ -242,14 +248,31 @@ def page(
     waited = time.monotonic() + BUILD_WAIT
     while time.monotonic() < waited:
         time.sleep(0.1)
-        hit = cache.get(k)
+        hit = _valid(cache.get(k), now)
         if hit is not None:
             return _serve(request, hit)
-    return _build(request, build, None)
+    return _build(request, build, None, now)
+
+
+Kept = tuple[str, str, float, str]  # content type, page, when built, generation
+
+
+def _current(found: dict[str, Any]) -> str:
+    """The generation read with the page (started anew if the cache lost it)."""
+    value = found.get(GENERATION)
+    return str(value) if value is not None else generation()
+
+
+def _valid(kept: Kept | None, now: str) -> Kept | None:
+    """The kept page, if it was built in the current generation."""
+    return kept if kept is not None and kept[3] == now else None
 
 
 def _build(
-    request: HttpRequest, build: Callable[[], HttpResponse], keys: tuple[str, ...] | None
+    request: HttpRequest,
+    build: Callable[[], HttpResponse],
+    keys: tuple[str, ...] | None,
+    now: str,
 ) -> HttpResponse:
     request._page_cache_building = True  # type: ignore[attr-defined]
     try:
@@ -268,7 +291,7 @@ def _build(
         and content_type.startswith("text/html")
         and not response.cookies
     ):
-        cache.set_many({key: (content_type, kept, time.time()) for key in keys}, TIMEOUT)
+        cache.set_many({key: (content_type, kept, time.time(), now) for key in keys}, TIMEOUT)
     if CSRF_PLACEHOLDER in body:
         response.content = body.replace(CSRF_PLACEHOLDER, get_token(request)).encode(
             response.charset
@@ -296,8 +319,8 @@ class _ServedThenBuilt(HttpResponse):
             super().close()
 
 
-def _serve(request: HttpRequest, kept: tuple[str, str, float]) -> HttpResponse:
-    content_type, body, _built = kept
+def _serve(request: HttpRequest, kept: Kept) -> HttpResponse:
+    content_type, body = kept[0], kept[1]
     if CSRF_PLACEHOLDER in body:
         body = body.replace(CSRF_PLACEHOLDER, get_token(request))
     if NONCE_PLACEHOLDER in body:
