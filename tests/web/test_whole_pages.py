@@ -93,6 +93,63 @@ def test_a_branch_sees_its_findings_once_its_write_is_refreshed(tree, login, set
     assert client.get(url).context is None
 
 
+def test_a_training_rebuilds_the_branch_pages_that_show_it_not_the_others(tree, login, settings):
+    """A training shows on the branch's 学时 at once; its 概况 (members, posts) stays as
+    kept, and its 工作台 and 问题清单 show it through the findings: built again when
+    the write is marked pending and once its refresh is stored, not on every write in
+    between. A meeting shows on the 工作台 at once."""
+    from decimal import Decimal
+
+    settings.FINDINGS_REFRESH_ON_WRITE = False
+    year = datetime.date.today().year
+    refresh_all()
+    cache.clear()
+    client = login("b1")
+    urls = {
+        "home": reverse("web:home"),
+        "overview": reverse("web:org", args=[tree.branch1.pk]),
+        "findings": reverse("web:org_findings", args=[tree.branch1.pk]),
+        "hours": reverse("web:org_hours", args=[tree.branch1.pk]),
+    }
+    for url in urls.values():
+        assert client.get(url).context is not None  # built
+        assert client.get(url).context is None  # kept
+    actor = Actor(user=tree.users["b1"], source="web")
+
+    def train(hours: str) -> None:
+        records_services.training_record(
+            person=tree.members1[0],
+            date=datetime.date(year, 1, 20),
+            hours=Decimal(hours),
+            kind="general",
+            actor=actor,
+        )
+
+    train("1.5")
+    built = {name: client.get(url).context is not None for name, url in urls.items()}
+    # pending now: the findings pages once; the 概况 not; the 学时 shows the hours
+    assert built == {"home": True, "overview": False, "findings": True, "hours": True}
+    train("2")  # a second write before the refresh
+    built = {name: client.get(url).context is not None for name, url in urls.items()}
+    assert built == {"home": False, "overview": False, "findings": False, "hours": True}
+    assert store.run_pending(debounce=0) >= 1
+    built = {name: client.get(url).context is not None for name, url in urls.items()}
+    assert built == {"home": True, "overview": False, "findings": True, "hours": True}
+    # the next training starts a new wait: the findings pages are built again, once
+    train("0.5")
+    built = {name: client.get(url).context is not None for name, url in urls.items()}
+    assert built == {"home": True, "overview": False, "findings": True, "hours": True}
+    records_services.activity_record(
+        org=tree.branch1,
+        kind="theme_day",
+        date=datetime.date(year, 1, 22),
+        attendees=tree.members1[:2],
+        actor=actor,
+    )
+    assert client.get(urls["home"]).context is not None  # the year's activities counted
+    assert client.get(urls["overview"]).context is not None  # shown_at: any other record
+
+
 def test_committee_readers_get_the_previous_page_while_one_builds(tree, login, settings):
     settings.FINDINGS_REFRESH_ON_WRITE = False
     year = datetime.date.today().year
@@ -171,7 +228,7 @@ def test_a_notice_renews_every_kept_page_and_a_record_only_its_scope(
     actor = Actor(user=tree.users["wc"], source="web")
     start = page_cache.generation()
     marks = {o.pk: page_cache.changed(o.pk) for o in (tree.branch1, tree.branch2, tree.dept)}
-    assert [at for at, _ in marks.values()] == ["-"] * 3  # nothing written through a service yet
+    assert [m.at for m in marks.values()] == ["-"] * 3  # nothing written through a service yet
     with django_capture_on_commit_callbacks(execute=True):
         records_services.training_record(
             person=tree.members1[2],

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -145,6 +145,10 @@ class _Read:
 # 截至 are consistent with each other.
 
 GENERATION = "web:pages:generation"
+# Records the branch's 工作台, 概况 and 问题清单 show only through their findings (a
+# training counts toward study hours, a filing closes a schedule line): writing one
+# rebuilds those pages once its refresh is stored, not at once (学时 shows trainings).
+SHOWN_THROUGH_FINDINGS = frozenset({"training", "filing"})
 # In the keys: a release that keeps pages in another shape never reads the older ones.
 KEPT_FORMAT = 3
 CSRF_PLACEHOLDER = "__dangjian_page_cache_csrf__"
@@ -164,9 +168,13 @@ def renew_generation() -> None:
     cache.set(GENERATION, time.time_ns(), None)
 
 
-def page_version(org: Organization, year: int) -> str | None:
+def page_version(
+    org: Organization, year: int, *, every_record: bool = True, findings: bool = True
+) -> str | None:
     """What `org`'s pages for `year` depend on in the stored findings (None: nothing
-    stored yet; the page is built every time until it is)."""
+    stored yet; the page is built every time until it is). `every_record=False`: the page
+    shows trainings and filings only through their findings; `findings=False`: it shows
+    no findings (nor whether a refresh is pending)."""
     status = page_findings.freshness(org, year)
     if not status.version or not status.complete:
         return None
@@ -175,26 +183,62 @@ def page_version(org: Organization, year: int) -> str | None:
     from dangjian.policy.packs import load_pack
 
     pack_id = page_findings.pack_id_for(org)
-    at, waiting_for = changed(org.pk)
-    stored = status.refreshed >= waiting_for.get(f"{pack_id}:{year}", 0)
-    return f"{status.as_of}|{load_pack(pack_id).version}|{at}|{stored}"
+    mark = changed(org.pk)
+    written = mark.at if every_record else mark.shown_at
+    if findings:
+        stored = status.refreshed >= mark.waiting_for.get(f"{pack_id}:{year}", 0)
+        shown = f"{mark.pending_since}|{stored}"
+    else:
+        shown = "-"
+    return f"{status.as_of}|{load_pack(pack_id).version}|{written}|{shown}"
 
 
-def changed(org_pk: int) -> tuple[str, dict[str, int]]:
-    """When a record of the organisation's subtree was last written ("-": never since
-    marks were kept), and per pack and year the dirty count its refresh must reach."""
+@dataclass(frozen=True)
+class Changed:
+    """An organisation's marks ("-": never since marks were kept): when a record of its
+    subtree was last written, a record other than a training or filing, and since when
+    writes wait for a refresh; per pack and year the dirty count that refresh must reach."""
+
+    at: str = "-"
+    shown_at: str = "-"
+    pending_since: str = "-"
+    waiting_for: dict[str, int] = field(default_factory=dict)
+
+
+def changed(org_pk: int) -> Changed:
     from dangjian.web.models import OrgChange
 
-    row = OrgChange.objects.filter(org_id=org_pk).values_list("at", "waiting_for").first()
+    row = (
+        OrgChange.objects.filter(org_id=org_pk)
+        .values_list("at", "shown_at", "pending_since", "waiting_for")
+        .first()
+    )
     if row is None:
-        return "-", {}
-    return row[0].isoformat(), dict(row[1] or {})
+        return Changed()
+    at, shown_at, pending_since, waiting_for = row
+    return Changed(
+        at=_stamp(at),
+        shown_at=_stamp(shown_at),
+        pending_since=_stamp(pending_since),
+        waiting_for=dict(waiting_for or {}),
+    )
 
 
-def page_keys(request: HttpRequest, org: Organization, year: int) -> tuple[str, str] | None:
+def _stamp(at: datetime.datetime | None) -> str:
+    return at.isoformat() if at is not None else "-"
+
+
+def page_keys(
+    request: HttpRequest,
+    org: Organization,
+    year: int,
+    *,
+    every_record: bool = True,
+    findings: bool = True,
+) -> tuple[str, str] | None:
     """The keys of this user's page at this address: for what it shows now, and for the
     last one built (None: not kept)."""
-    version = page_version(org, year)
+    version = page_version(org, year, every_record=every_record, findings=findings)
     if version is None:
         return None
     who = getattr(request.user, "pk", None)
@@ -205,13 +249,21 @@ def page_keys(request: HttpRequest, org: Organization, year: int) -> tuple[str, 
 
 
 def page(
-    request: HttpRequest, org: Organization, year: int, build: Callable[[], HttpResponse]
+    request: HttpRequest,
+    org: Organization,
+    year: int,
+    build: Callable[[], HttpResponse],
+    *,
+    every_record: bool = True,
+    findings: bool = True,
 ) -> HttpResponse:
     """`build()`'s page for this user and address, or the kept one while nothing it shows
-    has changed."""
+    has changed. `every_record=False` for a page that shows trainings and filings only
+    through their findings (`SHOWN_THROUGH_FINDINGS`); `findings=False` for a branch's
+    page that shows no findings."""
     if request.method != "GET" or len(get_messages(request)):
         return build()
-    keys = page_keys(request, org, year)
+    keys = page_keys(request, org, year, every_record=every_record, findings=findings)
     if keys is None:
         return build()
     k, latest = keys
@@ -352,10 +404,14 @@ def on_record_written(*, entry: Any, **kwargs: Any) -> None:
     if not orgs:
         after_commit(renew_generation)
         return
-    mark_changed(orgs, using=entry._state.db or "default")
+    mark_changed(
+        orgs,
+        using=entry._state.db or "default",
+        shown=str(entry.object_type) not in SHOWN_THROUGH_FINDINGS,
+    )
 
 
-def mark_changed(org_pks: set[int], *, using: str = "default") -> None:
+def mark_changed(org_pks: set[int], *, using: str = "default", shown: bool = True) -> None:
     """The organisations and their ancestors changed now; their pages wait for the
     refresh that reads their scopes' dirty counts as they are now (policy's receiver has
     marked them: it runs first)."""
@@ -372,19 +428,47 @@ def mark_changed(org_pks: set[int], *, using: str = "default") -> None:
             # the top is its own scope; everything below it, its department
             scope_of[pk] = pk if depth == 0 else ids[1]
     dirty: dict[int, dict[str, int]] = {}
-    for scope_pk, pack_id, year, n in (
+    refreshed: dict[int, dict[str, int]] = {}
+    for scope_pk, pack_id, year, n, done in (
         FindingScope.objects.using(using)
         .filter(org_id__in=set(scope_of.values()))
-        .values_list("org_id", "pack_id", "year", "dirty")
+        .values_list("org_id", "pack_id", "year", "dirty", "refreshed")
     ):
         dirty.setdefault(scope_pk, {})[f"{pack_id}:{year}"] = n
-    now = timezone.now()
-    OrgChange.objects.using(using).bulk_create(
-        [
-            OrgChange(org_id=pk, at=now, waiting_for=dirty.get(scope_pk, {}))
-            for pk, scope_pk in scope_of.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["org"],
-        update_fields=["at", "waiting_for"],
+        refreshed.setdefault(scope_pk, {})[f"{pack_id}:{year}"] = done
+    before = dict(
+        OrgChange.objects.using(using)
+        .filter(org_id__in=scope_of)
+        .values_list("org_id", "waiting_for")
     )
+    now = timezone.now()
+    # The writes waiting for a refresh begin anew where the last write's refresh is stored.
+    begins: dict[bool, list[OrgChange]] = {True: [], False: []}
+    for pk, scope_pk in scope_of.items():
+        stored = refreshed.get(scope_pk, {})
+        anew = pk not in before or all(
+            stored.get(k, 0) >= n for k, n in dict(before[pk] or {}).items()
+        )
+        begins[anew].append(
+            OrgChange(
+                org_id=pk,
+                at=now,
+                shown_at=now if shown else None,
+                pending_since=now if anew else None,
+                waiting_for=dirty.get(scope_pk, {}),
+            )
+        )
+    for anew, rows in begins.items():
+        if rows:
+            # a training or filing leaves `shown_at` as it was (a new row: none yet)
+            OrgChange.objects.using(using).bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["org"],
+                update_fields=[
+                    "at",
+                    "waiting_for",
+                    *(["shown_at"] if shown else []),
+                    *(["pending_since"] if anew else []),
+                ],
+            )

@@ -173,7 +173,10 @@ def _render_list(request: HttpRequest, org: object) -> HttpResponse:
 
     assert isinstance(org, Organization)
     year = year_param(request)
-    return page_cache.page(request, org, year, lambda: _list_page(request, org, year))
+    # the findings only: a training or filing shows once its refresh is stored
+    return page_cache.page(
+        request, org, year, lambda: _list_page(request, org, year), every_record=False
+    )
 
 
 def _list_page(request: HttpRequest, org: Any, year: int) -> HttpResponse:

@@ -57,8 +57,13 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "web/home_empty.html", {})
     role = next((g.role for g in grants if g.org_id == org.pk), None)
     if org.type in BRANCH_TYPES or role == Role.BRANCH_ADMIN:
+        # trainings and filings show here through their findings (学时不足, the schedule)
         return page_cache.page(
-            request, org, datetime.date.today().year, lambda: branch_home(request, org, grants)
+            request,
+            org,
+            datetime.date.today().year,
+            lambda: branch_home(request, org, grants),
+            every_record=False,
         )
     return page_cache.page(
         request, org, datetime.date.today().year, lambda: committee_home(request, org, grants)

@@ -36,8 +36,14 @@ def org_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def org_overview(request: HttpRequest, pk: int) -> HttpResponse:
     org = administered_org(request, pk)
+    # members, posts, term and organisations: no training, filing or finding on it
     return page_cache.page(
-        request, org, datetime.date.today().year, lambda: _overview(request, org)
+        request,
+        org,
+        datetime.date.today().year,
+        lambda: _overview(request, org),
+        every_record=False,
+        findings=False,
     )
 
 
