@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -352,6 +353,27 @@ class Context:
         if not self.root_path:
             return "1 = 1", []
         return f"{alias}.path LIKE %s", [self.root_path + "%"]
+
+    @contextmanager
+    def serial(self) -> Iterator[None]:
+        """On PostgreSQL, the queries inside without parallel workers (until the block ends).
+
+        For a join whose one side is an aggregate over a whole fact table: in a parallel
+        plan every worker may compute that aggregate in full (three times the CPU, the
+        leader's and two workers', for no shorter wall time on a busy machine). The caller's
+        setting comes back afterwards, within its transaction. A no-op on SQLite.
+        """
+        if self.vendor != "postgresql":
+            yield
+            return
+        ((before, _),) = self.query(
+            "SELECT current_setting('max_parallel_workers_per_gather'),"
+            " set_config('max_parallel_workers_per_gather', '0', true)"
+        )
+        try:
+            yield
+        finally:
+            self.query("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [before])
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with connections[self.using].cursor() as cur:

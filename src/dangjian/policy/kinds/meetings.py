@@ -139,6 +139,13 @@ class MeetingQuorum(Kind):
         # their own org and into their membership span's.
         full_d = full_member_on("p", "d.date")
         full_x = full_member_on("p", "x.date")
+        # A member who was full from before the year's first day until after the check day
+        # is a voter on every day a meeting can fall on: counted once per org (most members
+        # are), and only the others joined day by day.
+        always = (
+            "p.status = 'full' AND (p.full_on IS NULL OR p.full_on <= %s)"
+            " AND (p.left_on IS NULL OR p.left_on > %s)"
+        )
         return ctx.query(
             f"WITH {ctx.transfer_spans_cte()}, acts AS (SELECT a.id, a.ext_id, a.org_id, a.date"
             " FROM dj_activity a JOIN dj_organization o ON o.id = a.org_id"
@@ -147,8 +154,11 @@ class MeetingQuorum(Kind):
             " moved AS (SELECT DISTINCT person_id FROM dj_transfer),"
             " days AS (SELECT DISTINCT org_id, date FROM acts),"
             " voters AS (SELECT org_id, date, SUM(n) AS n FROM ("
-            " SELECT d.org_id, d.date, COUNT(*) AS n FROM days d"
-            f" JOIN dj_person p ON p.org_id = d.org_id WHERE {full_d} GROUP BY d.org_id, d.date"
+            " SELECT d.org_id, d.date, s.n FROM days d JOIN (SELECT p.org_id, COUNT(*) AS n"
+            f" FROM dj_person p WHERE {always} GROUP BY p.org_id) s ON s.org_id = d.org_id"
+            " UNION ALL SELECT d.org_id, d.date, COUNT(*) AS n FROM days d"
+            f" JOIN dj_person p ON p.org_id = d.org_id WHERE {full_d} AND NOT ({always})"
+            " GROUP BY d.org_id, d.date"
             " UNION ALL SELECT d.org_id, d.date, -COUNT(*) FROM days d"
             " JOIN dj_person p ON p.org_id = d.org_id"
             f" JOIN moved m ON m.person_id = p.id WHERE {full_d} GROUP BY d.org_id, d.date"
@@ -176,7 +186,7 @@ class MeetingQuorum(Kind):
             " SELECT x.id, x.ext_id, x.org_id, x.date, COALESCE(v.n, 0), COALESCE(pr.n, 0)"
             " FROM acts x LEFT JOIN voters v ON v.org_id = x.org_id AND v.date = x.date"
             " LEFT JOIN present pr ON pr.id = x.id",
-            [*kparams, *tparams, *wparams, start, day],
+            [*kparams, *tparams, *wparams, start, day, start, day, start, day],
         )
 
 
