@@ -262,3 +262,33 @@ def _filled_in(kept: str, served: str) -> bool:
 
 def _tokenless(html: str) -> str:
     return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", html)
+
+
+def test_a_committees_pages_move_on_to_a_new_refresh_once_a_while(tree, settings):
+    """Departments refresh every few seconds while branches write: a committee's pages,
+    their shared parts and their 截至 follow one state, moving on at most every
+    PAGE_REBUILD_SECONDS; a branch follows its own at once."""
+    from dangjian.web import page_findings
+
+    settings.FINDINGS_REFRESH_ON_WRITE = False
+    settings.PAGE_REBUILD_SECONDS = 3600
+    year = datetime.date.today().year
+    refresh_all()
+    cache.clear()
+
+    def shown(org):  # a new object per request, as a view gets
+        return page_findings.freshness(type(org).objects.get(pk=org.pk), year)
+
+    first = shown(tree.root)
+    branch_first = shown(tree.branch1)
+    FindingScope.objects.filter(org=tree.dept).update(dirty=F("dirty") + 1)
+    assert store.run_pending(debounce=0) == 1
+    live = store.status(tree.root, page_findings.pack_id_for(tree.root), year)
+    assert live.version != first.version
+    assert shown(tree.root).version == first.version  # not yet
+    pack = page_findings.pack_id_for(tree.root)
+    branch_live = store.status(tree.branch1, pack, year)
+    assert branch_live.version != branch_first.version
+    assert shown(tree.branch1).version == branch_live.version  # a branch: as it is
+    settings.PAGE_REBUILD_SECONDS = 0
+    assert shown(tree.root).version == live.version

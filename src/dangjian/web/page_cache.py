@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -138,11 +137,12 @@ class _Read:
 #  - the day (due dates and 截至 count from it).
 # The form token and script nonce of the request that built it are placeholders in the
 # kept copy, filled in for each request. A page with a message to show is not kept.
-# When a committee page's key is new (a refresh), the previous one is served until it is
-# `PAGE_REBUILD_SECONDS` old; then one request is served it too and builds the new one
-# after its response has gone, while the others are still served the previous one: no
-# reader waits for a committee page that was built before. A kept page's figures and its
-# 截至 are consistent with each other.
+# A committee's or department's key moves on to a newer refresh at most every
+# `PAGE_REBUILD_SECONDS` (`page_findings.freshness`: its pages' shared parts and their 截至
+# follow the same state). When it has, the first request is served the previous page
+# and builds the new one after its response has gone, while the others are still served
+# the previous one: no reader waits for a committee page that was built before. A kept
+# page's figures and its 截至 are consistent with each other.
 
 GENERATION = "web:pages:generation"
 # Records the branch's 工作台, 概况 and 问题清单 show only through their findings (a
@@ -281,9 +281,8 @@ def page(
     hit = _valid(found.get(k), now)
     if hit is not None:
         return _serve(request, hit)
+    # (a committee's key moves on at most every PAGE_REBUILD_SECONDS: `page_findings.freshness`)
     stale = _valid(found.get(latest), now)
-    if stale is not None and time.time() - stale[2] < settings.PAGE_REBUILD_SECONDS:
-        return _serve(request, stale)
     lock = f"{k}:building"
     if cache.add(lock, 1, timeout=int(BUILD_WAIT) + 10):
         if stale is not None:

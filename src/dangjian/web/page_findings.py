@@ -240,8 +240,31 @@ def freshness(org: Organization, year: int) -> Any:
 
     cache: dict[Any, Any] = org.__dict__.setdefault("_web_freshness", {})
     if year not in cache:
-        cache[year] = store.status(org, pack_id_for(org), year)
+        live = store.status(org, pack_id_for(org), year)
+        cache[year] = _shown_status(org, year, live) if org.depth <= 1 else live
     return cache[year]
+
+
+def _shown_status(org: Organization, year: int, live: Any) -> Any:
+    """What a committee's or department's pages show: the stored findings' state as it
+    was when they last moved on, moving on to the live one at most every
+    PAGE_REBUILD_SECONDS. Its pages, their shared parts (a province's 学时 or 问题清单
+    figures, seconds to build) and their 截至 all follow it, so while departments refresh
+    every few seconds they are built again once a while — by one reader, for all."""
+    import time
+
+    from django.conf import settings
+    from django.core.cache import cache
+
+    key = f"web:shown-status:{org.pk}:{pack_id_for(org)}:{year}"
+    kept = cache.get(key)
+    if kept is not None:
+        status, since = kept
+        same = status.version == live.version and status.pending == live.pending
+        if same or (status.complete and time.time() - since < settings.PAGE_REBUILD_SECONDS):
+            return status
+    cache.set(key, (live, time.time()), 3600)
+    return live
 
 
 def findings(org: Organization, year: int, as_of: datetime.date | None = None) -> list[Finding]:
