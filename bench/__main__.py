@@ -7,12 +7,13 @@ import argparse
 import importlib
 import sys
 
-# name -> module with main(argv) -> dict of figures
-BENCHMARKS = {
-    "import": "bench.import_bench",
-    "check": "bench.check_bench",
-    "web": "bench.web_bench",
-    "freshness": "bench.freshness_bench",
+# name -> module with main(argv) -> dict of figures, and the options it is run with
+BENCHMARKS: dict[str, tuple[str, list[str]]] = {
+    "import": ("bench.import_bench", []),
+    "check": ("bench.check_bench", []),
+    "web": ("bench.web_bench", []),  # readers back to back: the stress figure
+    "web-reading": ("bench.web_bench", ["--think", "1"]),  # readers who read each page
+    "freshness": ("bench.freshness_bench", []),
 }
 
 
@@ -22,7 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     opts, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     for name in opts.only or list(BENCHMARKS):
         print(f"== benchmark: {name} ==", flush=True)
-        importlib.import_module(BENCHMARKS[name]).main(rest)
+        module, options = BENCHMARKS[name]
+        importlib.import_module(module).main([*options, *rest])
 
 
 if __name__ == "__main__":
