@@ -31,6 +31,7 @@ from django.db.models import F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.orgs.models import Organization
+from dangjian.policy.context import to_date
 from dangjian.policy.days import check_day
 from dangjian.policy.engine import evaluate
 from dangjian.policy.findings import Finding, Report
@@ -801,7 +802,7 @@ def _scope_figures(
         "n": n,
         "expected": expected,
         "first_computed": _db_datetime(first),
-        "first_as_of": _db_date(first_as_of),
+        "first_as_of": to_date(first_as_of),
         "stale": stale or 0,
         "never": never or 0,
         "old": old or 0,
@@ -821,12 +822,6 @@ def _db_datetime(value: Any) -> datetime | None:
     if moment is not None and settings.USE_TZ and timezone.is_naive(moment):
         moment = timezone.make_aware(moment, UTC)
     return moment
-
-
-def _db_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _stamp(at: datetime | None) -> str:

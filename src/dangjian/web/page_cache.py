@@ -41,9 +41,8 @@ BUILD_WAIT = 20.0
 _MISSING = object()
 
 
-def worth_caching(org: Organization) -> bool:
-    """A work committee or a department: big subtrees (a branch is a few dozen people)."""
-    return org.depth <= 1
+# A work committee or a department: big subtrees (a branch is a few dozen people).
+worth_caching = page_findings.committee_sized
 
 
 def key(org: Organization, year: int, part: str, *extra: Any) -> str | None:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache as shared_cache
 
 from dangjian.orgs.models import Organization
 from dangjian.people.models import Person
@@ -233,6 +237,12 @@ def tallies(org: Organization, year: int) -> Any:
     return store.tallies(org, pack_id_for(org), year)
 
 
+def committee_sized(org: Organization) -> bool:
+    """A work committee or a department: big subtrees (a branch is a few dozen people),
+    whose pages are kept for all their readers and follow a shown state."""
+    return org.depth <= 1
+
+
 def freshness(org: Organization, year: int) -> Any:
     """When `org`'s figures were computed (截至) and whether a refresh is pending; asks for
     one where they are missing or from an earlier day. Never evaluates."""
@@ -241,7 +251,7 @@ def freshness(org: Organization, year: int) -> Any:
     cache: dict[Any, Any] = org.__dict__.setdefault("_web_freshness", {})
     if year not in cache:
         live = store.status(org, pack_id_for(org), year)
-        cache[year] = _shown_status(org, year, live) if org.depth <= 1 else live
+        cache[year] = _shown_status(org, year, live) if committee_sized(org) else live
     return cache[year]
 
 
@@ -251,19 +261,14 @@ def _shown_status(org: Organization, year: int, live: Any) -> Any:
     PAGE_REBUILD_SECONDS. Its pages, their shared parts (a province's 学时 or 问题清单
     figures, seconds to build) and their 截至 all follow it, so while departments refresh
     every few seconds they are built again once a while — by one reader, for all."""
-    import time
-
-    from django.conf import settings
-    from django.core.cache import cache
-
     key = f"web:shown-status:{org.pk}:{pack_id_for(org)}:{year}"
-    kept = cache.get(key)
+    kept = shared_cache.get(key)
     if kept is not None:
         status, since = kept
         same = status.version == live.version and status.pending == live.pending
         if same or (status.complete and time.time() - since < settings.PAGE_REBUILD_SECONDS):
             return status
-    cache.set(key, (live, time.time()), 3600)
+    shared_cache.set(key, (live, time.time()), 3600)
     return live
 
 
