@@ -182,6 +182,8 @@ FINDINGS_REFRESH_ON_WRITE = True
 # A committee's or department's page, kept whole, is built again after a refresh at most
 # this often (its readers are served the last one, with its 截至, in between).
 PAGE_REBUILD_SECONDS = float(os.environ.get("DANGJIAN_PAGE_REBUILD_SECONDS", "60"))
+# Threads (each with its own database connection) evaluating a pack's rules at once.
+ENGINE_THREADS = int(os.environ.get("DANGJIAN_ENGINE_THREADS", "2"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {

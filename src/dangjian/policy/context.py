@@ -3,9 +3,11 @@ SQL helpers over the fact tables, in the dialect SQLite, PostgreSQL and DuckDB s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -194,8 +196,10 @@ class Context:
     # (type, pk) of every subject a rule was evaluated for: the report's summary.subjects
     evaluated: set[tuple[str, int]] = field(default_factory=set)
     _people: dict[int, PersonInfo] | None = None
-    # Results several rules share within one evaluation (keyed by their SQL and params).
+    # Results several rules share within one evaluation (keyed by their SQL and params):
+    # read and filled through `once`, which rules running on other threads share.
     memo: dict[Any, Any] = field(default_factory=dict)
+    _memo_locks: dict[Any, threading.Lock] = field(default_factory=dict, repr=False)
     # When the schedule is asked for: every (rule, subject, period) a kind judged, met or not.
     schedule: list[Entry] | None = None
     # The subtree holds every organisation of the database (a lone committee's root, as
@@ -205,6 +209,23 @@ class Context:
     # findings name them (a province-wide report holds hundreds of thousands).
     _org_refs: dict[int | None, dict[str, str]] = field(default_factory=dict, repr=False)
     _person_subjects: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """`memo[key]`, computed by the first rule that asks; a rule on another thread that
+        asks meanwhile waits for it rather than computing it a second time."""
+        if key in self.memo:
+            return self.memo[key]
+        lock = self._memo_locks.setdefault(key, threading.Lock())  # setdefault is atomic
+        with lock:
+            if key not in self.memo:
+                self.memo[key] = compute()
+        return self.memo[key]
+
+    def for_rule(self) -> Context:
+        """A context for one rule: the same organisations, people, shared results and
+        subjects evaluated; its own schedule lines (put back in rule order afterwards)."""
+        self.people  # noqa: B018  (loaded once, here, rather than by each rule's copy)
+        return dataclasses.replace(self, schedule=[] if self.schedule is not None else None)
 
     @property
     def people_scoped(self) -> bool:
@@ -311,10 +332,12 @@ class Context:
         choose nested loops that ran for minutes.
         """
         if self.orgs:
-            key = ("scope_orgs", len(self.orgs))
-            if key not in self.memo:
-                self.memo[key] = ", ".join(str(pk) for pk in sorted(self.orgs))
-            return str(self.memo[key])
+            return str(
+                self.once(
+                    ("scope_orgs", len(self.orgs)),
+                    lambda: ", ".join(str(pk) for pk in sorted(self.orgs)),
+                )
+            )
         path = self.root_path or ""
         if not _PATH.fullmatch(path):
             raise ValueError(f"not an organisation path: {path!r}")

@@ -7,10 +7,14 @@ people there are.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from datetime import date
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 
 from dangjian.orgs.models import Organization
 from dangjian.policy.context import Context, member_on
@@ -122,19 +126,20 @@ def evaluate(
     # locally: it costs seconds of compile time per big aggregate and buys nothing here.
     # Not on SQLite, where our settings begin transactions IMMEDIATE (a write lock).
     postgres = ctx.vendor == "postgresql"
+    threads = engine_threads(using)
     with transaction.atomic(using=using) if postgres else nullcontext():
         if postgres:
+            if threads > 1:
+                # The first statement of the transaction: one snapshot for every query,
+                # shared with the other threads' connections (see `_evaluate_rules`).
+                ctx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             ctx.query("SET LOCAL jit = off")
         ctx.load_orgs()
+        rules = rules_in_force(pack_obj, year)
         findings = []
         subjects: set[tuple[str, str]] = set()
-        rules = rules_in_force(pack_obj, year)
-        for rule in rules:
-            kind = REGISTRY[rule.kind]
-            capped = rule.severity == "warning"
-            for f in kind.evaluate(ctx, rule):
-                if capped:
-                    f.severity = "warning"
+        for rule_findings in _evaluate_rules(ctx, rules, threads):
+            for f in rule_findings:
                 findings.append(f)
                 subjects.add((f.subject["type"], f.subject["id"]))
         findings = merge_beside(rules, findings)
@@ -173,3 +178,115 @@ def evaluate(
         subjects=len(subjects),
         pack_version=pack_obj.version,
     )
+
+
+def engine_threads(using: str) -> int:
+    """How many threads evaluate rules at once (DANGJIAN_ENGINE_THREADS); one inside the
+    caller's transaction, whose uncommitted rows other connections could not see."""
+    wanted = max(1, int(getattr(settings, "ENGINE_THREADS", 1)))
+    connection = connections[using]
+    if wanted == 1 or connection.in_atomic_block:
+        return 1
+    if using not in connections.settings:
+        return 1  # a connection set on this thread only (`check FILE`'s throwaway database)
+    # A private in-memory SQLite database is this connection's alone (a shared-cache one,
+    # as the tests use, is seen by every connection of the process).
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
+        return wanted if "cache=shared" in str(connection.settings_dict["NAME"]) else 1
+    return wanted
+
+
+def _rule_findings(ctx: Context, rule: Rule) -> tuple[list[Finding], Context]:
+    """One rule's findings, and the context that holds its schedule lines."""
+    own = ctx.for_rule()
+    findings = list(REGISTRY[rule.kind].evaluate(own, rule))
+    if rule.severity == "warning":
+        for f in findings:
+            f.severity = "warning"
+    return findings, own
+
+
+def _evaluate_rules(ctx: Context, rules: Sequence[Rule], threads: int) -> Iterator[list[Finding]]:
+    """Each rule's findings, in the pack's order, whatever thread evaluated it.
+
+    With several threads, rules run at once on as many connections: each fact table's
+    pass of one rule beside another rule's (SQLite reads on another core; PostgreSQL's
+    backends and this process's Python overlap). Rules of one kind that count the same
+    measure stay on one thread (they share a pass), the heaviest groups first. Results
+    other rules share go through `ctx.once`. On
+    PostgreSQL every connection reads the snapshot of the caller's transaction.
+    """
+    if threads <= 1 or len(rules) < 2:
+        done = [_rule_findings(ctx, rule) for rule in rules]
+    else:
+        done = _in_threads(ctx, rules, threads)
+    for findings, own in done:
+        if ctx.schedule is not None and own.schedule:
+            ctx.schedule.extend(own.schedule)
+        yield findings
+
+
+def _in_threads(
+    ctx: Context, rules: Sequence[Rule], threads: int
+) -> list[tuple[list[Finding], Context]]:
+    # Rules that count the same measure share their pass: one group, one thread.
+    by_measure: dict[tuple[object, ...], list[int]] = {}
+    for i, rule in enumerate(rules):
+        kind = REGISTRY[rule.kind]
+        by_measure.setdefault((rule.kind, repr(kind.measure_key(rule.params))), []).append(i)
+    groups = sorted(
+        by_measure.values(), key=lambda idx: -sum(REGISTRY[rules[i].kind].weight for i in idx)
+    )
+    results: list[tuple[list[Finding], Context] | None] = [None] * len(rules)
+    lock = threading.Lock()
+    failed = threading.Event()
+
+    def take() -> list[int] | None:
+        with lock:
+            return groups.pop(0) if groups and not failed.is_set() else None
+
+    def work() -> None:
+        try:
+            while (group := take()) is not None:
+                for i in group:
+                    results[i] = _rule_findings(ctx, rules[i])
+        except BaseException:
+            failed.set()
+            raise
+
+    ctx.people  # noqa: B018  (read by every rule: loaded once, before the threads share it)
+    snapshot = None
+    if ctx.vendor == "postgresql":
+        ((snapshot,),) = ctx.query("SELECT pg_export_snapshot()")
+    with ThreadPoolExecutor(threads - 1, thread_name_prefix="engine") as pool:
+        helpers = [
+            pool.submit(_on_own_connection, ctx.using, snapshot, work) for _ in range(threads - 1)
+        ]
+        try:
+            work()
+        finally:
+            for helper in helpers:
+                helper.result()  # waits; raises a helper's error here
+    return [r for r in results if r is not None]
+
+
+def _on_own_connection(using: str, snapshot: str | None, work: Callable[[], None]) -> None:
+    """Run `work` on this thread's own connection (Django gives each thread one),
+    reading `snapshot` on PostgreSQL; the connection is closed afterwards."""
+    try:
+        with _snapshot(using, snapshot):
+            work()
+    finally:
+        connections[using].close()
+
+
+@contextmanager
+def _snapshot(using: str, snapshot: str | None) -> Iterator[None]:
+    if snapshot is None:
+        yield
+        return
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+        cursor.execute("SET LOCAL jit = off")
+        yield

@@ -177,6 +177,9 @@ class Kind:
     periods: ClassVar[tuple[str, ...]] = ("month", "quarter", "half", "year")
     # The params that say what is counted: part of the obligation key (see docs/policy-packs.md).
     key_params: ClassVar[tuple[str, ...]] = ()
+    # How much a rule of the kind costs beside others (a pass over a large fact table: more):
+    # the engine's threads take the heaviest kinds first.
+    weight: ClassVar[int] = 1
 
     def measure_key(self, params: dict[str, Any]) -> tuple[Any, ...]:
         out = []
@@ -267,13 +270,12 @@ def subject_rows(ctx: Context, rule: Rule, periods: Sequence[Period]) -> list[tu
     pcte, pparams = ctx.periods_cte(periods)
     scte, sparams = people_cte(ctx, rule)
     key = ("subject_rows", pcte, tuple(pparams), scte, tuple(sparams))
-    rows = ctx.memo.get(key)
-    if rows is None:
-        rows = ctx.query(
+    return ctx.once(  # type: ignore[no-any-return]
+        key,
+        lambda: ctx.query(
             f"WITH {pcte}, {scte} SELECT pkey, person_id, org_id FROM subj", [*pparams, *sparams]
-        )
-        ctx.memo[key] = rows
-    return rows  # type: ignore[no-any-return]
+        ),
+    )
 
 
 def person_label(selector: str | None) -> str:

@@ -25,6 +25,7 @@ from dangjian.policy.periods import add_months, month_end
 @register
 class DuesArrears(Kind):
     name = "dues_arrears"
+    weight = 2
     selectors = CTE_SELECTORS
     subject = "person"
     periods = ("year",)
@@ -106,6 +107,7 @@ BRACKET = {
 @register
 class DuesRate(Kind):
     name = "dues_rate"
+    weight = 3
     selectors = CTE_SELECTORS
     subject = "person"
     periods = ("year",)
@@ -202,6 +204,7 @@ class DuesBackPayment(Kind):
     (补交党费的时间一般不得超过6个月): one finding per person, naming the months."""
 
     name = "dues_back_payment"
+    weight = 2
     subject = "person"
     selectors = ("members",)  # everyone whose dues were paid in the year
     org_types_honoured = False

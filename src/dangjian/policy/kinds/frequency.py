@@ -51,6 +51,7 @@ def full_member_counts(ctx: Context, periods: Sequence[Period]) -> dict[tuple[in
 @register
 class OrgFrequency(Kind):
     name = "org_frequency"
+    weight = 2
     subject = "org"
     key_params = ("activity_kinds",)
     params_schema = {

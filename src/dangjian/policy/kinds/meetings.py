@@ -40,6 +40,7 @@ from dangjian.policy.kinds.structure import ORG_LABELS, ROLE_LABELS
 @register
 class MeetingQuorum(Kind):
     name = "meeting_quorum"
+    weight = 4
     subject = "org"
     periods = ("year",)
     key_params = ("activity_kinds",)

@@ -65,6 +65,7 @@ class OrgSizeMax(Standing):
 @register
 class AbsenceStreak(Kind):
     name = "absence_streak"
+    weight = 4
     subject = "person"
     selectors = CTE_SELECTORS  # read through people_cte()
     periods = ("year",)

@@ -80,6 +80,7 @@ def facts_sql(rule: Rule, scope: Callable[[str], str]) -> tuple[str, list[Any]]:
 @register
 class PersonQuota(Kind):
     name = "person_quota"
+    weight = 4
     selectors = CTE_SELECTORS
     subject = "person"
     key_params = ("measure", "training_kinds", "activity_kinds")
@@ -166,9 +167,9 @@ class PersonQuota(Kind):
         every = ctx.schedule is not None
         ids_sql = f", {ctx.agg_ids('f.ext_id')}" if every else ", NULL"
         key = ("person_quota.totals", every, pcte, tuple(pparams), fcte, tuple(fparams))
-        totals = ctx.memo.get(key)
-        if totals is None:
-            totals = {
+        totals = ctx.once(
+            key,
+            lambda: {
                 (person_id, pkey): (total, ids)
                 for person_id, pkey, total, ids in ctx.query(
                     f"WITH {pcte}, {fcte} SELECT f.person_id, pr.pkey, SUM(f.val){ids_sql}"
@@ -176,8 +177,8 @@ class PersonQuota(Kind):
                     " GROUP BY f.person_id, pr.pkey",
                     [*pparams, *fparams],
                 )
-            }
-            ctx.memo[key] = totals
+            },
+        )
         need = rule.params["min"]
         none = (0, None)
         short = []
