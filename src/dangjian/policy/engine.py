@@ -127,11 +127,12 @@ def evaluate(
     # Not on SQLite, where our settings begin transactions IMMEDIATE (a write lock).
     postgres = ctx.vendor == "postgresql"
     threads = engine_threads(using)
+    own_transaction = not connections[using].in_atomic_block
     with transaction.atomic(using=using) if postgres else nullcontext():
         if postgres:
-            if threads > 1:
-                # The first statement of the transaction: one snapshot for every query,
-                # shared with the other threads' connections (see `_evaluate_rules`).
+            if own_transaction:
+                # The first statement of the transaction: one snapshot for every query
+                # (not one per statement), shared with the other threads' connections.
                 ctx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             ctx.query("SET LOCAL jit = off")
         ctx.load_orgs()
@@ -212,9 +213,9 @@ def _evaluate_rules(ctx: Context, rules: Sequence[Rule], threads: int) -> Iterat
     With several threads, rules run at once on as many connections: each fact table's
     pass of one rule beside another rule's (SQLite reads on another core; PostgreSQL's
     backends and this process's Python overlap). Rules of one kind that count the same
-    measure stay on one thread (they share a pass), the heaviest groups first. Results
-    other rules share go through `ctx.once`. On
-    PostgreSQL every connection reads the snapshot of the caller's transaction.
+    measure stay on one thread (they share a pass), the heaviest groups first; results
+    other rules share go through `ctx.once`. On PostgreSQL every connection reads the
+    snapshot of the caller's transaction.
     """
     if threads <= 1 or len(rules) < 2:
         done = [_rule_findings(ctx, rule) for rule in rules]
@@ -267,7 +268,10 @@ def _in_threads(
         finally:
             for helper in helpers:
                 helper.result()  # waits; raises a helper's error here
-    return [r for r in results if r is not None]
+    done = [r for r in results if r is not None]
+    if len(done) != len(rules):
+        raise RuntimeError("the engine's threads left rules unevaluated")
+    return done
 
 
 def _on_own_connection(using: str, snapshot: str | None, work: Callable[[], None]) -> None:
