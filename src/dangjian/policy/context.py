@@ -224,7 +224,6 @@ class Context:
     def for_rule(self) -> Context:
         """A context for one rule: the same organisations, people, shared results and
         subjects evaluated; its own schedule lines (put back in rule order afterwards)."""
-        self.people  # noqa: B018  (loaded once, here, rather than by each rule's copy)
         return dataclasses.replace(self, schedule=[] if self.schedule is not None else None)
 
     @property
@@ -442,15 +441,18 @@ class Context:
         """The people of the checked subtree: members of its organisations now, and whoever
         was transferred into or out of them (a whole-database check reads everyone)."""
         if self._people is None:
-            if self.people_scoped:
-                rows = self.query(
-                    "SELECT p.id, p.ext_id, p.name FROM dj_person p"
-                    f" WHERE {self.person_scope('p.id')}"
-                )
-            else:
-                rows = self.query("SELECT id, ext_id, name FROM dj_person")
-            self._people = _People(self, {r[0]: PersonInfo(r[0], r[1], r[2]) for r in rows})
+            # Once for the evaluation, whichever rule's context (and thread) asks first.
+            self._people = self.once(("people",), self._load_people)
         return self._people
+
+    def _load_people(self) -> _People:
+        if self.people_scoped:
+            rows = self.query(
+                f"SELECT p.id, p.ext_id, p.name FROM dj_person p WHERE {self.person_scope('p.id')}"
+            )
+        else:
+            rows = self.query("SELECT id, ext_id, name FROM dj_person")
+        return _People(self, {r[0]: PersonInfo(r[0], r[1], r[2]) for r in rows})
 
     def load_orgs(self) -> None:
         where, params = self.path_like("o")

@@ -255,7 +255,6 @@ def _in_threads(
             failed.set()
             raise
 
-    ctx.people  # noqa: B018  (read by every rule: loaded once, before the threads share it)
     snapshot = None
     if ctx.vendor == "postgresql":
         ((snapshot,),) = ctx.query("SELECT pg_export_snapshot()")
