@@ -80,7 +80,7 @@ def _token_for(org: Any) -> str:
 
     user, _ = get_user_model().objects.get_or_create(username=f"fresh_{org.pk}")
     Grant.objects.get_or_create(user=user, org=org, role="branch_admin")
-    return str(token_issue(user=user, actor=Actor.system("bench")).key)
+    return str(token_issue(user=user, actor=Actor.system("cli")).key)
 
 
 def _shown(key: str, before: Any) -> bool:

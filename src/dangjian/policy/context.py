@@ -488,6 +488,19 @@ class Context:
             self._person_subjects[pk] = subject
         return subject
 
+    def children(self, pk: int | None) -> list[OrgInfo]:
+        """The organisations directly under `pk` (in the order of `orgs`), from an index
+        built once for the evaluation."""
+
+        def index() -> dict[int | None, list[OrgInfo]]:
+            out: dict[int | None, list[OrgInfo]] = {}
+            for o in self.orgs.values():
+                out.setdefault(o.parent_id, []).append(o)
+            return out
+
+        by_parent: dict[int | None, list[OrgInfo]] = self.once(("children", len(self.orgs)), index)
+        return by_parent.get(pk, [])
+
     def descendants(self, pk: int) -> list[OrgInfo]:
         path = self.orgs[pk].path
         return [o for o in self.orgs.values() if o.path.startswith(path) and o.pk != pk]
@@ -495,9 +508,20 @@ class Context:
     def subtree_totals(
         self, per_org: Mapping[int, float], roots: Sequence[OrgInfo]
     ) -> dict[int, float]:
-        """Sum a per-organisation figure over each root's subtree (in Python, from one query)."""
-        by_path = {self.orgs[pk].path: v for pk, v in per_org.items() if pk in self.orgs}
-        out: dict[int, float] = {}
-        for root in roots:
-            out[root.pk] = sum(v for path, v in by_path.items() if path.startswith(root.path))
-        return out
+        """Sum a per-organisation figure over each root's subtree (in Python, from one query).
+
+        Each figure goes up its own path ("/1/7/9/": "/1/", "/1/7/", "/1/7/9/") to whichever
+        of those is a root: the organisations times their depth, not times the roots."""
+        by_root_path: dict[str, float] = {root.path: 0 for root in roots}
+        for pk, v in per_org.items():
+            org = self.orgs.get(pk)
+            if org is None:
+                continue
+            path = org.path
+            end = path.find("/", 1)
+            while end != -1:
+                prefix = path[: end + 1]
+                if prefix in by_root_path:
+                    by_root_path[prefix] += v
+                end = path.find("/", end + 1)
+        return {root.pk: by_root_path[root.path] for root in roots}

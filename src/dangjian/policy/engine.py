@@ -139,28 +139,24 @@ def evaluate(
         rules = rules_in_force(pack_obj, year)
         findings = []
         subjects: set[tuple[str, str]] = set()
-        for rule_findings in _evaluate_rules(ctx, rules, threads):
-            for f in rule_findings:
-                findings.append(f)
-                subjects.add((f.subject["type"], f.subject["id"]))
-        findings = merge_beside(rules, findings)
+        for rule_findings, rule_subjects in _evaluate_rules(ctx, rules, threads):
+            findings.extend(rule_findings)
+            subjects |= rule_subjects
+        findings = merge_beside(rules, findings)  # merged findings keep their subjects
         # Subjects checked: the organisations of the tree that exist in the year, the members
         # on the check day, and whoever else a rule looked at (applicants, candidates …).
-        day = ctx.check_day
-        for o in ctx.orgs.values():
-            if o.exists_during(ctx.year_start, day):
-                ctx.evaluated.add(("organization", o.pk))
-        where, wparams = ctx.path_like("o")
-        for (pk,) in ctx.query(
-            "SELECT p.id FROM dj_person p JOIN dj_organization o ON o.id = p.org_id"
-            f" WHERE {member_on('p', '%s')} AND {where}",
-            [ctx.param(day), ctx.param(day), *wparams],
-        ):
-            ctx.evaluated.add(("person", pk))
-        for t, pk in ctx.evaluated:
-            info = ctx.orgs.get(pk) if t == "organization" else ctx.people.get(pk)
-            if info is not None:
-                subjects.add((t, info.ext_id))
+        orgs, start, day = ctx.orgs, ctx.year_start, ctx.check_day
+        subjects.update(
+            ("organization", o.ext_id) for o in orgs.values() if o.exists_during(start, day)
+        )
+        subjects.update(("person", ext_id) for (ext_id,) in _members_on_check_day(ctx))
+        # Comprehensions over the (hundreds of thousands of) pairs: this part runs alone.
+        org_pks = {pk for t, pk in ctx.evaluated if t == "organization"}
+        person_pks = {pk for t, pk in ctx.evaluated if t == "person"}
+        subjects.update(("organization", orgs[pk].ext_id) for pk in org_pks if pk in orgs)
+        if person_pks:
+            people = ctx.people
+            subjects.update(("person", people[pk].ext_id) for pk in person_pks if pk in people)
     findings.sort(
         key=lambda f: (
             f.org.get("id", ""),
@@ -197,39 +193,64 @@ def engine_threads(using: str) -> int:
     return wanted
 
 
-def _rule_findings(ctx: Context, rule: Rule) -> tuple[list[Finding], Context]:
-    """One rule's findings, and the context that holds its schedule lines."""
+def _members_on_check_day(ctx: Context) -> list[tuple[str]]:
+    """The ext ids of the subtree's members on the check day (subjects of every report):
+    read once, on whichever thread is free first (see `_in_threads`)."""
+
+    def load() -> list[tuple[str]]:
+        where, params = ctx.path_like("o")
+        day = ctx.param(ctx.check_day)
+        return ctx.query(  # type: ignore[return-value]
+            "SELECT p.ext_id FROM dj_person p JOIN dj_organization o ON o.id = p.org_id"
+            f" WHERE {member_on('p', '%s')} AND {where}",
+            [day, day, *params],
+        )
+
+    return ctx.once(("members_on_check_day",), load)  # type: ignore[no-any-return]
+
+
+RuleResult = tuple[list[Finding], Context, set[tuple[str, str]]]
+
+
+def _rule_findings(ctx: Context, rule: Rule) -> RuleResult:
+    """One rule's findings, the context that holds its schedule lines, and the subjects
+    its findings name (gathered on the rule's thread, beside the other threads' queries)."""
     own = ctx.for_rule()
     findings = list(REGISTRY[rule.kind].evaluate(own, rule))
     if rule.severity == "warning":
         for f in findings:
             f.severity = "warning"
-    return findings, own
+    return findings, own, {(f.subject["type"], f.subject["id"]) for f in findings}
 
 
-def _evaluate_rules(ctx: Context, rules: Sequence[Rule], threads: int) -> Iterator[list[Finding]]:
-    """Each rule's findings, in the pack's order, whatever thread evaluated it.
+def _evaluate_rules(
+    ctx: Context, rules: Sequence[Rule], threads: int
+) -> Iterator[tuple[list[Finding], set[tuple[str, str]]]]:
+    """Each rule's findings and the subjects they name, in the pack's order, whatever
+    thread evaluated it.
 
     With several threads, rules run at once on as many connections: each fact table's
     pass of one rule beside another rule's (SQLite reads on another core; PostgreSQL's
     backends and this process's Python overlap). Rules of one kind that count the same
     measure stay on one thread (they share a pass), the heaviest groups first; results
     other rules share go through `ctx.once`. On PostgreSQL every connection reads the
-    snapshot of the caller's transaction.
+    snapshot of the caller's transaction. The members on the check day (subjects of the
+    report) are read last, by whichever thread runs out of rules first.
     """
     if threads <= 1 or len(rules) < 2:
         done = [_rule_findings(ctx, rule) for rule in rules]
     else:
         done = _in_threads(ctx, rules, threads)
-    for findings, own in done:
+    for findings, own, subjects in done:
         if ctx.schedule is not None and own.schedule:
             ctx.schedule.extend(own.schedule)
-        yield findings
+        yield findings, subjects
 
 
-def _in_threads(
-    ctx: Context, rules: Sequence[Rule], threads: int
-) -> list[tuple[list[Finding], Context]]:
+MEMBERS_JOB = -1  # in a thread's queue: `_members_on_check_day` rather than a rule
+
+
+def _in_threads(ctx: Context, rules: Sequence[Rule], threads: int) -> list[RuleResult]:
     # Rules that count the same measure share their pass: one group, one thread.
     by_measure: dict[tuple[object, ...], list[int]] = {}
     for i, rule in enumerate(rules):
@@ -238,7 +259,8 @@ def _in_threads(
     groups = sorted(
         by_measure.values(), key=lambda idx: -sum(REGISTRY[rules[i].kind].weight for i in idx)
     )
-    results: list[tuple[list[Finding], Context] | None] = [None] * len(rules)
+    groups.append([MEMBERS_JOB])
+    results: list[RuleResult | None] = [None] * len(rules)
     lock = threading.Lock()
     failed = threading.Event()
 
@@ -250,7 +272,10 @@ def _in_threads(
         try:
             while (group := take()) is not None:
                 for i in group:
-                    results[i] = _rule_findings(ctx, rules[i])
+                    if i == MEMBERS_JOB:
+                        _members_on_check_day(ctx)
+                    else:
+                        results[i] = _rule_findings(ctx, rules[i])
         except BaseException:
             failed.set()
             raise

@@ -64,9 +64,7 @@ class CoverageEach(Kind):
         what = "、".join(KIND_LABELS.get(k, k) for k in p["activity_kinds"])
         for owner in owners:
             if p.get("targets", "children") == "children":
-                targets = [
-                    o for o in ctx.orgs.values() if o.parent_id == owner.pk and o.type in types
-                ]
+                targets = [o for o in ctx.children(owner.pk) if o.type in types]
             else:
                 targets = [o for o in ctx.descendants(owner.pk) if o.type in types]
             for per in periods:

@@ -165,11 +165,7 @@ class OrgTypeBySize(Standing):
                 return n_full if t in full_only else n_all
 
             expected = next((t for t in order if count(t) >= th[t]), None)
-            children = [
-                o
-                for o in ctx.orgs.values()
-                if o.parent_id == g.pk and o.type in ORGAN_LEVEL and o.exists_on(day)
-            ]
+            children = [o for o in ctx.children(g.pk) if o.type in ORGAN_LEVEL and o.exists_on(day)]
             children.sort(key=lambda o: ORGAN_LEVEL.index(o.type))
             actual = children[0].type if children else None
             if expected == actual or expected is None:
@@ -256,15 +252,10 @@ class BodyRequired(Standing):
         day = ctx.check_day
         body = rule.params["body_type"]
         for o in self.subjects(ctx, rule):
-            found = [
-                b
-                for b in ctx.orgs.values()
-                if b.type == body
-                and b.exists_on(day)
-                and (
-                    b.parent_id == o.pk or (o.parent_id is not None and b.parent_id == o.parent_id)
-                )
-            ]
+            near = ctx.children(o.pk)
+            if o.parent_id is not None:
+                near = [*near, *ctx.children(o.parent_id)]
+            found = [b for b in near if b.type == body and b.exists_on(day)]
             if found:
                 continue
             yield _violation(ctx, rule, o.pk, body, "none", f"{o.name} 未设立{ORG_LABELS[body]}")
@@ -444,16 +435,12 @@ class ConcurrentPost(Standing):
             elif relation == "parent_or_sibling":
                 # e.g. a discipline committee under its organ committee or beside it
                 related = [ctx.orgs[o.parent_id]] if o.parent_id in ctx.orgs else []
-                related += [
-                    c
-                    for c in ctx.orgs.values()
-                    if o.parent_id is not None
-                    and c.parent_id == o.parent_id
-                    and c.pk != o.pk
-                    and c.exists_on(day)
-                ]
+                if o.parent_id is not None:
+                    related += [
+                        c for c in ctx.children(o.parent_id) if c.pk != o.pk and c.exists_on(day)
+                    ]
             else:
-                related = [c for c in ctx.orgs.values() if c.parent_id == o.pk and c.exists_on(day)]
+                related = [c for c in ctx.children(o.pk) if c.exists_on(day)]
             related = [r for r in related if r.type in related_types]
             if not related:
                 continue
