@@ -7,6 +7,7 @@ people there are.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -109,6 +110,54 @@ def evaluate(
     kinds also note every line they judge in `ctx.schedule` (see `policy.schedule`); the
     context is handed back through `context_out["ctx"]`.
     """
+    with gc_paused():
+        return _evaluate(
+            pack=pack,
+            year=year,
+            as_of=as_of,
+            org_ext_id=org_ext_id,
+            using=using,
+            schedule=schedule,
+            context_out=context_out,
+        )
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cycle collector off while the block runs (back as it was when the last
+    block running at once ends). An evaluation makes hundreds of thousands of objects
+    without cycles (rows, findings); each collection would walk all of them again
+    (0.8 s of 5.4 s of this process's CPU for yunnan-2019 at 200,000 members)."""
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+def _evaluate(
+    *,
+    pack: str | Pack,
+    year: int,
+    as_of: date | None,
+    org_ext_id: str | None,
+    using: str,
+    schedule: bool,
+    context_out: dict[str, Context] | None,
+) -> Report:
     pack_obj = load_pack(pack) if isinstance(pack, str) else pack
     as_of = as_of or date(year, 12, 31)
     root_path = None

@@ -1,0 +1,65 @@
+"""The engine pauses Python's cycle collector while it evaluates, and puts it back."""
+
+import gc
+import threading
+
+import pytest
+
+from dangjian.policy.engine import gc_paused
+
+
+@pytest.fixture
+def collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_off_inside_and_back_on_after(collector_on):
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # an evaluation inside another (a refresh's)
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer block still runs
+    assert gc.isenabled()
+
+
+def test_back_on_after_an_error(collector_on):
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError("a rule failed")
+    assert gc.isenabled()
+
+
+def test_overlapping_blocks_on_two_threads_leave_it_on_only_when_both_end(collector_on):
+    first_inside, second_done = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with gc_paused():
+            first_inside.set()
+            second_done.wait(5)
+            seen.append(gc.isenabled())  # the other thread's block ended meanwhile
+
+    t = threading.Thread(target=first)
+    t.start()
+    first_inside.wait(5)
+    with gc_paused():
+        pass
+    second_done.set()
+    t.join(5)
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_by_the_caller_stays_off():
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
