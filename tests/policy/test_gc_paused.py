@@ -1,9 +1,11 @@
 """The engine pauses Python's cycle collector while it evaluates, and puts it back."""
 
 import gc
+import io
 import threading
 
 import pytest
+from django.core.management import call_command
 
 from dangjian.policy.engine import gc_paused
 
@@ -63,3 +65,25 @@ def test_a_collector_switched_off_by_the_caller_stays_off():
     finally:
         if was:
             gc.enable()
+
+
+def test_freeze_when_the_outermost_block_ends(collector_on):
+    before = gc.get_freeze_count()
+    try:
+        with gc_paused(freeze=True):
+            with gc_paused():  # the engine's own block inside the command's
+                pass
+            assert gc.get_freeze_count() == before  # not yet: the command is still running
+            kept = [[n] for n in range(100)]  # tracked objects that outlive the block
+        assert gc.get_freeze_count() >= before + len(kept)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.django_db
+def test_check_called_in_a_running_process_freezes_nothing(collector_on):
+    before = gc.get_freeze_count()
+    call_command("check", "--db", "--policy", "national", "--year", "2025", stdout=io.StringIO())
+    assert gc.get_freeze_count() == before
+    assert gc.isenabled()

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.commands import check as django_check
 
 from dangjian.policy.checking import CheckInputError, check_database, check_file
+from dangjian.policy.engine import gc_paused
+from dangjian.policy.findings import Report
 from dangjian.policy.render import render_text
 
 # Options that only Django's system check has: given any, `check` is Django's.
@@ -33,10 +35,14 @@ class Command(BaseCommand):
     )
     requires_system_checks: list[str] = []
 
+    # Run from the command line (not `call_command`): the process ends with the command.
+    process_ends = False
+
     def run_from_argv(self, argv: list[str]) -> None:
         if wants_django_check(argv):
             django_check.Command().run_from_argv(argv)
             return
+        self.process_ends = True
         super().run_from_argv(argv)
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -73,11 +79,24 @@ class Command(BaseCommand):
             "as_of": as_of,
             "org_ext_id": opts["org"],
         }
-        try:
-            report = check_database(**kwargs) if opts["db"] else check_file(opts["file"], **kwargs)
-        except CheckInputError as exc:
-            raise CommandError(str(exc), returncode=2) from exc
-        if opts["format"] == "json":
+        if not opts["db"]:
+            try:
+                report = check_file(opts["file"], **kwargs)
+            except CheckInputError as exc:
+                raise CommandError(str(exc), returncode=2) from exc
+            self._write(report, opts["format"])
+            return
+        # The cycle collector stays off until the report is out; when the process ends with
+        # the command, what is left then is frozen rather than walked (engine.gc_paused).
+        with gc_paused(freeze=self.process_ends):
+            try:
+                report = check_database(**kwargs)
+            except CheckInputError as exc:
+                raise CommandError(str(exc), returncode=2) from exc
+            self._write(report, opts["format"])
+
+    def _write(self, report: Report, fmt: str) -> None:
+        if fmt == "json":
             # Compact and streamed: a province-wide report holds hundreds of thousands of
             # findings; the text is that of json.dumps(report.as_dict(), compact).
             for piece in report.iter_json():
