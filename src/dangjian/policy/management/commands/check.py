@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -10,7 +11,6 @@ from django.core.management.commands import check as django_check
 
 from dangjian.policy.checking import CheckInputError, check_database, check_file
 from dangjian.policy.engine import gc_paused
-from dangjian.policy.findings import Report
 from dangjian.policy.render import render_text
 
 # Options that only Django's system check has: given any, `check` is Django's.
@@ -79,28 +79,22 @@ class Command(BaseCommand):
             "as_of": as_of,
             "org_ext_id": opts["org"],
         }
-        if not opts["db"]:
+        # On `--db`, the cycle collector stays off until the report is out; when the process
+        # ends with the command, what is left then is frozen rather than walked
+        # (engine.gc_paused). Not for a file: its import keeps the collector.
+        with gc_paused(freeze=self.process_ends) if opts["db"] else nullcontext():
             try:
-                report = check_file(opts["file"], **kwargs)
+                if opts["db"]:
+                    report = check_database(**kwargs)
+                else:
+                    report = check_file(opts["file"], **kwargs)
             except CheckInputError as exc:
                 raise CommandError(str(exc), returncode=2) from exc
-            self._write(report, opts["format"])
-            return
-        # The cycle collector stays off until the report is out; when the process ends with
-        # the command, what is left then is frozen rather than walked (engine.gc_paused).
-        with gc_paused(freeze=self.process_ends):
-            try:
-                report = check_database(**kwargs)
-            except CheckInputError as exc:
-                raise CommandError(str(exc), returncode=2) from exc
-            self._write(report, opts["format"])
-
-    def _write(self, report: Report, fmt: str) -> None:
-        if fmt == "json":
-            # Compact and streamed: a province-wide report holds hundreds of thousands of
-            # findings; the text is that of json.dumps(report.as_dict(), compact).
-            for piece in report.iter_json():
-                self.stdout.write(piece, ending="")
-            self.stdout.write("")
-        else:
-            self.stdout.write(render_text(report))
+            if opts["format"] == "json":
+                # Compact and streamed: a province-wide report holds hundreds of thousands
+                # of findings; the text is that of json.dumps(report.as_dict(), compact).
+                for piece in report.iter_json():
+                    self.stdout.write(piece, ending="")
+                self.stdout.write("")
+            else:
+                self.stdout.write(render_text(report))
