@@ -117,6 +117,23 @@ def test_incremental_refresh_equals_a_full_evaluation(province):
     assert canonical(dept) == canonical(alone)
 
 
+def test_stored_text_keeps_every_character(province):
+    """Stored rows go in by COPY on PostgreSQL: tabs, line breaks, backslashes and quotes
+    in names come back as they were, in the findings and in the schedule."""
+    from policy.builders import person
+
+    odd = 'A\tB\nC\\D "E" \\N 党员'
+    person(province["b1"], "ODD", name=odd, joined_on=date(2010, 1, 1))
+    store.refresh_all(year=YEAR)
+    stored = findings_for_org(org=province["root"], year=YEAR).as_dict()
+    full = evaluate(pack=PACK, year=YEAR, org_ext_id=province["root"].ext_id).as_dict()
+    assert canonical(stored) == canonical(full)
+    names = {f["subject"]["name"] for f in stored["findings"] if f["subject"]["id"] == "ODD"}
+    assert names == {odd}
+    lines = store.schedule_lines(province["root"], PACK, YEAR).filter(subject_ext="ODD")
+    assert lines.exists() and {line.subject_name for line in lines} == {odd}
+
+
 def test_a_department_evaluation_reads_only_its_own_people(province):
     """The engine scoped to D1 loads D1's people only, and its SQL scope (what every kind
     adds to its person queries) and membership spans admit D1's people and no one of D2's

@@ -370,6 +370,25 @@ class Context:
             return "SELECT unnest(%s::bigint[])", [list(ids)]
         return "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
 
+    def attendance_of(self, activities: str, columns: str) -> str:
+        """`SELECT columns FROM dj_attendance at WHERE` the attendance's activity `a`
+        meets `activities` (more conditions may follow, with AND; `columns` name `at` only).
+
+        On PostgreSQL, the activities' ids first, then each one's attendance by the
+        (activity, person) index: as a join, PostgreSQL reads and hashes the whole
+        attendance table (7.7 million rows at 200,000 members) even for one quarter's
+        activities, 2.4 times the CPU. SQLite walks the index either way.
+        """
+        if self.vendor == "postgresql":
+            return (
+                f"SELECT {columns} FROM dj_attendance at WHERE at.activity_id = ANY(ARRAY("
+                f"SELECT a.id FROM dj_activity a WHERE {activities}))"
+            )
+        return (
+            f"SELECT {columns} FROM dj_activity a JOIN dj_attendance at"
+            f" ON at.activity_id = a.id WHERE {activities}"
+        )
+
     def path_like(self, alias: str) -> tuple[str, list[Any]]:
         """SQL restricting organisation `alias` to the checked subtree."""
         if not self.root_path:

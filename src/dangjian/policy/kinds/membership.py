@@ -95,11 +95,12 @@ class AbsenceStreak(Kind):
         # finds them, and only the others' last participation is looked up, by person.
         recent = ctx.param(_first_day_not_due(day, min(p["warning_months"], p["violation_months"])))
         scope = ctx.person_scope
+        attendees = ctx.attendance_of(
+            f"a.kind IN {kinds_sql} AND a.date >= %s AND a.date <= %s", "at.person_id"
+        )
         rows = ctx.query(
             f"WITH {pcte}, {scte},"
-            " recent(person_id) AS (SELECT at.person_id FROM dj_activity a"
-            " JOIN dj_attendance at ON at.activity_id = a.id"
-            f" WHERE a.kind IN {kinds_sql} AND a.date >= %s AND a.date <= %s"
+            f" recent(person_id) AS ({attendees}"
             f" AND {scope('at.person_id')}"
             " UNION SELECT a.speaker_id FROM dj_activity a WHERE a.speaker_id IS NOT NULL"
             f" AND a.kind IN {kinds_sql} AND a.date >= %s AND a.date <= %s"
