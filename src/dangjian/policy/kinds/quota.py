@@ -28,20 +28,30 @@ TRAINING_LABELS = dict(TrainingKind.choices)
 MEASURES = ("training_hours", "training_count", "lessons_given", "attended", "participated")
 
 
-def facts_sql(rule: Rule, scope: Callable[[str], str]) -> tuple[str, list[Any]]:
+def facts_sql(
+    rule: Rule, scope: Callable[[str], str], bounds: tuple[Any, Any]
+) -> tuple[str, list[Any]]:
     """`(person_id, ext_id, date, value, org_id)` rows the measure adds up, of the people
-    `scope(person id column)` admits (Context.person_scope)."""
+    `scope(person id column)` admits (Context.person_scope), dated within `bounds` (the
+    first and last day any period reads: a database keeps years of records)."""
     p = rule.params
     m = p["measure"]
+    lo, hi = bounds
+
+    def dated(col: str) -> str:
+        return f"{col} >= %s AND {col} <= %s"
+
     if m in ("training_hours", "training_count"):
         sql, ps = in_list(p.get("training_kinds") or list(TRAINING_KINDS))
         value = "t.hours" if m == "training_hours" else "1"
         return (
             f"SELECT t.person_id, t.ext_id, t.date, {value} AS val, NULL AS org_id"
-            f" FROM dj_training t WHERE t.kind IN {sql} AND {scope('t.person_id')}",
-            ps,
+            f" FROM dj_training t WHERE t.kind IN {sql} AND {dated('t.date')}"
+            f" AND {scope('t.person_id')}",
+            [*ps, lo, hi],
         )
     sql, ps = in_list(p["activity_kinds"])
+    ps = [*ps, lo, hi]
     # Present (dj_attendance), or absent and made up later (补学, dj_absence with a
     # make-up date): both count as attending, dated by the meeting. An absence
     # without a make-up never counts.
@@ -49,20 +59,22 @@ def facts_sql(rule: Rule, scope: Callable[[str], str]) -> tuple[str, list[Any]]:
         "SELECT at.person_id AS person_id, a.ext_id, a."
         "date, 1 AS val, a.org_id FROM dj_attendance at"
         f" JOIN dj_activity a ON a.id = at.activity_id WHERE a.kind IN {sql}"
-        f" AND {scope('at.person_id')}"
+        f" AND {dated('a.date')} AND {scope('at.person_id')}"
         " UNION ALL SELECT ab.person_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id"
         " FROM dj_absence ab JOIN dj_activity a ON a.id = ab.activity_id"
-        f" WHERE ab.made_up_on IS NOT NULL AND a.kind IN {sql} AND {scope('ab.person_id')}"
+        f" WHERE ab.made_up_on IS NOT NULL AND a.kind IN {sql} AND {dated('a.date')}"
+        f" AND {scope('ab.person_id')}"
     )
     attended_ps = ps * 2
     spoke = (
         "SELECT a.speaker_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id FROM dj_activity a"
-        f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {sql} AND {scope('a.speaker_id')}"
+        f" WHERE a.speaker_id IS NOT NULL AND a.kind IN {sql} AND {dated('a.date')}"
+        f" AND {scope('a.speaker_id')}"
     )
     about = (
         "SELECT a.subject_person_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id"
         " FROM dj_activity a"
-        f" WHERE a.subject_person_id IS NOT NULL AND a.kind IN {sql}"
+        f" WHERE a.subject_person_id IS NOT NULL AND a.kind IN {sql} AND {dated('a.date')}"
         f" AND {scope('a.subject_person_id')}"
     )
     if m == "attended":
@@ -70,6 +82,7 @@ def facts_sql(rule: Rule, scope: Callable[[str], str]) -> tuple[str, list[Any]]:
     if m == "lessons_given":
         return spoke, ps
     # participated: one activity counts once per person even if they spoke and attended
+    # (an activity's rows share its date: bounding each part keeps whole activities)
     return (
         "SELECT person_id, ext_id, MIN(date) AS date, 1 AS val, MIN(org_id) AS org_id FROM ("
         f"{attended} UNION ALL {spoke} UNION ALL {about}) u GROUP BY person_id, ext_id",
@@ -124,12 +137,16 @@ class PersonQuota(Kind):
         window = int(p.get("window_years") or 1)
         starts = [[date(per.start.year - window + 1, per.start.month, 1)] for per in periods]
         pcte, pparams = ctx.periods_cte(periods, extra=starts)
+        bounds = (
+            ctx.param(min(start for (start,) in starts)),
+            ctx.param(max(per.end for per in periods)),
+        )
         own = p.get("own_org") and not p["measure"].startswith("training")
 
         def facts_cte(scope: Callable[[str], str]) -> tuple[str, list[Any]]:
             """`facts` of the people `scope` admits (and `spans` when they count only in
             their own org)."""
-            fsql, fparams = facts_sql(rule, scope)
+            fsql, fparams = facts_sql(rule, scope, bounds)
             if not own:
                 return f"facts AS ({fsql})", fparams
             # Only activities held by the org the person belonged to on that day: a join
