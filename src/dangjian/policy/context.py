@@ -445,6 +445,15 @@ class Context:
             names += "".join(f", x{i + 1}" for i in range(len(extra[0])))
         return f"periods({names}) AS (VALUES {', '.join(rows)})", params
 
+    def dated(self, col: str, periods: Sequence[Period]) -> tuple[str, list[Any]]:
+        """SQL: the day `col` falls from the first period's first day to the last one's
+        end. Joined to the periods alone, a database reads every record ever kept of the
+        kinds asked for; bounded, it reads the year's by its date index."""
+        return f"{col} >= %s AND {col} <= %s", [
+            self.param(min(p.start for p in periods)),
+            self.param(max(p.end for p in periods)),
+        ]
+
     def param(self, value: Any) -> Any:
         """Dates go to SQLite as ISO text (how Django stores them), to PostgreSQL as dates."""
         if isinstance(value, date) and self.vendor == "sqlite":

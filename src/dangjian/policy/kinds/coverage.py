@@ -49,14 +49,15 @@ class CoverageEach(Kind):
         else:
             target = ""
             target_col = "a.subject_org_id"
+        dated, dparams = ctx.dated("a.date", periods)
         rows = ctx.query(
             f"WITH {pcte} SELECT a.org_id, {target_col}, pr.pkey, COUNT(DISTINCT a.id),"
             f" {ctx.agg_ids('a.ext_id')}"
             " FROM dj_activity a JOIN dj_organization o ON o.id = a.org_id"
             f" JOIN periods pr ON a.date >= pr.start_d AND a.date <= pr.end_d {target}"
-            f" WHERE a.kind IN {kinds_sql} AND {where} AND {target_col} IS NOT NULL"
+            f" WHERE a.kind IN {kinds_sql} AND {where} AND {target_col} IS NOT NULL AND {dated}"
             f" GROUP BY a.org_id, {target_col}, pr.pkey",
-            [*pparams, *kparams, *wparams],
+            [*pparams, *kparams, *wparams, *dparams],
         )
         counts = {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
         need = p["min"]

@@ -76,6 +76,7 @@ class OrgFrequency(Kind):
         kinds_sql, kinds_params = in_list(p["activity_kinds"])
         types_sql, types_params = in_list(rule.org_types)
         where, wparams = ctx.path_like("o")
+        dated, dparams = ctx.dated("x.date", periods)
         if p.get("held_by") == "self_or_children":
             owner = (
                 "(SELECT a.id, a.ext_id, a.date, a.kind, a.org_id AS owner FROM dj_activity a"
@@ -88,9 +89,9 @@ class OrgFrequency(Kind):
             f"WITH {pcte} SELECT x.owner, pr.pkey, COUNT(*), {ctx.agg_ids('x.ext_id')}"
             f" FROM {owner} x JOIN dj_organization o ON o.id = x.owner"
             " JOIN periods pr ON x.date >= pr.start_d AND x.date <= pr.end_d"
-            f" WHERE x.kind IN {kinds_sql} AND o.type IN {types_sql} AND {where}"
+            f" WHERE x.kind IN {kinds_sql} AND o.type IN {types_sql} AND {where} AND {dated}"
             " GROUP BY x.owner, pr.pkey",
-            [*pparams, *kinds_params, *types_params, *wparams],
+            [*pparams, *kinds_params, *types_params, *wparams, *dparams],
         )
         counts = {(r[0], r[1]): (r[2], r[3]) for r in rows}
         sizes = None

@@ -232,6 +232,7 @@ class AttendedByHigher(Kind):
         types_sql, tparams = in_list(rule.org_types)
         higher_sql, hparams = in_list(sorted(higher))
         where, wparams = ctx.path_like("o")
+        dated, dparams = ctx.dated("a.date", periods)
         role_sql = ""
         rparams: list[Any] = []
         if p.get("roles"):
@@ -250,9 +251,9 @@ class AttendedByHigher(Kind):
             f' AND (ps."end" IS NULL OR ps."end" >= a.date){role_sql}'
             " LEFT JOIN dj_organization po ON po.id = ps.org_id"
             f" AND po.type IN {higher_sql} AND o.path LIKE po.path || '%%' AND po.id <> o.id"
-            f" WHERE a.kind IN {kinds_sql} AND o.type IN {types_sql} AND {where}"
+            f" WHERE a.kind IN {kinds_sql} AND o.type IN {types_sql} AND {where} AND {dated}"
             " GROUP BY a.org_id, pr.pkey",
-            [*pparams, *rparams, *hparams, *kparams, *tparams, *wparams],
+            [*pparams, *rparams, *hparams, *kparams, *tparams, *wparams, *dparams],
         )
         need = p["min"]
         what = "、".join(KIND_LABELS.get(k, k) for k in p["activity_kinds"])

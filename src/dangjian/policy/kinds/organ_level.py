@@ -57,13 +57,14 @@ class OrganOrgFrequency(Kind):
             return
         pcte, pparams = ctx.periods_cte(periods)
         kinds_sql, kparams = in_list(p["activity_kinds"])
+        dated, dparams = ctx.dated("a.date", periods)
         rows = ctx.query(
             f"WITH {pcte} SELECT a.org_id, pr.pkey, COUNT(*), {ctx.agg_ids('a.ext_id')}"
             " FROM dj_activity a JOIN dj_organization o ON o.id = a.org_id"
             " JOIN periods pr ON a.date >= pr.start_d AND a.date <= pr.end_d"
-            f" WHERE a.kind IN {kinds_sql} AND o.type IN {types_sql} AND {where}"
+            f" WHERE a.kind IN {kinds_sql} AND o.type IN {types_sql} AND {where} AND {dated}"
             " GROUP BY a.org_id, pr.pkey",
-            [*pparams, *kparams, *tparams, *wparams],
+            [*pparams, *kparams, *tparams, *wparams, *dparams],
         )
         counts = {(r[0], r[1]): (r[2], r[3]) for r in rows}
         need = p["min"]

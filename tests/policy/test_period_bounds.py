@@ -1,6 +1,6 @@
-"""A person quota counts only the records dated within the periods it reads: a database
-keeps years of them, and the facts are bounded by the first and last day read (the
-window's first day for rules over several years)."""
+"""Rules count only the records dated within the periods they judge: a database keeps
+years of them, and each query is bounded by the first and last day it reads (for a rule
+over several years, the window's first day)."""
 
 import pytest
 
@@ -42,3 +42,21 @@ def test_a_window_of_three_years_reads_back_to_its_first_day(on, counts):
     training(worker, on, 8, kind="party_school")
     found = only(run("yunnan-2019", 2022), "party-school-rotation", "W1")
     assert bool(found) is not counts
+
+
+@pytest.mark.parametrize(
+    ("on", "month"),
+    [
+        ("2021-12-31", None),
+        ("2022-01-01", "2022-01"),
+        ("2022-12-31", "2022-12"),
+        ("2023-01-01", None),
+    ],
+)
+def test_a_theme_day_counts_in_its_own_month_only(on, month):
+    br = org("B1", "branch")
+    person(br, "P1")
+    activity(br, "theme_day", on)
+    short = {f.period for f in only(run("national", 2022), "theme-day-monthly")}
+    months = {f"2022-{m:02d}" for m in range(1, 13)}
+    assert short == months - ({month} if month else set())
