@@ -7,7 +7,9 @@ import threading
 import pytest
 from django.core.management import call_command
 
+from dangjian.policy import store
 from dangjian.policy.engine import gc_paused
+from policy.builders import activity, members, org, training
 
 
 @pytest.fixture
@@ -87,3 +89,32 @@ def test_check_called_in_a_running_process_freezes_nothing(collector_on):
     call_command("check", "--db", "--policy", "national", "--year", "2025", stdout=io.StringIO())
     assert gc.get_freeze_count() == before
     assert gc.isenabled()
+
+
+@pytest.mark.django_db
+def test_a_refresh_leaves_no_garbage_in_cycles(settings):
+    """The refresh keeps the collector paused throughout (`store.refresh_claimed`): that
+    is safe only while an evaluation and its storing make no garbage in cycles. A context
+    held in a cycle kept a province's people and schedule alive until a collection."""
+    settings.FINDINGS_REFRESH_ON_WRITE = False
+    root = org("W", "work_committee", established="2000-01-01")
+    dept = org("D1", "party_group", parent=root, established="2000-01-01")
+    branch = org("B1", "branch", parent=dept, established="2000-01-01")
+    people = members(branch, 3)
+    training(people[0], "2022-03-01", 4)
+    activity(branch, "talk", "2022-04-01", attendees=people[:2])
+    ours = {"Context", "OrgInfo", "PersonInfo", "Entry", "Finding", "Item", "Report"}
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert store.refresh_all(year=2022) > 0
+        gc.collect()
+        left = {type(o).__name__ for o in gc.garbage} & ours
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was:
+            gc.enable()
+    assert left == set()

@@ -171,14 +171,21 @@ class PersonInfo:
 
 
 class _People(dict[int, PersonInfo]):
-    """The subtree's people; one outside it that a rule names is read on demand."""
+    """The subtree's people; one outside it that a rule names is read on demand.
 
-    def __init__(self, ctx: Context, rows: dict[int, PersonInfo]) -> None:
+    It keeps the database alias, not the context: the context's memo holds this dict,
+    and a reference back would make a cycle that keeps a whole evaluation (a province's
+    people, schedule lines and shared results) alive until the cycle collector runs.
+    """
+
+    def __init__(self, using: str, rows: dict[int, PersonInfo]) -> None:
         super().__init__(rows)
-        self._ctx = ctx
+        self._using = using
 
     def __missing__(self, pk: int) -> PersonInfo:
-        rows = self._ctx.query("SELECT id, ext_id, name FROM dj_person WHERE id = %s", [pk])
+        with connections[self._using].cursor() as cur:
+            cur.execute("SELECT id, ext_id, name FROM dj_person WHERE id = %s", [pk])
+            rows = cur.fetchall()
         if not rows:
             raise KeyError(pk)
         info = PersonInfo(rows[0][0], rows[0][1], rows[0][2])
@@ -480,7 +487,7 @@ class Context:
             )
         else:
             rows = self.query("SELECT id, ext_id, name FROM dj_person")
-        return _People(self, {r[0]: PersonInfo(r[0], r[1], r[2]) for r in rows})
+        return _People(self.using, {r[0]: PersonInfo(r[0], r[1], r[2]) for r in rows})
 
     def load_orgs(self) -> None:
         where, params = self.path_like("o")
