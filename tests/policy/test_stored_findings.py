@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from dangjian.core.actor import Actor
 from dangjian.people import services as people_services
 from dangjian.policy import store
 from dangjian.policy.engine import evaluate
-from dangjian.policy.models import FindingScope, StoredFinding
+from dangjian.policy.models import FindingScope, StoredFinding, StoredScheduleLine
 from dangjian.policy.selectors import findings_for_org
 from dangjian.policy.tasks import refresh_left_behind, refresh_stale_findings
 from dangjian.records import services as records_services
@@ -414,3 +415,26 @@ def test_a_killed_workers_claim_is_released_without_waiting_for_the_lease(provin
     assert not scope(province["d1"]).stale and scope(province["d1"]).claimed_by == ""
     assert scope(province["d2"]).stale and scope(province["d2"]).claimed_by.startswith(host)
     assert scope(province["root"]).claimed_by.startswith("elsewhere:")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_full_refresh_vacuums_the_stored_rows_on_postgresql(settings):
+    """Outside a transaction the full refresh VACUUMs what it replaced: the old rows are
+    freed and the new pages marked all-visible (autovacuum may be off)."""
+    settings.FINDINGS_REFRESH_ON_WRITE = False
+    root = org("W", "work_committee", established="2000-01-01")
+    dept = org("D1", "party_group", parent=root, established="2000-01-01")
+    members(org("B1", "branch", parent=dept, established="2000-01-01"), 3)
+
+    def all_visible(model) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relallvisible FROM pg_class WHERE relname = %s", [model._meta.db_table]
+            )
+            return int(cursor.fetchone()[0])
+
+    assert all_visible(StoredScheduleLine) == 0
+    store.refresh_all(year=YEAR)
+    assert StoredScheduleLine.objects.exists()
+    assert all_visible(StoredScheduleLine) > 0 and all_visible(StoredFinding) > 0
