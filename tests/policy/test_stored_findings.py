@@ -274,6 +274,21 @@ def test_stale_scopes_left_behind_are_asked_for_again(province, settings):
     assert refresh_left_behind.call_local() is False  # nothing stale: nothing asked
 
 
+def test_a_starting_worker_clears_a_lost_mark_and_asks_for_stale_scopes(province, settings):
+    """A worker stopped while it held the scheduled refresh leaves the mark set: the next
+    worker to start clears it and asks for the stale scopes at once."""
+    from django.core.cache import cache
+
+    from dangjian.policy.tasks import SCHEDULED_KEY, ask_again_on_startup
+
+    settings.FINDINGS_DEBOUNCE_SECONDS = 0
+    store.mark_stale([province["d1"].pk])
+    cache.set(SCHEDULED_KEY, 1, timeout=60)  # left by the stopped worker
+    ask_again_on_startup()
+    assert cache.get(SCHEDULED_KEY) is None
+    assert not scope(province["d1"]).stale
+
+
 def test_the_top_scope_refreshes_the_whole_tree_it_can_claim(province):
     store.mark_stale([province["root"].pk, province["b2"].pk])
     assert scope(province["root"]).stale and scope(province["d2"]).stale
