@@ -43,3 +43,18 @@ def test_children_are_the_direct_ones_in_the_trees_order():
     assert [o.pk for o in ctx.children(7)] == [9]
     assert ctx.children(9) == []
     assert [o.pk for o in ctx.children(None)] == [1]
+
+
+def test_attendance_of_whole_database_by_activity_ids_on_postgresql_only():
+    """`attendance_of`: over the whole database PostgreSQL reads the activities' attendance
+    by index (a join read and hashed all of it); for a subtree the join starts from the
+    subtree's people, as on SQLite."""
+    from django.db import connection
+
+    whole = Context(year=2025, as_of=date(2025, 12, 31), using="default", root_path=None)
+    subtree = Context(year=2025, as_of=date(2025, 12, 31), using="default", root_path="/1/7/")
+    by_ids = "at.activity_id = ANY(ARRAY(SELECT a.id FROM dj_activity a WHERE a.kind = %s))"
+    joined = "JOIN dj_attendance at ON at.activity_id = a.id WHERE a.kind = %s"
+    assert joined in subtree.attendance_of("a.kind = %s", "at.person_id")
+    expected = by_ids if connection.vendor == "postgresql" else joined
+    assert expected in whole.attendance_of("a.kind = %s", "at.person_id")

@@ -381,12 +381,14 @@ class Context:
         """`SELECT columns FROM dj_attendance at WHERE` the attendance's activity `a`
         meets `activities` (more conditions may follow, with AND; `columns` name `at` only).
 
-        On PostgreSQL, the activities' ids first, then each one's attendance by the
-        (activity, person) index: as a join, PostgreSQL reads and hashes the whole
-        attendance table (7.7 million rows at 200,000 members) even for one quarter's
-        activities, 2.4 times the CPU. SQLite walks the index either way.
+        Over the whole database on PostgreSQL, the activities' ids first, then each
+        one's attendance by the (activity, person) index: as a join, PostgreSQL reads and
+        hashes the whole attendance table (7.7 million rows at 200,000 members) even for
+        one quarter's activities, 2.4 times the CPU. Not for a subtree (a department's
+        refresh): there the join starts from the subtree's people, ten times faster than
+        the province's quarter by activity. SQLite walks an index either way.
         """
-        if self.vendor == "postgresql":
+        if self.vendor == "postgresql" and not self.people_scoped:
             return (
                 f"SELECT {columns} FROM dj_attendance at WHERE at.activity_id = ANY(ARRAY("
                 f"SELECT a.id FROM dj_activity a WHERE {activities}))"
@@ -455,11 +457,21 @@ class Context:
     def dated(self, col: str, periods: Sequence[Period]) -> tuple[str, list[Any]]:
         """SQL: the day `col` falls from the first period's first day to the last one's
         end. Joined to the periods alone, a database reads every record ever kept of the
-        kinds asked for; bounded, it reads the year's by its date index."""
-        return f"{col} >= %s AND {col} <= %s", [
+        kinds asked for; bounded, only the days read get past the first filter."""
+        return self.between(col), [
             self.param(min(p.start for p in periods)),
             self.param(max(p.end for p in periods)),
         ]
+
+    def between(self, col: str) -> str:
+        """SQL: `col` from one %s to the next. On SQLite the column goes in as `+col`, which
+        keeps the filter but lets no date index be chosen for it: without a histogram
+        SQLite takes any date range for a small part of a table and, for a department's
+        evaluation, read the whole province's year by date instead of the department's
+        people's or organisations' records by their index (talks: 0.05 → 0.18 s)."""
+        if self.vendor == "sqlite":
+            return f"+{col} >= %s AND +{col} <= %s"
+        return f"{col} >= %s AND {col} <= %s"
 
     def param(self, value: Any) -> Any:
         """Dates go to SQLite as ISO text (how Django stores them), to PostgreSQL as dates."""

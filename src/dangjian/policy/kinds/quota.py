@@ -29,18 +29,14 @@ MEASURES = ("training_hours", "training_count", "lessons_given", "attended", "pa
 
 
 def facts_sql(
-    rule: Rule, scope: Callable[[str], str], bounds: tuple[Any, Any]
+    rule: Rule, scope: Callable[[str], str], dated: Callable[[str], str], bounds: list[Any]
 ) -> tuple[str, list[Any]]:
     """`(person_id, ext_id, date, value, org_id)` rows the measure adds up, of the people
     `scope(person id column)` admits (Context.person_scope), dated within `bounds` (the
-    first and last day any period reads: a database keeps years of records)."""
+    first and last day any period reads: a database keeps years of records) by
+    `dated(date column)` (Context.between)."""
     p = rule.params
     m = p["measure"]
-    lo, hi = bounds
-
-    def dated(col: str) -> str:
-        return f"{col} >= %s AND {col} <= %s"
-
     if m in ("training_hours", "training_count"):
         sql, ps = in_list(p.get("training_kinds") or list(TRAINING_KINDS))
         value = "t.hours" if m == "training_hours" else "1"
@@ -48,10 +44,10 @@ def facts_sql(
             f"SELECT t.person_id, t.ext_id, t.date, {value} AS val, NULL AS org_id"
             f" FROM dj_training t WHERE t.kind IN {sql} AND {dated('t.date')}"
             f" AND {scope('t.person_id')}",
-            [*ps, lo, hi],
+            [*ps, *bounds],
         )
     sql, ps = in_list(p["activity_kinds"])
-    ps = [*ps, lo, hi]
+    ps = [*ps, *bounds]
     # Present (dj_attendance), or absent and made up later (补学, dj_absence with a
     # make-up date): both count as attending, dated by the meeting. An absence
     # without a make-up never counts.
@@ -137,16 +133,16 @@ class PersonQuota(Kind):
         window = int(p.get("window_years") or 1)
         starts = [[date(per.start.year - window + 1, per.start.month, 1)] for per in periods]
         pcte, pparams = ctx.periods_cte(periods, extra=starts)
-        bounds = (
+        bounds = [
             ctx.param(min(start for (start,) in starts)),
             ctx.param(max(per.end for per in periods)),
-        )
+        ]
         own = p.get("own_org") and not p["measure"].startswith("training")
 
         def facts_cte(scope: Callable[[str], str]) -> tuple[str, list[Any]]:
             """`facts` of the people `scope` admits (and `spans` when they count only in
             their own org)."""
-            fsql, fparams = facts_sql(rule, scope, bounds)
+            fsql, fparams = facts_sql(rule, scope, ctx.between, bounds)
             if not own:
                 return f"facts AS ({fsql})", fparams
             # Only activities held by the org the person belonged to on that day: a join
