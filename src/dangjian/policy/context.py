@@ -170,6 +170,13 @@ class PersonInfo:
     name: str
 
 
+def run_query(using: str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows of `sql` on this thread's connection to `using` (none for a statement)."""
+    with connections[using].cursor() as cur:
+        cur.execute(sql, list(params))
+        return list(cur.fetchall()) if cur.description is not None else []
+
+
 class _People(dict[int, PersonInfo]):
     """The subtree's people; one outside it that a rule names is read on demand.
 
@@ -183,9 +190,7 @@ class _People(dict[int, PersonInfo]):
         self._using = using
 
     def __missing__(self, pk: int) -> PersonInfo:
-        with connections[self._using].cursor() as cur:
-            cur.execute("SELECT id, ext_id, name FROM dj_person WHERE id = %s", [pk])
-            rows = cur.fetchall()
+        rows = run_query(self._using, "SELECT id, ext_id, name FROM dj_person WHERE id = %s", [pk])
         if not rows:
             raise KeyError(pk)
         info = PersonInfo(rows[0][0], rows[0][1], rows[0][2])
@@ -426,9 +431,7 @@ class Context:
             self.query("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [before])
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with connections[self.using].cursor() as cur:
-            cur.execute(sql, list(params))
-            return list(cur.fetchall()) if cur.description is not None else []
+        return run_query(self.using, sql, params)
 
     def periods(self, period: str) -> list[Period]:
         """The year's periods that have begun on as_of."""

@@ -15,13 +15,11 @@ SCHEDULED_KEY = "dangjian:findings:refresh-scheduled"
 def refresh_stale_findings() -> int:
     """Refresh every stale scope that has been quiet for the debounce delay; ask again
     later for those still within it (or claimed by another worker)."""
-    from dangjian.policy.models import FindingScope
     from dangjian.policy.store import run_pending
 
     done = run_pending()
     cache.delete(SCHEDULED_KEY)
-    if FindingScope.objects.filter(dirty__gt=F("refreshed")).exists():
-        request_refresh()
+    ask_if_stale()
     return done
 
 
@@ -38,12 +36,7 @@ def refresh_left_behind() -> bool:
     """Once a minute: stale scopes that no queued refresh will reach (the worker was
     stopped mid-refresh, or the queue was lost: Redis keeps nothing on disk) are asked
     for again, so they do not wait for the next write or the night. One query."""
-    from dangjian.policy.models import FindingScope
-
-    if not FindingScope.objects.filter(dirty__gt=F("refreshed")).exists():
-        return False
-    request_refresh()
-    return True
+    return ask_if_stale()
 
 
 @on_startup()
@@ -53,11 +46,18 @@ def ask_again_on_startup() -> None:
     so a write meanwhile would ask for nothing and wait for `refresh_left_behind`'s next
     minute (seen: 68 s after the page benchmark's worker was stopped). The mark is
     cleared and stale scopes are asked for now."""
+    cache.delete(SCHEDULED_KEY)
+    ask_if_stale()
+
+
+def ask_if_stale() -> bool:
+    """Ask for a refresh if any scope is stale (one query); whether one was."""
     from dangjian.policy.models import FindingScope
 
-    cache.delete(SCHEDULED_KEY)
-    if FindingScope.objects.filter(dirty__gt=F("refreshed")).exists():
-        request_refresh()
+    if not FindingScope.objects.filter(dirty__gt=F("refreshed")).exists():
+        return False
+    request_refresh()
+    return True
 
 
 def request_refresh() -> None:
