@@ -18,6 +18,7 @@ covered in the year's begun periods, or — before the year begins — all of th
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,9 +36,9 @@ STATUS_LABELS = {"done": "已完成", "due": "待办", "overdue": "逾期", "upc
 UPCOMING_KINDS = ("org_frequency", "organ_org_frequency", "filing")
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
-    """One line of the schedule."""
+    """One line of the schedule (slots: a province's schedule is a million of them)."""
 
     rule: Rule
     subject_type: str  # "organization" | "person"
@@ -160,14 +161,23 @@ def build_schedule(
         context_out=holder,
     )
     ctx = holder["ctx"]
-    entries = ctx.schedule or []
+    # From here on only the organisations and people are read: what the rules shared
+    # (a province's: every member's totals …) goes before the lines are made, and each
+    # line's entry as soon as its line is (a province's schedule is a million lines).
+    ctx.memo.clear()
+    ctx.evaluated.clear()
+    entries = deque(ctx.schedule or [])
+    ctx.schedule = None
+    covered: dict[str, set[int]] = {}
     rules = {r.qualified_id: r for r in _all_rules(pack_obj)}
     by_key: dict[tuple[str, str, str, str], Finding] = {}
     for f in report.findings:
         by_key.setdefault((f.rule, f.subject["type"], f.subject["id"], f.period), f)
     items: list[Item] = []
     seen: set[tuple[str, str, str, str]] = set()
-    for e in entries:
+    while entries:
+        e = entries.popleft()
+        covered.setdefault(e.rule, set()).add(e.subject_pk)
         info = ctx.orgs.get(e.subject_pk) if e.subject_type == "organization" else None
         person = ctx.people.get(e.subject_pk) if e.subject_type == "person" else None
         subject = info or person
@@ -189,7 +199,7 @@ def build_schedule(
                 status=_status(e, found, as_of),
                 required=e.required,
                 actual=e.actual,
-                evidence=list(e.evidence),
+                evidence=e.evidence,  # the entry's own list (the entry goes now)
                 made_on=e.made_on if found is not None else None,
                 finding=found,
                 org_name=owner.name if owner else "",
@@ -219,7 +229,7 @@ def build_schedule(
                 org_name=f.org.get("name", ""),
             )
         )
-    items.extend(_upcoming(ctx, pack_obj, year, as_of, entries))
+    items.extend(_upcoming(ctx, pack_obj, year, as_of, covered))
     items.sort(key=lambda i: (i.due, i.rule.title, i.subject_id, i.period))
     return Schedule(report=report, as_of=as_of, items=items)
 
@@ -233,13 +243,13 @@ def _all_rules(pack: Pack) -> list[Rule]:
     return out
 
 
-def _upcoming(ctx: Context, pack: Pack, year: int, as_of: date, entries: list[Entry]) -> list[Item]:
-    """Lines for the periods that have not begun on the check day."""
+def _upcoming(
+    ctx: Context, pack: Pack, year: int, as_of: date, covered: dict[str, set[int]]
+) -> list[Item]:
+    """Lines for the periods that have not begun on the check day (`covered`: the
+    subjects each rule judged, by qualified id)."""
     from dangjian.policy.engine import rules_in_force
 
-    covered: dict[str, set[int]] = {}
-    for e in entries:
-        covered.setdefault(e.rule, set()).add(e.subject_pk)
     out: list[Item] = []
     for rule in rules_in_force(pack, year):
         if rule.kind not in UPCOMING_KINDS:

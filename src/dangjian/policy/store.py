@@ -19,10 +19,11 @@ import os
 import socket
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import chain, islice
 from typing import Any
 
 import orjson
@@ -38,7 +39,7 @@ from dangjian.policy.engine import evaluate, gc_paused
 from dangjian.policy.findings import Finding, Report
 from dangjian.policy.models import FindingScope, FindingTally, StoredFinding, StoredScheduleLine
 from dangjian.policy.packs import load_pack
-from dangjian.policy.schedule import Schedule, build_schedule
+from dangjian.policy.schedule import Item, Schedule, build_schedule
 
 log = logging.getLogger(__name__)
 
@@ -374,68 +375,87 @@ def _rule_meta(pack_id: str) -> dict[str, tuple[str, bool]]:
     return out
 
 
-def _rows(
-    report: Report, scopes: dict[int, FindingScope], pack_id: str, year: int
-) -> dict[int, list[dict[str, Any]]]:
-    """The report's findings as `StoredFinding` rows (column values by attribute name, not
-    model instances: a province has hundreds of thousands), split by scope (only the
-    scopes given)."""
-    from dangjian.people.models import Person
-    from dangjian.web.page_findings import finding_key
+class _FindingRows:
+    """The report's findings by scope (only the scopes given), made into `StoredFinding`
+    rows a scope at a time as each is written (`take`): column values by attribute name,
+    not model instances (a province has hundreds of thousands of findings)."""
 
-    orgs = {
-        ext: (pk, path)
-        for ext, pk, path in Organization.objects.filter(
-            path__startswith="/" + str(_path_ids(next(iter(scopes.values())).path)[0]) + "/"
-        ).values_list("ext_id", "pk", "path")
-    }
-    person_exts = {f.subject["id"] for f in report.findings if f.subject.get("type") == "person"}
-    people: dict[str, int] = {}
-    ext_list = list(person_exts)
-    for i in range(0, len(ext_list), 5000):
-        people.update(
-            Person.objects.filter(ext_id__in=ext_list[i : i + 5000]).values_list("ext_id", "pk")
+    def __init__(
+        self, report: Report, scopes: dict[int, FindingScope], pack_id: str, year: int
+    ) -> None:
+        from dangjian.people.models import Person
+
+        self.pack_id, self.year = pack_id, year
+        self.orgs = {
+            ext: (pk, path)
+            for ext, pk, path in Organization.objects.filter(
+                path__startswith="/" + str(_path_ids(next(iter(scopes.values())).path)[0]) + "/"
+            ).values_list("ext_id", "pk", "path")
+        }
+        ext_list = list(
+            {f.subject["id"] for f in report.findings if f.subject.get("type") == "person"}
         )
-    meta = _rule_meta(pack_id)
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for f in report.findings:
-        owner = orgs.get(_owner_ext(f))
-        if owner is None:
-            continue
-        scope_pk = scope_pk_of_path(owner[1])
-        scope = scopes.get(scope_pk) if scope_pk is not None else None
-        if scope is None:
-            continue
-        stype, sid = str(f.subject.get("type", "")), str(f.subject.get("id", ""))
-        kind, hours = meta.get(f.rule) or ("", False)
-        out[scope.pk].append(
-            dict(
-                scope_id=scope.pk,
-                pack_id=pack_id,
-                year=year,
-                org_id=owner[0],
-                org_path=owner[1],
-                org_ext=str((f.org or {}).get("id", "") or ""),
-                org_name=str((f.org or {}).get("name", "") or ""),
-                key=finding_key(f.rule, stype, sid, f.period),
-                rule=f.rule,
-                rule_kind=kind,
-                hours=hours and stype == "person",
-                severity=f.severity,
-                period=f.period,
-                due=_date_or_none(f.due),
-                subject_type=stype,
-                subject_ext=sid,
-                subject_name=str(f.subject.get("name", "")),
-                subject_pk=(people.get(sid) if stype == "person" else orgs.get(sid, (None,))[0]),
-                required=f.required,
-                actual=f.actual,
-                evidence=list(f.evidence),
-                source=dict(f.source),
-                message=f.message,
+        self.people: dict[str, int] = {}
+        for i in range(0, len(ext_list), 5000):
+            self.people.update(
+                Person.objects.filter(ext_id__in=ext_list[i : i + 5000]).values_list("ext_id", "pk")
             )
+        self.meta = _rule_meta(pack_id)
+        self.groups: dict[int, list[tuple[Finding, int, str]]] = defaultdict(list)
+        for f in report.findings:
+            owner = self.orgs.get(_owner_ext(f))
+            if owner is None:
+                continue
+            scope_pk = scope_pk_of_path(owner[1])
+            scope = scopes.get(scope_pk) if scope_pk is not None else None
+            if scope is not None:
+                self.groups[scope.pk].append((f, *owner))
+
+    def take(self, scope_pk: int) -> list[dict[str, Any]]:
+        """The scope's rows (then forgotten here)."""
+        from dangjian.web.page_findings import finding_key
+
+        pack_id, year, meta, people, orgs = (
+            self.pack_id,
+            self.year,
+            self.meta,
+            self.people,
+            self.orgs,
         )
-    return out
+        out = []
+        for f, org_pk, org_path in self.groups.pop(scope_pk, []):
+            stype, sid = str(f.subject.get("type", "")), str(f.subject.get("id", ""))
+            kind, hours = meta.get(f.rule) or ("", False)
+            out.append(
+                dict(
+                    scope_id=scope_pk,
+                    pack_id=pack_id,
+                    year=year,
+                    org_id=org_pk,
+                    org_path=org_path,
+                    org_ext=str((f.org or {}).get("id", "") or ""),
+                    org_name=str((f.org or {}).get("name", "") or ""),
+                    key=finding_key(f.rule, stype, sid, f.period),
+                    rule=f.rule,
+                    rule_kind=kind,
+                    hours=hours and stype == "person",
+                    severity=f.severity,
+                    period=f.period,
+                    due=_date_or_none(f.due),
+                    subject_type=stype,
+                    subject_ext=sid,
+                    subject_name=str(f.subject.get("name", "")),
+                    subject_pk=(
+                        people.get(sid) if stype == "person" else orgs.get(sid, (None,))[0]
+                    ),
+                    required=f.required,
+                    actual=f.actual,
+                    evidence=list(f.evidence),
+                    source=dict(f.source),
+                    message=f.message,
+                )
+            )
+        return out
 
 
 def _date_or_none(value: Any) -> date | None:
@@ -447,17 +467,21 @@ def _date_or_none(value: Any) -> date | None:
         return None
 
 
-def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
-    """Write `model` rows (column values by attribute name): a scope holds thousands, a
-    province's full refresh a million, and the ORM's per-value preparation would cost
-    more than the engine. PostgreSQL takes them by COPY (an INSERT per row cost its
-    server three times the CPU), SQLite by executemany. JSON columns go in as orjson text.
+def _insert(model: Any, rows: Iterable[dict[str, Any]]) -> None:
+    """Write `model` rows (column values by attribute name), taken one by one: a scope
+    holds thousands, a province's full refresh a million, and the ORM's per-value
+    preparation would cost more than the engine. PostgreSQL takes them by COPY (an INSERT
+    per row cost its server three times the CPU), SQLite by executemany. JSON columns go
+    in as orjson text.
     """
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
+    rows = chain((first,), rows)
     columns = [f for f in model._meta.concrete_fields if not f.primary_key]
     attnames = [f.attname for f in columns]
-    unknown = rows[0].keys() - set(attnames)
+    unknown = first.keys() - set(attnames)
     if unknown:
         raise ValueError(f"not columns of {model.__name__}: {sorted(unknown)}")
     connection = transaction.get_connection()
@@ -487,8 +511,8 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
             return
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-        for i in range(0, len(rows), BATCH):
-            cur.executemany(sql, [values(r) for r in rows[i : i + BATCH]])
+        while batch := [values(r) for r in islice(rows, BATCH)]:
+            cur.executemany(sql, batch)
 
 
 def _tallies(scope: FindingScope, rows: list[dict[str, Any]]) -> list[FindingTally]:
@@ -512,28 +536,38 @@ def _tallies(scope: FindingScope, rows: list[dict[str, Any]]) -> list[FindingTal
     ]
 
 
-def _schedule_rows(
-    schedule: Schedule, scopes: dict[int, FindingScope], pack_id: str, year: int
-) -> dict[int, list[dict[str, Any]]]:
-    """The schedule's lines as rows, split by scope like the findings (by the organisation
-    the line belongs to; an organisation's own line without one: the organisation)."""
-    from dangjian.web.page_findings import finding_key
+class _LineRows:
+    """The schedule's lines by scope, like the findings (by the organisation the line
+    belongs to; an organisation's own line without one: the organisation), made into
+    `StoredScheduleLine` rows as each scope is written (`take`). A province's schedule
+    is a million lines: a line's row exists only while it is written, and the line
+    itself goes with its scope."""
 
-    root = _path_ids(next(iter(scopes.values())).path)[0]
-    paths = dict(
-        Organization.objects.filter(path__startswith=f"/{root}/").values_list("ext_id", "path")
-    )
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for i in schedule.items:
-        owner = i.org_id or (i.subject_id if i.subject_type == "organization" else "")
-        path = paths.get(owner)
-        scope_pk = scope_pk_of_path(path) if path is not None else None
-        scope = scopes.get(scope_pk) if scope_pk is not None else None
-        if scope is None or path is None:
-            continue
-        out[scope.pk].append(
-            dict(
-                scope_id=scope.pk,
+    def __init__(
+        self, schedule: Schedule, scopes: dict[int, FindingScope], pack_id: str, year: int
+    ) -> None:
+        self.pack_id, self.year = pack_id, year
+        root = _path_ids(next(iter(scopes.values())).path)[0]
+        paths = dict(
+            Organization.objects.filter(path__startswith=f"/{root}/").values_list("ext_id", "path")
+        )
+        self.groups: dict[int, list[tuple[Item, str]]] = defaultdict(list)
+        for i in schedule.items:
+            owner = i.org_id or (i.subject_id if i.subject_type == "organization" else "")
+            path = paths.get(owner)
+            scope_pk = scope_pk_of_path(path) if path is not None else None
+            scope = scopes.get(scope_pk) if scope_pk is not None else None
+            if scope is not None and path is not None:
+                self.groups[scope.pk].append((i, path))
+
+    def take(self, scope_pk: int) -> Iterator[dict[str, Any]]:
+        """The scope's rows, one at a time (its lines are forgotten here)."""
+        from dangjian.web.page_findings import finding_key
+
+        pack_id, year = self.pack_id, self.year
+        for i, path in self.groups.pop(scope_pk, []):
+            yield dict(
+                scope_id=scope_pk,
                 pack_id=pack_id,
                 year=year,
                 org_path=path,
@@ -557,20 +591,18 @@ def _schedule_rows(
                     else ""
                 ),
             )
-        )
-    return out
 
 
 def _store(
-    rows: dict[int, list[dict[str, Any]]],
-    lines: dict[int, list[dict[str, Any]]],
+    findings: _FindingRows,
+    lines: _LineRows,
     claimed: dict[int, FindingScope],
     *,
     as_of: date,
     rules: int,
     subjects: dict[int, int],
 ) -> None:
-    """Replace the claimed scopes' findings and schedule lines with these rows (by scope),
+    """Replace the claimed scopes' findings and schedule lines with these (by scope),
     mark them computed, release. One transaction per scope: a whole tree's refresh (a
     province: a million lines) never holds the database's write lock for all of it, so
     the branches' writes on SQLite wait for one department's rows at most."""
@@ -580,11 +612,10 @@ def _store(
             StoredFinding.objects.filter(scope_id=scope.pk).delete()
             FindingTally.objects.filter(scope_id=scope.pk).delete()
             StoredScheduleLine.objects.filter(scope_id=scope.pk).delete()
-            _insert(StoredFinding, rows.get(scope.pk, []))
-            _insert(StoredScheduleLine, lines.pop(scope.pk, []))
-            FindingTally.objects.bulk_create(
-                _tallies(scope, rows.pop(scope.pk, [])), batch_size=BATCH
-            )
+            rows = findings.take(scope.pk)
+            _insert(StoredFinding, rows)
+            _insert(StoredScheduleLine, lines.take(scope.pk))
+            FindingTally.objects.bulk_create(_tallies(scope, rows), batch_size=BATCH)
             # `refreshed` takes the dirty count read when the claim was taken: a write that
             # came in meanwhile leaves the scope stale for the next round.
             FindingScope.objects.filter(pk=scope.pk).update(
@@ -629,15 +660,15 @@ def refresh_claimed(scope: FindingScope, worker: str, *, today: date | None = No
             )
             report = schedule.report
             by_org = {s.org_id: s for s in claimed.values()}
-            # Only rows are written: each of the schedule and the report goes as soon as
-            # its rows are made (a province's are a million lines and 200,000 findings).
-            lines = _schedule_rows(schedule, by_org, scope.pack_id, report.year)
+            # Kept only by scope from here (a province's are a million lines and 200,000
+            # findings): each scope's go once its rows are written.
+            lines = _LineRows(schedule, by_org, scope.pack_id, report.year)
             del schedule
-            rows = _rows(report, by_org, scope.pack_id, report.year)
+            findings = _FindingRows(report, by_org, scope.pack_id, report.year)
             rules = report.rules
             subjects = {scope.pk: report.subjects} if len(claimed) == 1 else {}
             del report
-            _store(rows, lines, claimed, as_of=as_of, rules=rules, subjects=subjects)
+            _store(findings, lines, claimed, as_of=as_of, rules=rules, subjects=subjects)
     finally:
         for pk in claimed:
             release(pk, worker)
@@ -946,7 +977,7 @@ def stored_schedule(org: Organization, pack_id: str, year: int, status: Status) 
     """`org`'s schedule from the stored lines of its subtree and the stored findings they
     carry: the engine's lines as computed at the last refresh of each scope. Two queries
     whatever the size of the tree; nothing is evaluated."""
-    from dangjian.policy.schedule import Item, _all_rules
+    from dangjian.policy.schedule import _all_rules
 
     rules = {r.qualified_id: r for r in _all_rules(load_pack(pack_id))}
     findings: list[Finding] = []
