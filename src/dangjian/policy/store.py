@@ -415,13 +415,7 @@ class _FindingRows:
         """The scope's rows (then forgotten here)."""
         from dangjian.web.page_findings import finding_key
 
-        pack_id, year, meta, people, orgs = (
-            self.pack_id,
-            self.year,
-            self.meta,
-            self.people,
-            self.orgs,
-        )
+        meta, people, orgs = self.meta, self.people, self.orgs
         out = []
         for f, org_pk, org_path in self.groups.pop(scope_pk, []):
             stype, sid = str(f.subject.get("type", "")), str(f.subject.get("id", ""))
@@ -429,8 +423,8 @@ class _FindingRows:
             out.append(
                 dict(
                     scope_id=scope_pk,
-                    pack_id=pack_id,
-                    year=year,
+                    pack_id=self.pack_id,
+                    year=self.year,
                     org_id=org_pk,
                     org_path=org_path,
                     org_ext=str((f.org or {}).get("id", "") or ""),
