@@ -375,23 +375,39 @@ def _rule_meta(pack_id: str) -> dict[str, tuple[str, bool]]:
     return out
 
 
+def _tree_orgs(scopes: dict[int, FindingScope]) -> dict[str, tuple[int, str]]:
+    """ext id -> (pk, path) of every organisation of the scopes' tree (one query)."""
+    root = _path_ids(next(iter(scopes.values())).path)[0]
+    return {
+        ext: (pk, path)
+        for ext, pk, path in Organization.objects.filter(path__startswith=f"/{root}/").values_list(
+            "ext_id", "pk", "path"
+        )
+    }
+
+
+def _scope_of(path: str, scopes: dict[int, FindingScope]) -> FindingScope | None:
+    """The scope (of those given) an organisation at `path` belongs to."""
+    scope_pk = scope_pk_of_path(path)
+    return scopes.get(scope_pk) if scope_pk is not None else None
+
+
 class _FindingRows:
     """The report's findings by scope (only the scopes given), made into `StoredFinding`
     rows a scope at a time as each is written (`take`): column values by attribute name,
     not model instances (a province has hundreds of thousands of findings)."""
 
     def __init__(
-        self, report: Report, scopes: dict[int, FindingScope], pack_id: str, year: int
+        self,
+        report: Report,
+        scopes: dict[int, FindingScope],
+        orgs: dict[str, tuple[int, str]],
+        pack_id: str,
+        year: int,
     ) -> None:
         from dangjian.people.models import Person
 
-        self.pack_id, self.year = pack_id, year
-        self.orgs = {
-            ext: (pk, path)
-            for ext, pk, path in Organization.objects.filter(
-                path__startswith="/" + str(_path_ids(next(iter(scopes.values())).path)[0]) + "/"
-            ).values_list("ext_id", "pk", "path")
-        }
+        self.pack_id, self.year, self.orgs = pack_id, year, orgs
         ext_list = list(
             {f.subject["id"] for f in report.findings if f.subject.get("type") == "person"}
         )
@@ -403,12 +419,9 @@ class _FindingRows:
         self.meta = _rule_meta(pack_id)
         self.groups: dict[int, list[tuple[Finding, int, str]]] = defaultdict(list)
         for f in report.findings:
-            owner = self.orgs.get(_owner_ext(f))
-            if owner is None:
-                continue
-            scope_pk = scope_pk_of_path(owner[1])
-            scope = scopes.get(scope_pk) if scope_pk is not None else None
-            if scope is not None:
+            owner = orgs.get(_owner_ext(f))
+            scope = _scope_of(owner[1], scopes) if owner is not None else None
+            if owner is not None and scope is not None:
                 self.groups[scope.pk].append((f, *owner))
 
     def take(self, scope_pk: int) -> list[dict[str, Any]]:
@@ -538,21 +551,20 @@ class _LineRows:
     itself goes with its scope."""
 
     def __init__(
-        self, schedule: Schedule, scopes: dict[int, FindingScope], pack_id: str, year: int
+        self,
+        schedule: Schedule,
+        scopes: dict[int, FindingScope],
+        orgs: dict[str, tuple[int, str]],
+        pack_id: str,
+        year: int,
     ) -> None:
         self.pack_id, self.year = pack_id, year
-        root = _path_ids(next(iter(scopes.values())).path)[0]
-        paths = dict(
-            Organization.objects.filter(path__startswith=f"/{root}/").values_list("ext_id", "path")
-        )
         self.groups: dict[int, list[tuple[Item, str]]] = defaultdict(list)
         for i in schedule.items:
-            owner = i.org_id or (i.subject_id if i.subject_type == "organization" else "")
-            path = paths.get(owner)
-            scope_pk = scope_pk_of_path(path) if path is not None else None
-            scope = scopes.get(scope_pk) if scope_pk is not None else None
-            if scope is not None and path is not None:
-                self.groups[scope.pk].append((i, path))
+            owner = orgs.get(i.org_id or (i.subject_id if i.subject_type == "organization" else ""))
+            scope = _scope_of(owner[1], scopes) if owner is not None else None
+            if owner is not None and scope is not None:
+                self.groups[scope.pk].append((i, owner[1]))
 
     def take(self, scope_pk: int) -> Iterator[dict[str, Any]]:
         """The scope's rows, one at a time (its lines are forgotten here)."""
@@ -656,9 +668,10 @@ def refresh_claimed(scope: FindingScope, worker: str, *, today: date | None = No
             by_org = {s.org_id: s for s in claimed.values()}
             # Kept only by scope from here (a province's are a million lines and 200,000
             # findings): each scope's go once its rows are written.
-            lines = _LineRows(schedule, by_org, scope.pack_id, report.year)
+            orgs = _tree_orgs(by_org)
+            lines = _LineRows(schedule, by_org, orgs, scope.pack_id, report.year)
             del schedule
-            findings = _FindingRows(report, by_org, scope.pack_id, report.year)
+            findings = _FindingRows(report, by_org, orgs, scope.pack_id, report.year)
             rules = report.rules
             subjects = {scope.pk: report.subjects} if len(claimed) == 1 else {}
             del report
