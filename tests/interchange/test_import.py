@@ -248,6 +248,52 @@ def test_a_database_error_on_the_writer_thread_fails_the_whole_import(monkeypatc
     assert Due.objects.count() == 20
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_a_tables_batches_share_one_copy_and_a_late_error_still_fails_all(monkeypatch):
+    # Batch after batch of one table goes through one COPY, ended before any other
+    # statement runs on the connection. A bad row in the last batch, after eight batches
+    # went through that COPY, fails the whole import all the same.
+    from dangjian.interchange import importer
+
+    monkeypatch.setattr(importer, "BATCH", 7)
+    opened: list[str] = []
+    real_write = importer._OpenCopy.write
+
+    def write(self, batch):  # type: ignore[no-untyped-def]
+        if batch.sql != self._sql:
+            opened.append(batch.sql.split()[1])
+        return real_write(self, batch)
+
+    monkeypatch.setattr(importer._OpenCopy, "write", write)
+    real_insert = importer._Writer.insert
+    dues_seen = [0]
+
+    def insert(self, model, columns, rows, **kw):  # type: ignore[no-untyped-def]
+        rows = list(rows)
+        if model is Due:
+            dues_seen[0] += len(rows)
+            if dues_seen[0] == 60:  # the last of 9 batches
+                at = list(columns).index("amount")
+                rows[-1] = (*rows[-1][:at], -1, *rows[-1][at + 1 :])
+        return real_insert(self, model, columns, rows, **kw)
+
+    monkeypatch.setattr(importer._Writer, "insert", insert)
+    with pytest.raises(IntegrityError):
+        dataset_import(_sized("d", 60), actor=ACTOR)
+    assert opened.count('"dj_due"') == 1
+    assert Person.objects.count() == 0 and Due.objects.count() == 0
+    assert AuditEntry.objects.count() == 0
+
+    # The connection is usable; the same import without the bad row goes through.
+    monkeypatch.setattr(importer._Writer, "insert", real_insert)
+    opened.clear()
+    dataset_import(_sized("c", 60), actor=ACTOR)
+    assert Person.objects.count() == 60 and Due.objects.count() == 60
+    assert Training.objects.count() == 60 and Attendance.objects.count() == 60
+    # 9 batches of each list, one COPY each.
+    assert [opened.count(t) for t in ('"dj_person"', '"dj_due"', '"dj_training"')] == [1, 1, 1]
+
+
 def _queries_into_empty_tables(data: dict) -> int:
     with transaction.atomic():
         with CaptureQueriesContext(connection) as ctx:

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -131,17 +131,20 @@ class _Writer:
 
     Inside `pipelined()` on PostgreSQL (on SQLite only with SQLITE_WRITER_THREAD),
     INSERTs run on a second thread, fed by a short queue of batches: the server's
-    COPY work overlaps with the reading and checking of the next records. Any other
-    statement, through Django's cursor, first waits until the queued INSERTs have
-    run (and raises their error, if any): the statements run in the order they were
-    issued, on the one connection, in the one transaction.
+    COPY work overlaps with the reading and checking of the next records. Batches
+    for one table in a row go through one COPY, kept open until something else is
+    to run (a COPY per batch cost a round trip and a wait for Python's lock each).
+    Any other statement, through Django's cursor, first waits until the queued
+    INSERTs have run and their COPY has ended (and raises their error, if any): the
+    statements run in the order they were issued, on the one connection, in the one
+    transaction.
     """
 
     def __init__(self, using: str) -> None:
         self.using = using
         self.connection = connections[using]
         self.postgres = self.connection.vendor == "postgresql"
-        self._queue: queue.Queue[Callable[[Any], None] | None] | None = None
+        self._queue: queue.Queue[_Job | None] | None = None
         self._error: BaseException | None = None
         self._pks: dict[str, list[int]] = {}
         self._sqlite_next: dict[str, int] = {}
@@ -179,24 +182,32 @@ class _Writer:
             self._queue = None
 
     def _work(self, raw: Any) -> None:
-        cursor = raw.cursor()
+        copying = _OpenCopy(raw.cursor())
         assert self._queue is not None
         while True:
             job = self._queue.get()
             try:
                 if job is None:
+                    copying.abandon()  # open only if the main thread stopped on an error
                     return
                 if self._error is None:
                     with self.connection.wrap_database_errors:
-                        job(cursor)
+                        if isinstance(job, _CopyBatch):
+                            copying.write(job)
+                        else:
+                            copying.end()
+                            if job is not _end_copy:
+                                job(copying.cursor)
             except BaseException as exc:  # raised again on the main thread
+                copying.abandon(exc)
                 self._error = exc
             finally:
                 self._queue.task_done()
 
     def sync(self) -> None:
-        """Wait for the queued INSERTs; raise the first one's error."""
+        """Wait for the queued INSERTs and the end of their COPY; raise the first error."""
         if self._queue is not None:
+            self._queue.put(_end_copy)
             self._queue.join()
         if self._error is not None:
             error, self._error = self._error, None
@@ -206,10 +217,14 @@ class _Writer:
         self.sync()
         return execute(sql, params, many, context)
 
-    def _submit(self, job: Callable[[Any], None]) -> None:
+    def _submit(self, job: _Job) -> None:
         if self._queue is None:
             with self.connection.cursor() as cursor, self.connection.wrap_database_errors:
-                job(cursor.cursor)
+                if isinstance(job, _CopyBatch):
+                    with cursor.cursor.copy(job.sql) as copy:
+                        job.write(copy)
+                else:
+                    job(cursor.cursor)
             return
         if self._error is not None:
             self.sync()
@@ -237,9 +252,9 @@ class _Writer:
                 if integers:
                     # Rows of plain ints: COPY text in one block, formatted in C row by row.
                     text = "".join(map(line.__mod__, map(tuple, batch)))
-                    self._submit(functools.partial(_copy_text, sql, text))
+                    self._submit(_CopyBatch(sql, text=text))
                 else:
-                    self._submit(functools.partial(_copy_rows, sql, batch))
+                    self._submit(_CopyBatch(sql, rows=batch))
                 count += len(batch)
             return count
         # Many rows per statement (half the CPU of a statement per row: SQLite's cost
@@ -470,15 +485,60 @@ def _sqlite_sql(head: str, one: str, n: int) -> str:
     return head + ", ".join([one] * n)
 
 
-def _copy_rows(sql: str, rows: list[Sequence[Any]], cursor: Any) -> None:
-    with cursor.copy(sql) as copy:
-        for row in rows:
+@dataclass(frozen=True, slots=True)
+class _CopyBatch:
+    """A batch of rows for the COPY statement `sql`: as tuples, or as COPY text."""
+
+    sql: str
+    rows: list[Sequence[Any]] | None = None
+    text: str | None = None
+
+    def write(self, copy: Any) -> None:
+        if self.text is not None:
+            copy.write(self.text)
+            return
+        for row in self.rows or ():
             copy.write_row(row)
 
 
-def _copy_text(sql: str, text: str, cursor: Any) -> None:
-    with cursor.copy(sql) as copy:
-        copy.write(text)
+def _end_copy(cursor: Any) -> None:
+    """Queued by `sync`: the writer ends its open COPY, if any, and runs nothing else."""
+
+
+_Job = _CopyBatch | Callable[[Any], None]
+
+
+class _OpenCopy:
+    """The writer thread's COPY, open across the batches of one statement."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self._sql: str | None = None
+        self._copy: Any = None
+        self._stack = ExitStack()
+
+    def write(self, batch: _CopyBatch) -> None:
+        if batch.sql != self._sql:
+            self.end()
+            self._copy = self._stack.enter_context(self.cursor.copy(batch.sql))
+            self._sql = batch.sql
+        batch.write(self._copy)
+
+    def end(self) -> None:
+        """Finish the COPY: the server has every row written (or raises the first error)."""
+        if self._sql is not None:
+            self._sql = self._copy = None
+            self._stack.close()
+
+    def abandon(self, exc: BaseException | None = None) -> None:
+        """End the COPY as failed (the transaction is rolled back after an error)."""
+        if self._sql is None:
+            return
+        self._sql = self._copy = None
+        error = exc or RuntimeError("the import stopped while writing")
+        # The error the main thread raises already says what failed.
+        with suppress(Exception):
+            self._stack.__exit__(type(error), error, error.__traceback__)
 
 
 def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -253,6 +253,10 @@ class Due(models.Model):
         verbose_name_plural = "党费"
         ordering = ["person_id", "month"]
         constraints = [
+            # On PostgreSQL its index also carries amount and paid_on (migration 0006): a
+            # year's dues per person (the dues rules) come from the index alone. Not said
+            # here: Django leaves out a unique constraint with `include` where covering
+            # indexes are unknown (SQLite), and the dues would lose their uniqueness.
             models.UniqueConstraint(fields=["person", "month"], name="due_unique_per_month"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="due_amount_not_negative"),
         ]
