@@ -410,21 +410,17 @@ class Context:
         return f"{alias}.path LIKE %s", [self.root_path + "%"]
 
     @contextmanager
-    def serial(self) -> Iterator[None]:
-        """On PostgreSQL, the queries inside without parallel workers (until the block ends).
-
-        For a join whose one side is an aggregate over a whole fact table: in a parallel
-        plan every worker may compute that aggregate in full (three times the CPU, the
-        leader's and two workers', for no shorter wall time on a busy machine). The caller's
-        setting comes back afterwards, within its transaction. A no-op on SQLite.
+    def parallel(self) -> Iterator[None]:
+        """On PostgreSQL, the queries inside may use parallel workers, as many as the
+        server's setting allows (the engine's transactions run without: see
+        `engine.POSTGRESQL_SETTINGS`); the setting before comes back when the block ends.
+        For a query whose serial plan is much worse. A no-op on SQLite.
         """
         if self.vendor != "postgresql":
             yield
             return
-        ((before, _),) = self.query(
-            "SELECT current_setting('max_parallel_workers_per_gather'),"
-            " set_config('max_parallel_workers_per_gather', '0', true)"
-        )
+        ((before,),) = self.query("SELECT current_setting('max_parallel_workers_per_gather')")
+        self.query("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
         try:
             yield
         finally:

@@ -143,29 +143,27 @@ class DuesRate(Kind):
         # every member on the check day itself (these are such members): only those rows
         # are read.
         counted = not ctx.people_scoped
-        # Serial on PostgreSQL: its parallel plan ran the year's dues aggregate in each worker.
-        with ctx.serial():
-            rows = ctx.query(
-                f"WITH {pcte}, {scte}, paid AS (SELECT d.person_id, COUNT(*) AS n,"
-                " SUM(d.amount) AS total FROM dj_due d WHERE d.month >= %s AND d.month <= %s"
-                f" AND d.paid_on <= %s AND {ctx.person_scope('d.person_id')} GROUP BY d.person_id)"
-                " SELECT y.person_id, y.cand, y.org_id, y.employment, y.income, y.n, y.total"
-                " FROM (SELECT subj.person_id, subj.org_id, p.employment,"
-                f" p.monthly_income AS income, paid.n, paid.total, {cand_sql} AS cand"
-                " FROM subj JOIN dj_person p ON p.id = subj.person_id"
-                " JOIN paid ON paid.person_id = subj.person_id"
-                f" WHERE p.monthly_income IS NOT NULL OR p.employment IN {fixed_sql}) y"
-                + (" WHERE y.cand" if counted else ""),
-                [
-                    *pparams,
-                    *sparams,
-                    ctx.param(per.start),
-                    ctx.param(per.end),
-                    ctx.param(ctx.as_of),
-                    *cparams,
-                    *fparams,
-                ],
-            )
+        rows = ctx.query(
+            f"WITH {pcte}, {scte}, paid AS (SELECT d.person_id, COUNT(*) AS n,"
+            " SUM(d.amount) AS total FROM dj_due d WHERE d.month >= %s AND d.month <= %s"
+            f" AND d.paid_on <= %s AND {ctx.person_scope('d.person_id')} GROUP BY d.person_id)"
+            " SELECT y.person_id, y.cand, y.org_id, y.employment, y.income, y.n, y.total"
+            " FROM (SELECT subj.person_id, subj.org_id, p.employment,"
+            f" p.monthly_income AS income, paid.n, paid.total, {cand_sql} AS cand"
+            " FROM subj JOIN dj_person p ON p.id = subj.person_id"
+            " JOIN paid ON paid.person_id = subj.person_id"
+            f" WHERE p.monthly_income IS NOT NULL OR p.employment IN {fixed_sql}) y"
+            + (" WHERE y.cand" if counted else ""),
+            [
+                *pparams,
+                *sparams,
+                ctx.param(per.start),
+                ctx.param(per.end),
+                ctx.param(ctx.as_of),
+                *cparams,
+                *fparams,
+            ],
+        )
         rates: dict[tuple[str, Any], Decimal | None] = {}
         for person_id, candidate, org_id, employment, income, months, paid in rows:
             if not counted:

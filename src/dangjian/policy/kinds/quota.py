@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -180,18 +181,22 @@ class PersonQuota(Kind):
         every = ctx.schedule is not None
         ids_sql = f", {ctx.agg_ids('f.ext_id')}" if every else ", NULL"
         key = ("person_quota.totals", every, pcte, tuple(pparams), fcte, tuple(fparams))
-        totals = ctx.once(
-            key,
-            lambda: {
-                (person_id, pkey): (total, ids)
-                for person_id, pkey, total, ids in ctx.query(
+
+        def totals_of_everyone() -> dict[tuple[int, str], tuple[Any, Any]]:
+            # Parallel workers for talks and the like on PostgreSQL: without them it
+            # misjudges the union (942,000 attendance rows expected, 217,000 read) and
+            # hashes the whole attendance table (200k members: 1.04 s against 0.48 s).
+            participated = rule.params["measure"] == "participated"
+            with ctx.parallel() if participated else nullcontext():
+                rows = ctx.query(
                     f"WITH {pcte}, {fcte} SELECT f.person_id, pr.pkey, SUM(f.val){ids_sql}"
                     " FROM facts f JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
                     " GROUP BY f.person_id, pr.pkey",
                     [*pparams, *fparams],
                 )
-            },
-        )
+            return {(person_id, pkey): (total, ids) for person_id, pkey, total, ids in rows}
+
+        totals = ctx.once(key, totals_of_everyone)
         need = rule.params["min"]
         none = (0, None)
         short = []
