@@ -386,10 +386,17 @@ def _tree_orgs(scopes: dict[int, FindingScope]) -> dict[str, tuple[int, str]]:
     }
 
 
-def _scope_of(path: str, scopes: dict[int, FindingScope]) -> FindingScope | None:
-    """The scope (of those given) an organisation at `path` belongs to."""
-    scope_pk = scope_pk_of_path(path)
-    return scopes.get(scope_pk) if scope_pk is not None else None
+def _placed(
+    ext_id: str, orgs: dict[str, tuple[int, str]], scopes: dict[int, FindingScope]
+) -> tuple[int, int, str] | None:
+    """(scope pk, org pk, org path) of the organisation `ext_id`, if it belongs to one of
+    the scopes given (keyed by their organisation)."""
+    owner = orgs.get(ext_id)
+    if owner is None:
+        return None
+    scope_org = scope_pk_of_path(owner[1])
+    scope = scopes.get(scope_org) if scope_org is not None else None
+    return None if scope is None else (scope.pk, *owner)
 
 
 class _FindingRows:
@@ -419,10 +426,9 @@ class _FindingRows:
         self.meta = _rule_meta(pack_id)
         self.groups: dict[int, list[tuple[Finding, int, str]]] = defaultdict(list)
         for f in report.findings:
-            owner = orgs.get(_owner_ext(f))
-            scope = _scope_of(owner[1], scopes) if owner is not None else None
-            if owner is not None and scope is not None:
-                self.groups[scope.pk].append((f, *owner))
+            if (placed := _placed(_owner_ext(f), orgs, scopes)) is not None:
+                scope_pk, org_pk, org_path = placed
+                self.groups[scope_pk].append((f, org_pk, org_path))
 
     def take(self, scope_pk: int) -> list[dict[str, Any]]:
         """The scope's rows (then forgotten here)."""
@@ -561,10 +567,9 @@ class _LineRows:
         self.pack_id, self.year = pack_id, year
         self.groups: dict[int, list[tuple[Item, str]]] = defaultdict(list)
         for i in schedule.items:
-            owner = orgs.get(i.org_id or (i.subject_id if i.subject_type == "organization" else ""))
-            scope = _scope_of(owner[1], scopes) if owner is not None else None
-            if owner is not None and scope is not None:
-                self.groups[scope.pk].append((i, owner[1]))
+            owner = i.org_id or (i.subject_id if i.subject_type == "organization" else "")
+            if (placed := _placed(owner, orgs, scopes)) is not None:
+                self.groups[placed[0]].append((i, placed[2]))
 
     def take(self, scope_pk: int) -> Iterator[dict[str, Any]]:
         """The scope's rows, one at a time (its lines are forgotten here)."""
