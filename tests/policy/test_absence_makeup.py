@@ -72,3 +72,31 @@ def test_participated_counts_make_ups_once():
     assert sorted(f.subject["id"] for f in findings) == ["P3"]
     # the made-up talk is the evidence for P2 only when P2 is short: P3 has none
     assert findings[0].evidence == []
+
+
+def test_a_department_counts_attendance_as_the_whole_database_does():
+    """Over the whole database PostgreSQL reads each activity's attendance and absences by
+    index (Context.with_activity); for a department, from its people. Talks, party lessons
+    and 双重组织生活 come out the same either way, make-ups and speakers included."""
+    root = org("W", "work_committee")
+    depts = [org(f"D{i}", "party_group", parent=root) for i in (1, 2)]
+    for i, dept in enumerate(depts, 1):
+        br = org(f"B{i}", "branch", parent=dept)
+        there, away, spoke, talked_to, idle = (
+            person(br, f"P{i}{n}", leading_cadre=True) for n in range(5)
+        )
+        lesson = activity(br, "party_lesson", "2022-06-10", attendees=[there], speaker=spoke)
+        absent(lesson, away, made_up_on="2022-06-20")
+        meeting = activity(br, "org_life_meeting", "2022-11-20", attendees=[there])
+        absent(meeting, away, made_up_on="2022-11-25")
+        absent(meeting, idle)
+        activity(br, "talk", "2022-05-01", attendees=[there], speaker=spoke, subject=talked_to)
+    whole = run("yunnan-2019", 2022)  # national's rules and Yunnan's
+    for rule in ("talk-every-member", "party-lesson-member", "dual-org-life"):
+        assert only(whole, rule)
+        for dept in depts:
+            alone = run("yunnan-2019", 2022, org_ext_id=dept.ext_id)
+            expected = [f for f in only(whole, rule) if f.subject["id"][1] == dept.ext_id[1]]
+            assert [f.as_dict() for f in only(alone, rule)] == [f.as_dict() for f in expected]
+    # made up or present: counted; absent, spoke or talked to: not (the 2nd, 3rd, 4th)
+    assert subjects(whole, "dual-org-life") == ["P12", "P13", "P14", "P22", "P23", "P24"]

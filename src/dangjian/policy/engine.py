@@ -26,12 +26,12 @@ from dangjian.policy.packs import Pack, load_pack
 SEVERITY_ORDER = {"violation": 0, "warning": 1}
 
 # Each engine connection's transaction on PostgreSQL. JIT off: it costs seconds of compile
-# time per big aggregate and buys nothing here. No parallel workers (a query that gains
-# from them asks, `Context.parallel`): the engine's own threads keep the cores busy, and
-# a parallel plan costs more CPU for the same answer, each worker building the same hash
-# or aggregate again (200k members, one query alone: branch-assembly quorum 1.35 s of
-# machine CPU in parallel against 0.97 s serial, back payments 0.37 / 0.24 s, full
-# members per org and month 0.26 / 0.14 s, for the same wall time or less).
+# time per big aggregate and buys nothing here. No parallel workers: the engine's own
+# threads keep the cores busy, and a parallel plan costs more CPU for the same answer,
+# each worker building the same hash or aggregate again (200k members, one query alone:
+# branch-assembly quorum 1.35 s of machine CPU in parallel against 0.97 s serial, back
+# payments 0.37 / 0.24 s, full members per org and month 0.26 / 0.14 s, for the same wall
+# time or less).
 POSTGRESQL_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL max_parallel_workers_per_gather = 0")
 
 
