@@ -88,18 +88,24 @@ class Report:
 
     def iter_json(self, chunk: int = 2000) -> Iterator[str]:
         """The compact JSON of `as_dict()`, in pieces: the same text, without ever holding
-        the whole document (or every finding's dict) in memory at once.
+        the whole document (or every finding's dict) in memory at once."""
+        for piece in self.iter_json_bytes(chunk):
+            yield piece.decode()
+
+    def iter_json_bytes(self, chunk: int = 2000) -> Iterator[bytes]:
+        """`iter_json` in UTF-8, for a byte stream (a 214,000-finding report is 112 MB:
+        decoding it and encoding it again for stdout took 0.18 s).
 
         The findings by orjson, straight from the dataclass (its fields are in the order
         of `Finding.as_dict`): no dict per finding, a fraction of the json module's CPU
         (0.4 s → 0.1 s for a 214,000-finding report)."""
         enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        yield enc(self._head())[:-1] + ',"findings":['
+        yield (enc(self._head())[:-1] + ',"findings":[').encode()
         findings = self.findings
         for i in range(0, len(findings), chunk):
             # "[{…},{…}]" without its brackets
-            yield ("," if i else "") + orjson.dumps(findings[i : i + chunk])[1:-1].decode()
-        yield '],"summary":' + enc(self._summary()) + "}"
+            yield (b"," if i else b"") + orjson.dumps(findings[i : i + chunk])[1:-1]
+        yield ('],"summary":' + enc(self._summary()) + "}").encode()
 
 
 @dataclass(slots=True)

@@ -29,11 +29,13 @@ MEASURES = ("training_hours", "training_count", "lessons_given", "attended", "pa
 
 
 def facts_sql(
-    ctx: Context, rule: Rule, scope: Callable[[str], str], bounds: list[Any]
+    ctx: Context, rule: Rule, scope: Callable[[str], str], bounds: list[Any], *, few: bool
 ) -> tuple[str, list[Any]]:
     """`(person_id, ext_id, date, value, org_id)` rows the measure adds up, of the people
     `scope(person id column)` admits (Context.person_scope), dated within `bounds` (the
-    first and last day any period reads: a database keeps years of records)."""
+    first and last day any period reads: a database keeps years of records). `few`: the
+    scope names a few people (whose evidence is looked up): their attendance is read
+    from them, not activity by activity (Context.with_activity)."""
     dated = ctx.between
     p = rule.params
     m = p["measure"]
@@ -53,10 +55,10 @@ def facts_sql(
     # without a make-up never counts.
     attended = (
         "SELECT at.person_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id"
-        f" FROM {ctx.with_activity('dj_attendance', 'at', 'at.person_id')}"
+        f" FROM {ctx.with_activity('dj_attendance', 'at', 'at.person_id', few=few)}"
         f" WHERE a.kind IN {sql} AND {dated('a.date')} AND {scope('at.person_id')}"
         " UNION ALL SELECT ab.person_id AS person_id, a.ext_id, a.date, 1 AS val, a.org_id"
-        f" FROM {ctx.with_activity('dj_absence', 'ab', 'ab.person_id, ab.made_up_on')}"
+        f" FROM {ctx.with_activity('dj_absence', 'ab', 'ab.person_id, ab.made_up_on', few=few)}"
         f" WHERE ab.made_up_on IS NOT NULL AND a.kind IN {sql} AND {dated('a.date')}"
         f" AND {scope('ab.person_id')}"
     )
@@ -138,10 +140,10 @@ class PersonQuota(Kind):
         ]
         own = p.get("own_org") and not p["measure"].startswith("training")
 
-        def facts_cte(scope: Callable[[str], str]) -> tuple[str, list[Any]]:
+        def facts_cte(scope: Callable[[str], str], few: bool = False) -> tuple[str, list[Any]]:
             """`facts` of the people `scope` admits (and `spans` when they count only in
             their own org)."""
-            fsql, fparams = facts_sql(ctx, rule, scope, bounds)
+            fsql, fparams = facts_sql(ctx, rule, scope, bounds, few=few)
             if not own:
                 return f"facts AS ({fsql})", fparams
             # Only activities held by the org the person belonged to on that day: a join
@@ -162,7 +164,7 @@ class PersonQuota(Kind):
         rule: Rule,
         periods: list[Period],
         periods_sql: tuple[str, list[Any]],
-        facts_cte: Callable[[Callable[[str], str]], tuple[str, list[Any]]],
+        facts_cte: Callable[..., tuple[str, list[Any]]],
     ) -> list[tuple[Any, ...]]:
         """`(person_id, pkey, org_id, total, ids)` of the subjects short of the minimum.
 
@@ -210,7 +212,7 @@ class PersonQuota(Kind):
         def scope(col: str) -> str:
             return f"{ctx.person_scope(col)} AND {col} IN (SELECT id FROM ids)"
 
-        fcte, fparams = facts_cte(scope)
+        fcte, fparams = facts_cte(scope, few=True)
         evidence = {
             (person_id, pkey): ids
             for person_id, pkey, ids in ctx.query(

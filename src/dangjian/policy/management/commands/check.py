@@ -93,8 +93,17 @@ class Command(BaseCommand):
             if opts["format"] == "json":
                 # Compact and streamed: a province-wide report holds hundreds of thousands
                 # of findings; the text is that of json.dumps(report.as_dict(), compact).
-                for piece in report.iter_json():
-                    self.stdout.write(piece, ending="")
-                self.stdout.write("")
+                # To the process's stdout as bytes (not decoded to be encoded again).
+                binary = getattr(self.stdout, "buffer", None)
+                if binary is None:  # a text stream (call_command's stdout=…)
+                    for piece in report.iter_json():
+                        self.stdout.write(piece, ending="")
+                    self.stdout.write("")
+                else:
+                    self.stdout.flush()
+                    for chunk in report.iter_json_bytes():
+                        binary.write(chunk)
+                    binary.write(b"\n")
+                    binary.flush()
             else:
                 self.stdout.write(render_text(report))
