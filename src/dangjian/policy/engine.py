@@ -220,7 +220,7 @@ def _evaluate(
         subjects.update(
             ("organization", o.ext_id) for o in orgs.values() if o.exists_during(start, day)
         )
-        subjects.update(("person", ext_id) for (ext_id,) in _members_on_check_day(ctx))
+        subjects |= _members_on_check_day(ctx)
         # Comprehensions over the (hundreds of thousands of) pairs: this part runs alone.
         org_pks = {pk for t, pk in ctx.evaluated if t == "organization"}
         person_pks = {pk for t, pk in ctx.evaluated if t == "person"}
@@ -228,15 +228,9 @@ def _evaluate(
         if person_pks:
             people = ctx.people
             subjects.update(("person", people[pk].ext_id) for pk in person_pks if pk in people)
-    findings.sort(
-        key=lambda f: (
-            f.org.get("id", ""),
-            f.subject["id"],
-            f.rule,
-            f.period,
-            SEVERITY_ORDER[f.severity],
-        )
-    )
+    # Each rule's findings come sorted from its thread: this sort merges runs (yunnan-2019
+    # at 200k members: 214,000 findings in 0.14 s against 0.28 s unsorted).
+    findings.sort(key=report_order)
     return Report(
         policy=pack_obj.id,
         year=year,
@@ -264,18 +258,24 @@ def engine_threads(using: str) -> int:
     return wanted
 
 
-def _members_on_check_day(ctx: Context) -> list[tuple[str]]:
-    """The ext ids of the subtree's members on the check day (subjects of every report):
-    read once, on whichever thread is free first (see `_in_threads`)."""
+def report_order(f: Finding) -> tuple[str, str, str, str, int]:
+    """A report's findings by organisation, subject, rule, period and severity."""
+    return (f.org.get("id", ""), f.subject["id"], f.rule, f.period, SEVERITY_ORDER[f.severity])
 
-    def load() -> list[tuple[str]]:
+
+def _members_on_check_day(ctx: Context) -> set[tuple[str, str]]:
+    """The subtree's members on the check day as subjects of the report (`("person", ext
+    id)`): read once, on whichever thread is free first (see `_in_threads`)."""
+
+    def load() -> set[tuple[str, str]]:
         where, params = ctx.path_like("o")
         day = ctx.param(ctx.check_day)
-        return ctx.query(  # type: ignore[return-value]
+        rows = ctx.query(
             "SELECT p.ext_id FROM dj_person p JOIN dj_organization o ON o.id = p.org_id"
             f" WHERE {member_on('p', '%s')} AND {where}",
             [day, day, *params],
         )
+        return {("person", ext_id) for (ext_id,) in rows}
 
     return ctx.once(("members_on_check_day",), load)  # type: ignore[no-any-return]
 
@@ -291,6 +291,7 @@ def _rule_findings(ctx: Context, rule: Rule) -> RuleResult:
     if rule.severity == "warning":
         for f in findings:
             f.severity = "warning"
+    findings.sort(key=report_order)
     return findings, own, {(f.subject["type"], f.subject["id"]) for f in findings}
 
 
