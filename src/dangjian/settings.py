@@ -51,9 +51,6 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DANGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DANGJIAN_CSRF_TRUSTED_ORIGINS")
 
-# models.W040: SQLite builds an index without its `include` columns. Ours are there for
-# PostgreSQL's index-only scans (records.Training); on SQLite the plain index is meant.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

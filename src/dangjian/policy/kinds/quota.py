@@ -175,6 +175,25 @@ class PersonQuota(Kind):
         evidence ids of those (the facts of those people only, by index).
         """
         pcte, pparams = periods_sql
+
+        def per_period(columns: str) -> tuple[str, list[Any]]:
+            """SQL after `facts`: `person_id, pkey, columns` per person and period. The
+            facts lie within the periods' first and last days: of one period (a yearly
+            rule) they are all its own, and grouped by person alone SQLite reads the
+            training index in its order, without a temporary B-tree (the year's hours at
+            200k members: 0.80 → 0.44 s)."""
+            if len(periods) == 1:
+                return (
+                    f" SELECT f.person_id, %s, {columns} FROM facts f GROUP BY f.person_id",
+                    [periods[0].key],
+                )
+            return (
+                f", {pcte} SELECT f.person_id, pr.pkey, {columns}"
+                " FROM facts f JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
+                " GROUP BY f.person_id, pr.pkey",
+                pparams,
+            )
+
         fcte, fparams = facts_cte(ctx.person_scope)
         # With the schedule asked for, every subject (met or not) is a line of it, with its
         # evidence: then the one pass collects the ids too.
@@ -183,12 +202,8 @@ class PersonQuota(Kind):
         key = ("person_quota.totals", every, pcte, tuple(pparams), fcte, tuple(fparams))
 
         def totals_of_everyone() -> dict[tuple[int, str], tuple[Any, Any]]:
-            rows = ctx.query(
-                f"WITH {pcte}, {fcte} SELECT f.person_id, pr.pkey, SUM(f.val){ids_sql}"
-                " FROM facts f JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
-                " GROUP BY f.person_id, pr.pkey",
-                [*pparams, *fparams],
-            )
+            sql, params = per_period(f"SUM(f.val){ids_sql}")
+            rows = ctx.query(f"WITH {fcte}{sql}", [*fparams, *params])
             return {(person_id, pkey): (total, ids) for person_id, pkey, total, ids in rows}
 
         totals = ctx.once(key, totals_of_everyone)
@@ -213,14 +228,11 @@ class PersonQuota(Kind):
             return f"{ctx.person_scope(col)} AND {col} IN (SELECT id FROM ids)"
 
         fcte, fparams = facts_cte(scope, few=True)
+        sql, params = per_period(ctx.agg_ids("f.ext_id"))
         evidence = {
             (person_id, pkey): ids
             for person_id, pkey, ids in ctx.query(
-                f"WITH ids(id) AS ({ids_list}), {pcte}, {fcte}"
-                f" SELECT f.person_id, pr.pkey, {ctx.agg_ids('f.ext_id')}"
-                " FROM facts f JOIN periods pr ON f.date >= pr.x1 AND f.date <= pr.end_d"
-                " GROUP BY f.person_id, pr.pkey",
-                [*ids_params, *pparams, *fparams],
+                f"WITH ids(id) AS ({ids_list}), {fcte}{sql}", [*ids_params, *fparams, *params]
             )
         }
         return [
