@@ -454,13 +454,22 @@ def test_admission_at_eighteen_or_older(born, applied, fires):
     assert only(run("national", 2023), "admission-age") == []
 
 
-@pytest.mark.parametrize(("month", "fires"), [("2021-09", False), ("2021-08", True)])
-def test_back_payment_at_most_six_months(month, fires):
+@pytest.mark.parametrize(
+    ("month", "paid_on", "fires"),
+    [
+        ("2021-09", "2022-03-15", False),
+        ("2021-08", "2022-03-15", True),
+        # by the month, not the days: the first and the last day of March
+        ("2021-08", "2022-03-01", True),
+        ("2021-09", "2022-03-31", False),
+    ],
+)
+def test_back_payment_at_most_six_months(month, paid_on, fires):
     """第十二条 "补交党费的时间一般不得超过6个月": paid in March 2022 for September 2021
     is six months back; for August 2021, seven."""
     br = org("B1", "branch")
     m = person(br, "P1")
-    due(m, month, 50, paid_on="2022-03-15")
+    due(m, month, 50, paid_on=paid_on)
     found = only(run("national", 2022), "dues-back-payment")
     assert bool(found) is fires
     if found:
