@@ -130,3 +130,14 @@ def test_helper_threads_read_the_callers_snapshot(settings):
         fresh.start()
         fresh.join()
     assert seen == [1, 2]
+
+
+def test_groups_alternate_between_python_and_the_database():
+    """Heaviest first on each side, a group whose time goes to Python (a person quota:
+    a row per member) beside one whose time is the database's, while both last."""
+    heavy = {1, 2, 3}
+    groups = [[1], [2], [10], [3], [11]]  # already heaviest first
+    assert engine._paired(groups, lambda g: g[0] in heavy) == [[1], [10], [2], [11], [3]]
+    assert engine._paired([[10], [11]], lambda g: g[0] in heavy) == [[10], [11]]
+    assert REGISTRY["person_quota"].python_heavy
+    assert not REGISTRY["meeting_quorum"].python_heavy

@@ -328,8 +328,11 @@ def _in_threads(ctx: Context, rules: Sequence[Rule], threads: int) -> list[RuleR
     for i, rule in enumerate(rules):
         kind = REGISTRY[rule.kind]
         by_measure.setdefault((rule.kind, repr(kind.measure_key(rule.params))), []).append(i)
-    groups = sorted(
-        by_measure.values(), key=lambda idx: -sum(REGISTRY[rules[i].kind].weight for i in idx)
+    groups = _paired(
+        sorted(
+            by_measure.values(), key=lambda idx: -sum(REGISTRY[rules[i].kind].weight for i in idx)
+        ),
+        lambda idx: REGISTRY[rules[idx[0]].kind].python_heavy,
     )
     groups.append([MEMBERS_JOB])
     results: list[RuleResult | None] = [None] * len(rules)
@@ -368,6 +371,18 @@ def _in_threads(ctx: Context, rules: Sequence[Rule], threads: int) -> list[RuleR
     if len(done) != len(rules):
         raise RuntimeError("the engine's threads left rules unevaluated")
     return done
+
+
+def _paired(groups: list[list[int]], python_heavy: Callable[[list[int]], bool]) -> list[list[int]]:
+    """The groups, heaviest first, alternating between those whose time goes to Python and
+    the others: two threads then rarely turn two big results into Python at once (they
+    would take turns on Python's lock; a database's own work runs without it)."""
+    heavy = [g for g in groups if python_heavy(g)]
+    light = [g for g in groups if not python_heavy(g)]
+    out: list[list[int]] = []
+    for i in range(max(len(heavy), len(light))):
+        out.extend(g[i] for g in (heavy, light) if i < len(g))
+    return out
 
 
 def _on_own_connection(using: str, snapshot: str | None, work: Callable[[], None]) -> None:

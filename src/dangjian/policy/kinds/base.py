@@ -180,6 +180,10 @@ class Kind:
     # How much a rule of the kind costs beside others (a pass over a large fact table: more):
     # the engine's threads take the heaviest kinds first.
     weight: ClassVar[int] = 1
+    # Whether its time goes to Python rather than to the database: it brings a row per
+    # subject (every member) into Python. The engine's threads pair such a group with one
+    # whose time is the database's (see `engine._in_threads`).
+    python_heavy: ClassVar[bool] = False
 
     def measure_key(self, params: dict[str, Any]) -> tuple[Any, ...]:
         out = []

@@ -91,6 +91,7 @@ def facts_sql(
 class PersonQuota(Kind):
     name = "person_quota"
     weight = 4
+    python_heavy = True
     selectors = CTE_SELECTORS
     subject = "person"
     key_params = ("measure", "training_kinds", "activity_kinds")
