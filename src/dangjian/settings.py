@@ -51,7 +51,6 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DANGJIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DANGJIAN_CSRF_TRUSTED_ORIGINS")
 
-
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
